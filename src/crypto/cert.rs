@@ -1,0 +1,95 @@
+//! The controller's public certificate: the RSA key that sealing encrypts to.
+
+use std::time::SystemTime;
+
+use rsa::pkcs8::DecodePublicKey;
+use rsa::traits::PublicKeyParts;
+use sha2::{Digest, Sha256};
+use x509_cert::der::{Decode, Encode};
+use x509_cert::Certificate;
+
+use super::pem::pem_blocks;
+use crate::error::CryptoError;
+
+/// Keys shorter than this are refused: upstream's controller never makes them and they are
+/// breakable.
+pub const MIN_KEY_BITS: usize = 2048;
+
+/// A parsed X.509 certificate carrying an RSA public key.
+#[derive(Clone, Debug)]
+pub struct Cert {
+    der: Vec<u8>,
+    public_key: rsa::PublicKey,
+    not_before: SystemTime,
+    not_after: SystemTime,
+}
+
+impl Cert {
+    /// Parses the first CERTIFICATE block of a PEM text.
+    pub fn from_pem(text: &str) -> Result<Cert, CryptoError> {
+        let block = pem_blocks(text)?
+            .into_iter()
+            .find(|b| b.label == "CERTIFICATE")
+            .ok_or_else(|| CryptoError::Cert("no PEM CERTIFICATE block found".into()))?;
+        Cert::from_der(block.der)
+    }
+
+    /// Parses a DER certificate.
+    pub fn from_der(der: Vec<u8>) -> Result<Cert, CryptoError> {
+        let cert = Certificate::from_der(&der).map_err(|e| CryptoError::Cert(format!("not an X.509 certificate: {e}")))?;
+        let tbs = cert.tbs_certificate();
+        let spki = tbs
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|e| CryptoError::Cert(e.to_string()))?;
+        let public_key = rsa::PublicKey::from_public_key_der(&spki)
+            .map_err(|e| CryptoError::Cert(format!("the certificate's key is not a usable RSA key ({e}); sealed-secrets only uses RSA")))?;
+        let bits = public_key.size() * 8;
+        if bits < MIN_KEY_BITS {
+            return Err(CryptoError::Cert(format!(
+                "the certificate's RSA key has {bits} bits; at least {MIN_KEY_BITS} are required"
+            )));
+        }
+        let validity = tbs.validity();
+        Ok(Cert {
+            not_before: validity.not_before.to_system_time(),
+            not_after: validity.not_after.to_system_time(),
+            der,
+            public_key,
+        })
+    }
+
+    pub fn public_key(&self) -> &rsa::PublicKey {
+        &self.public_key
+    }
+
+    /// Size of the RSA modulus in bytes: the length of every RSA ciphertext sealed to it.
+    pub fn modulus_len(&self) -> usize {
+        self.public_key.size()
+    }
+
+    pub fn key_bits(&self) -> usize {
+        self.modulus_len() * 8
+    }
+
+    pub fn not_before(&self) -> SystemTime {
+        self.not_before
+    }
+
+    pub fn not_after(&self) -> SystemTime {
+        self.not_after
+    }
+
+    pub fn is_expired_at(&self, now: SystemTime) -> bool {
+        now > self.not_after
+    }
+
+    /// SHA-256 of the DER encoding, lowercase hex: the value that pins a cert in configuration.
+    pub fn fingerprint(&self) -> String {
+        hex(&Sha256::digest(&self.der))
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

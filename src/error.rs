@@ -1,0 +1,94 @@
+//! Errors. Every message says where the problem is and what to do; none carries a secret value.
+
+use std::path::PathBuf;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+/// Failures of the cryptographic layer.
+#[derive(Debug, Error, Diagnostic, Clone, PartialEq, Eq)]
+pub enum CryptoError {
+    #[error("the operating system's random source failed")]
+    Random,
+    #[error("RSA encryption failed: {0}")]
+    Rsa(String),
+    #[error("sealed value is too short: {len} bytes, a valid one has at least {need}")]
+    TooShort { len: usize, need: usize },
+    /// Upstream's single decryption error, plus the label and key count for our users.
+    #[error("no key could decrypt secret (label {label:?}; tried {keys} key{})", if *keys == 1 { "" } else { "s" })]
+    #[diagnostic(help(
+        "the value was sealed with another key, for another namespace/name or scope, or was altered; \
+         check the manifest's namespace, name and scope annotations and that the right keys were given"
+    ))]
+    NoKeyCouldDecrypt { label: String, keys: usize },
+    #[error("invalid certificate: {0}")]
+    Cert(String),
+    #[error("invalid private key: {0}")]
+    Key(String),
+    #[error("invalid PEM: {0}")]
+    Pem(String),
+}
+
+/// Errors of sealant's commands; all map to exit code 2.
+#[derive(Debug, Error, Diagnostic)]
+pub enum Error {
+    #[error("cannot read {}: {source}", path.display())]
+    #[diagnostic(code(sealant::io))]
+    Read { path: PathBuf, source: std::io::Error },
+
+    #[error("cannot write {}: {source}", path.display())]
+    #[diagnostic(code(sealant::io))]
+    Write { path: PathBuf, source: std::io::Error },
+
+    /// Input that is not well-formed YAML/JSON; `origin` is `file:line:column`.
+    #[error("{origin}: {message}")]
+    #[diagnostic(code(sealant::parse))]
+    Parse { origin: String, message: String },
+
+    /// Well-formed input that is not what the command needs.
+    #[error("{origin}: {message}")]
+    #[diagnostic(code(sealant::input))]
+    Input {
+        origin: String,
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{origin}: {source}")]
+    #[diagnostic(code(sealant::crypto))]
+    Crypto {
+        origin: String,
+        #[source]
+        #[diagnostic_source]
+        source: CryptoError,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(sealant::usage))]
+    Usage {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+}
+
+impl Error {
+    pub fn input(origin: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Input { origin: origin.into(), message: message.into(), help: None }
+    }
+
+    pub fn input_help(origin: impl Into<String>, message: impl Into<String>, help: impl Into<String>) -> Error {
+        Error::Input { origin: origin.into(), message: message.into(), help: Some(help.into()) }
+    }
+
+    pub fn crypto(origin: impl Into<String>, source: CryptoError) -> Error {
+        Error::Crypto { origin: origin.into(), source }
+    }
+
+    pub fn usage(message: impl Into<String>, help: impl Into<Option<String>>) -> Error {
+        Error::Usage { message: message.into(), help: help.into() }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

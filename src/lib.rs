@@ -1,0 +1,7 @@
+//! sealant: finds Kubernetes Secrets committed in plaintext and seals them, byte-compatible with
+//! Bitnami Sealed Secrets. The library does the work and never prints; the CLI renders.
+
+pub mod crypto;
+pub mod doc;
+pub mod error;
+pub mod sealed;

@@ -1,0 +1,10 @@
+//! Secret ⇄ SealedSecret conversion with kubeseal's and the controller's semantics.
+
+mod manifest;
+mod seal;
+mod template;
+mod unseal;
+
+pub use manifest::{is_valid_secret_key, SEALED_SECRET_API_VERSION};
+pub use seal::{merge_into, seal_raw, seal_secret, SealRequest};
+pub use unseal::{unseal, unseal_raw, UnsealRequest};
