@@ -5,3 +5,7 @@ pub mod crypto;
 pub mod doc;
 pub mod error;
 pub mod sealed;
+pub mod cli;
+pub mod commands;
+pub mod io;
+pub mod keyring;

@@ -22,6 +22,7 @@ pub struct Cert {
     public_key: rsa::PublicKey,
     not_before: SystemTime,
     not_after: SystemTime,
+    not_after_text: String,
 }
 
 impl Cert {
@@ -54,6 +55,7 @@ impl Cert {
         Ok(Cert {
             not_before: validity.not_before.to_system_time(),
             not_after: validity.not_after.to_system_time(),
+            not_after_text: validity.not_after.to_string(),
             der,
             public_key,
         })
@@ -78,6 +80,11 @@ impl Cert {
 
     pub fn not_after(&self) -> SystemTime {
         self.not_after
+    }
+
+    /// The expiry as the certificate states it (RFC 3339, UTC).
+    pub fn not_after_text(&self) -> &str {
+        &self.not_after_text
     }
 
     pub fn is_expired_at(&self, now: SystemTime) -> bool {

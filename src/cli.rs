@@ -1,0 +1,103 @@
+//! Command-line arguments. Parsing only: the work is in `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::crypto::Scope;
+use crate::doc::Format;
+
+#[derive(Debug, Parser)]
+#[command(name = "sealant", version, about = "Find plaintext Kubernetes Secrets in GitOps repositories and seal them, byte-compatible with Bitnami Sealed Secrets")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Seal Secrets into SealedSecrets against a controller's certificate (kubeseal, offline).
+    Seal(SealArgs),
+    /// Turn SealedSecrets back into Secrets with the controller's private keys (recovery).
+    Unseal(UnsealArgs),
+    /// Inspect certificates.
+    #[command(subcommand)]
+    Cert(CertCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// The controller's public certificate (PEM X.509, RSA).
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// Input Secret(s), YAML or JSON; standard input when absent or "-".
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Write the output here (atomically) instead of standard output.
+    #[arg(short = 'w', long = "sealed-secret-file", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format; defaults to the input's.
+    #[arg(short = 'o', long = "format", value_name = "yaml|json")]
+    pub format: Option<Format>,
+    /// Sealing scope; defaults to the input's annotations, else strict.
+    #[arg(long, value_name = "strict|namespace-wide|cluster-wide")]
+    pub scope: Option<Scope>,
+    /// Name to seal for (overrides the Secret's; required with --raw in strict scope).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Namespace to seal for (must agree with the Secret's own, if it has one).
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Seal a Secret that has no data.
+    #[arg(long)]
+    pub allow_empty_data: bool,
+    /// Seal even if the certificate has expired.
+    #[arg(long)]
+    pub allow_expired_cert: bool,
+    /// Seal one bare value (from standard input or --from-file) and print it base64-encoded.
+    #[arg(long, conflicts_with_all = ["merge_into", "file", "format"])]
+    pub raw: bool,
+    /// With --raw: read the value from this file.
+    #[arg(long, value_name = "FILE", requires = "raw")]
+    pub from_file: Option<PathBuf>,
+    /// Add or replace the input Secret's keys in this existing SealedSecret file, in place.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["output", "scope", "name", "namespace"])]
+    pub merge_into: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnsealArgs {
+    /// Private keys: PEM (PKCS#1 or PKCS#8), controller key Secrets or backup Lists; comma-separated or repeated.
+    #[arg(long, value_name = "FILE", value_delimiter = ',', required = true)]
+    pub keys: Vec<PathBuf>,
+    /// Input SealedSecret(s), YAML or JSON; standard input when absent or "-".
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Write the output here (atomically, mode 0600 when new) instead of standard output.
+    #[arg(short = 'w', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format; defaults to the input's.
+    #[arg(short = 'o', long = "format", value_name = "yaml|json")]
+    pub format: Option<Format>,
+    /// Decrypt one bare base64 value and print the plaintext.
+    #[arg(long, conflicts_with = "format")]
+    pub raw: bool,
+    /// With --raw: the scope the value was sealed with.
+    #[arg(long, value_name = "strict|namespace-wide|cluster-wide", requires = "raw")]
+    pub scope: Option<Scope>,
+    /// Namespace the value was sealed for (with --raw), or for a SealedSecret that has none.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// With --raw: the name the value was sealed for.
+    #[arg(long, requires = "raw")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// Print the SHA-256 fingerprint of a certificate's DER, the value that pins it in config.
+    Fingerprint {
+        /// PEM certificate file.
+        file: PathBuf,
+    },
+}

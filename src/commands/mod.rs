@@ -1,0 +1,66 @@
+//! The commands behind the CLI. Each reads its inputs, calls the library and writes its
+//! output to the writer it is given.
+
+mod cert;
+mod seal;
+mod unseal;
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use crate::cli::{CertCommand, Cli, Command};
+use crate::crypto::{Cert, Scope};
+use crate::error::{Error, Result};
+use crate::io::{read_text, write_atomic};
+
+/// Exit code for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code for findings at or above the failure threshold.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code for usage, configuration or input errors.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs a parsed command line and returns the exit code.
+pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8> {
+    match cli.command {
+        Command::Seal(args) => seal::run(&args, stdin, stdout),
+        Command::Unseal(args) => unseal::run(&args, stdin, stdout),
+        Command::Cert(CertCommand::Fingerprint { file }) => cert::fingerprint(&file, stdout),
+    }
+}
+
+/// Loads a certificate for sealing, refusing an expired one unless allowed.
+pub fn load_cert(path: &Path, allow_expired: bool) -> Result<Cert> {
+    let origin = path.display().to_string();
+    let cert = Cert::from_pem(&read_text(path)?).map_err(|e| Error::crypto(&origin, e))?;
+    if !allow_expired && cert.is_expired_at(std::time::SystemTime::now()) {
+        return Err(Error::input_help(
+            origin,
+            format!("the certificate expired on {}", cert.not_after_text()),
+            "fetch the controller's current cert, or pass --allow-expired-cert if the controller still holds this key",
+        ));
+    }
+    Ok(cert)
+}
+
+/// Checks that a bare value's scope has the namespace and name it needs.
+pub fn raw_binding<'a>(scope: Scope, namespace: Option<&'a str>, name: Option<&'a str>) -> Result<(&'a str, &'a str)> {
+    if scope.needs_namespace() && namespace.is_none() {
+        return Err(Error::usage(format!("--raw with {scope} scope needs --namespace"), None));
+    }
+    if scope.needs_name() && name.is_none() {
+        return Err(Error::usage("--raw with strict scope needs --name".to_string(), None));
+    }
+    Ok((namespace.unwrap_or_default(), name.unwrap_or_default()))
+}
+
+/// Writes `contents` to `path` atomically, or to the writer when no path is given.
+pub fn emit(path: Option<&Path>, contents: &[u8], new_mode: u32, stdout: &mut dyn Write) -> Result<()> {
+    match path {
+        Some(path) => write_atomic(path, contents, new_mode),
+        None => stdout
+            .write_all(contents)
+            .and_then(|()| stdout.flush())
+            .map_err(|source| Error::Write { path: "<stdout>".into(), source }),
+    }
+}

@@ -1,0 +1,117 @@
+//! File and stream I/O shared by the commands: reading input, atomic replacement of files.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Name used for standard input in messages.
+pub const STDIN: &str = "<stdin>";
+
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
+}
+
+pub fn read_text(path: &Path) -> Result<String> {
+    utf8(read_bytes(path)?, &path.display().to_string())
+}
+
+/// Reads a file, or standard input when `path` is `None` or `-`; returns the text and the
+/// name to use in messages.
+pub fn read_input(path: Option<&Path>, stdin: &mut dyn Read) -> Result<(String, String)> {
+    let bytes = read_input_bytes(path, stdin)?;
+    let origin = input_name(path);
+    Ok((utf8(bytes, &origin)?, origin))
+}
+
+pub fn read_input_bytes(path: Option<&Path>, stdin: &mut dyn Read) -> Result<Vec<u8>> {
+    match path.filter(|p| *p != Path::new("-")) {
+        Some(path) => read_bytes(path),
+        None => {
+            let mut bytes = Vec::new();
+            stdin
+                .read_to_end(&mut bytes)
+                .map_err(|source| Error::Read { path: STDIN.into(), source })?;
+            Ok(bytes)
+        }
+    }
+}
+
+pub fn input_name(path: Option<&Path>) -> String {
+    match path.filter(|p| *p != Path::new("-")) {
+        Some(path) => path.display().to_string(),
+        None => STDIN.to_string(),
+    }
+}
+
+fn utf8(bytes: Vec<u8>, origin: &str) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        Error::input(origin, format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    })
+}
+
+/// Replaces `path` atomically: a temp file in the same directory is written, synced and
+/// renamed over it, so readers see the old or the new content, never a mix. An existing
+/// file keeps its mode; a new one gets `new_mode`.
+pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<()> {
+    let err = |source| Error::Write { path: path.to_path_buf(), source };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mode = existing_mode(path).unwrap_or(new_mode);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".sealant-")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    tmp.write_all(contents).map_err(err)?;
+    set_mode(tmp.as_file(), mode).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn existing_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777)
+}
+
+#[cfg(unix)]
+fn set_mode(file: &fs::File, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn existing_mode(_: &Path) -> Option<u32> {
+    None
+}
+
+#[cfg(not(unix))]
+fn set_mode(_: &fs::File, _: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn atomic_write_keeps_the_mode_of_an_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.yaml");
+        fs::write(&path, "old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&path, b"new", 0o600).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+        let fresh = dir.path().join("g.yaml");
+        write_atomic(&fresh, b"x", 0o600).unwrap();
+        assert_eq!(fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
+        let leftovers = fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 2, "no temp file left behind");
+    }
+}
