@@ -1,0 +1,70 @@
+//! Shared helpers: locating the vectors, running the real binary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// `../shared/vectors`, or `$SEALANT_VECTORS`.
+pub fn vectors() -> PathBuf {
+    std::env::var_os("SEALANT_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"))
+}
+
+pub fn vector(name: &str) -> PathBuf {
+    let path = vectors().join(name);
+    assert!(path.exists(), "missing test vector {} (is ../shared present?)", path.display());
+    path
+}
+
+pub fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
+}
+
+/// Runs the sealant binary with `args`, feeding `stdin`.
+pub fn sealant(args: &[&str], stdin: &[u8]) -> Output {
+    sealant_in(None, args, stdin)
+}
+
+pub fn sealant_in(dir: Option<&Path>, args: &[&str], stdin: &[u8]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sealant"));
+    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd.spawn().expect("run sealant");
+    let mut pipe = child.stdin.take().expect("stdin");
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait for sealant");
+    writer.join().expect("stdin writer");
+    out
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts success and returns stdout.
+#[track_caller]
+pub fn ok(out: Output) -> String {
+    assert!(out.status.success(), "sealant failed ({:?}):\n{}", out.status.code(), stderr(&out));
+    stdout(&out)
+}
+
+/// Asserts exit code 2 and returns stderr.
+#[track_caller]
+pub fn fails(out: Output) -> String {
+    assert_eq!(out.status.code(), Some(2), "expected exit 2; stdout:\n{}\nstderr:\n{}", stdout(&out), stderr(&out));
+    stderr(&out)
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}

@@ -1,0 +1,6 @@
+//! Integration tests: one binary, so the crate and the CLI are built once.
+
+mod cli;
+mod common;
+mod kat;
+mod xcheck;
