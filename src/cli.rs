@@ -8,7 +8,11 @@ use crate::crypto::Scope;
 use crate::doc::Format;
 
 #[derive(Debug, Parser)]
-#[command(name = "sealant", version, about = "Find plaintext Kubernetes Secrets in GitOps repositories and seal them, byte-compatible with Bitnami Sealed Secrets")]
+#[command(
+    name = "sealant",
+    version,
+    about = "Find plaintext Kubernetes Secrets in GitOps repositories and seal them, byte-compatible with Bitnami Sealed Secrets"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -83,7 +87,11 @@ pub struct UnsealArgs {
     #[arg(long, conflicts_with = "format")]
     pub raw: bool,
     /// With --raw: the scope the value was sealed with.
-    #[arg(long, value_name = "strict|namespace-wide|cluster-wide", requires = "raw")]
+    #[arg(
+        long,
+        value_name = "strict|namespace-wide|cluster-wide",
+        requires = "raw"
+    )]
     pub scope: Option<Scope>,
     /// Namespace the value was sealed for (with --raw), or for a SealedSecret that has none.
     #[arg(short = 'n', long)]

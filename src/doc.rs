@@ -26,7 +26,12 @@ impl std::str::FromStr for Format {
 
 /// Guesses the format as kubectl does: JSON starts with `{` or `[`, anything else is YAML.
 pub fn detect_format(text: &str) -> Format {
-    match text.trim_start_matches('\u{feff}').trim_start().as_bytes().first() {
+    match text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .as_bytes()
+        .first()
+    {
         Some(b'{' | b'[') => Format::Json,
         _ => Format::Yaml,
     }
@@ -68,14 +73,24 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Vec<Value>> {
     let mut options = serde_saphyr::Options::default();
     // The parser's snippets quote input lines, and input lines may hold secret values.
     options.with_snippet = false;
-    let docs: Vec<Option<Value>> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!("{origin}:{}:{}", l.line(), l.column()))
-            .unwrap_or_else(|| origin.to_string());
-        Error::Parse { origin: at, message: format!("invalid YAML: {}", yaml_message(&e)) }
-    })?;
-    Ok(docs.into_iter().flatten().filter(|d| !d.is_null()).collect())
+    // YAML 1.2 booleans: `n`, `no`, `on` stay strings instead of turning a namespace into false.
+    options.strict_booleans = true;
+    let docs: Vec<Option<Value>> = serde_saphyr::from_multiple_with_options(text, options)
+        .map_err(|e| {
+            let at = e
+                .location()
+                .map(|l| format!("{origin}:{}:{}", l.line(), l.column()))
+                .unwrap_or_else(|| origin.to_string());
+            Error::Parse {
+                origin: at,
+                message: format!("invalid YAML: {}", yaml_message(&e)),
+            }
+        })?;
+    Ok(docs
+        .into_iter()
+        .flatten()
+        .filter(|d| !d.is_null())
+        .collect())
 }
 
 /// The parser's message, first line only and without a location suffix.
@@ -99,7 +114,9 @@ pub fn render_documents(docs: &[Value], format: Format) -> String {
                 out.push_str(&to_yaml(doc));
             }
             Format::Json => {
-                out.push_str(&serde_json::to_string_pretty(doc).expect("JSON values always serialize"));
+                out.push_str(
+                    &serde_json::to_string_pretty(doc).expect("JSON values always serialize"),
+                );
                 out.push('\n');
             }
         }
@@ -110,7 +127,12 @@ pub fn render_documents(docs: &[Value], format: Format) -> String {
 /// One document as YAML with sorted keys.
 pub fn to_yaml(doc: &Value) -> String {
     let sorted = sort_keys(doc);
-    let mut text = serde_saphyr::to_string(&sorted).expect("JSON values always serialize as YAML");
+    let mut options = serde_saphyr::SerializerOptions::default();
+    // Long base64 values stay on one line as kubectl prints them; only multi-line strings get
+    // a literal block.
+    options.folded_wrap_chars = usize::MAX;
+    let mut text = serde_saphyr::to_string_with_options(&sorted, options)
+        .expect("JSON values always serialize as YAML");
     if !text.ends_with('\n') {
         text.push('\n');
     }
@@ -122,7 +144,12 @@ fn sort_keys(value: &Value) -> Value {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sort_keys(v))).collect::<Map<_, _>>())
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sort_keys(v)))
+                    .collect::<Map<_, _>>(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(sort_keys).collect()),
         other => other.clone(),
@@ -176,10 +203,14 @@ mod tests {
 
     #[test]
     fn parse_errors_carry_a_location_but_no_input_text() {
-        let err = parse_documents("a: 1\nb: [unclosed-hunter2\n", "f.yaml").unwrap_err().to_string();
+        let err = parse_documents("a: 1\nb: [unclosed-hunter2\n", "f.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("f.yaml:"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
-        let err = parse_documents("{\"a\": hunter2}", "f.json").unwrap_err().to_string();
+        let err = parse_documents("{\"a\": hunter2}", "f.json")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("f.json:1:"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
     }

@@ -34,11 +34,17 @@ pub enum CryptoError {
 pub enum Error {
     #[error("cannot read {}: {source}", path.display())]
     #[diagnostic(code(sealant::io))]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("cannot write {}: {source}", path.display())]
     #[diagnostic(code(sealant::io))]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     /// Input that is not well-formed YAML/JSON; `origin` is `file:line:column`.
     #[error("{origin}: {message}")]
@@ -75,19 +81,37 @@ pub enum Error {
 
 impl Error {
     pub fn input(origin: impl Into<String>, message: impl Into<String>) -> Error {
-        Error::Input { origin: origin.into(), message: message.into(), help: None }
+        Error::Input {
+            origin: origin.into(),
+            message: message.into(),
+            help: None,
+        }
     }
 
-    pub fn input_help(origin: impl Into<String>, message: impl Into<String>, help: impl Into<String>) -> Error {
-        Error::Input { origin: origin.into(), message: message.into(), help: Some(help.into()) }
+    pub fn input_help(
+        origin: impl Into<String>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Error {
+        Error::Input {
+            origin: origin.into(),
+            message: message.into(),
+            help: Some(help.into()),
+        }
     }
 
     pub fn crypto(origin: impl Into<String>, source: CryptoError) -> Error {
-        Error::Crypto { origin: origin.into(), source }
+        Error::Crypto {
+            origin: origin.into(),
+            source,
+        }
     }
 
     pub fn usage(message: impl Into<String>, help: impl Into<Option<String>>) -> Error {
-        Error::Usage { message: message.into(), help: help.into() }
+        Error::Usage {
+            message: message.into(),
+            help: help.into(),
+        }
     }
 }
 

@@ -10,7 +10,10 @@ use crate::error::{Error, Result};
 pub const STDIN: &str = "<stdin>";
 
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
+    fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 pub fn read_text(path: &Path) -> Result<String> {
@@ -32,7 +35,10 @@ pub fn read_input_bytes(path: Option<&Path>, stdin: &mut dyn Read) -> Result<Vec
             let mut bytes = Vec::new();
             stdin
                 .read_to_end(&mut bytes)
-                .map_err(|source| Error::Read { path: STDIN.into(), source })?;
+                .map_err(|source| Error::Read {
+                    path: STDIN.into(),
+                    source,
+                })?;
             Ok(bytes)
         }
     }
@@ -47,7 +53,13 @@ pub fn input_name(path: Option<&Path>) -> String {
 
 fn utf8(bytes: Vec<u8>, origin: &str) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| {
-        Error::input(origin, format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+        Error::input(
+            origin,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
     })
 }
 
@@ -55,7 +67,10 @@ fn utf8(bytes: Vec<u8>, origin: &str) -> Result<String> {
 /// renamed over it, so readers see the old or the new content, never a mix. An existing
 /// file keeps its mode; a new one gets `new_mode`.
 pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<()> {
-    let err = |source| Error::Write { path: path.to_path_buf(), source };
+    let err = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -75,7 +90,9 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<()> {
 #[cfg(unix)]
 fn existing_mode(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
-    fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777)
+    fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
 }
 
 #[cfg(unix)]
@@ -107,10 +124,16 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         write_atomic(&path, b"new", 0o600).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
         let fresh = dir.path().join("g.yaml");
         write_atomic(&fresh, b"x", 0o600).unwrap();
-        assert_eq!(fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let leftovers = fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 2, "no temp file left behind");
     }

@@ -46,7 +46,13 @@ fn keys_in_file(path: &Path) -> Result<Vec<PrivateKey>> {
 fn collect_manifest_keys(doc: &Value, origin: &str, keys: &mut Vec<PrivateKey>) -> Result<()> {
     match doc.get("kind").and_then(Value::as_str) {
         Some("List" | "SecretList") => {
-            for (i, item) in doc.get("items").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            for (i, item) in doc
+                .get("items")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 collect_manifest_keys(item, &format!("{origin}: items[{i}]"), keys)?;
             }
             Ok(())
@@ -60,7 +66,10 @@ fn collect_manifest_keys(doc: &Value, origin: &str, keys: &mut Vec<PrivateKey>) 
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
                 .ok_or_else(|| Error::input(origin, "data.tls.key is not base64-encoded PEM"))?;
-            keys.extend(parse_private_keys(&pem).map_err(|e| Error::crypto(format!("{origin}: data.tls.key"), e))?);
+            keys.extend(
+                parse_private_keys(&pem)
+                    .map_err(|e| Error::crypto(format!("{origin}: data.tls.key"), e))?,
+            );
             Ok(())
         }
         _ => Ok(()),

@@ -1,11 +1,11 @@
 //! sealant: finds Kubernetes Secrets committed in plaintext and seals them, byte-compatible with
 //! Bitnami Sealed Secrets. The library does the work and never prints; the CLI renders.
 
+pub mod cli;
+pub mod commands;
 pub mod crypto;
 pub mod doc;
 pub mod error;
-pub mod sealed;
-pub mod cli;
-pub mod commands;
 pub mod io;
 pub mod keyring;
+pub mod sealed;

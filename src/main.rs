@@ -10,7 +10,11 @@ fn main() -> ExitCode {
     if reads_stdin(&cli) && std::io::stdin().is_terminal() {
         eprintln!("(tty detected: expecting a YAML or JSON manifest on standard input)");
     }
-    match run(cli, &mut std::io::stdin().lock(), &mut std::io::stdout().lock()) {
+    match run(
+        cli,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+    ) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("{:?}", miette::Report::new(err));

@@ -44,23 +44,41 @@ pub fn load_cert(path: &Path, allow_expired: bool) -> Result<Cert> {
 }
 
 /// Checks that a bare value's scope has the namespace and name it needs.
-pub fn raw_binding<'a>(scope: Scope, namespace: Option<&'a str>, name: Option<&'a str>) -> Result<(&'a str, &'a str)> {
+pub fn raw_binding<'a>(
+    scope: Scope,
+    namespace: Option<&'a str>,
+    name: Option<&'a str>,
+) -> Result<(&'a str, &'a str)> {
     if scope.needs_namespace() && namespace.is_none() {
-        return Err(Error::usage(format!("--raw with {scope} scope needs --namespace"), None));
+        return Err(Error::usage(
+            format!("--raw with {scope} scope needs --namespace"),
+            None,
+        ));
     }
     if scope.needs_name() && name.is_none() {
-        return Err(Error::usage("--raw with strict scope needs --name".to_string(), None));
+        return Err(Error::usage(
+            "--raw with strict scope needs --name".to_string(),
+            None,
+        ));
     }
     Ok((namespace.unwrap_or_default(), name.unwrap_or_default()))
 }
 
 /// Writes `contents` to `path` atomically, or to the writer when no path is given.
-pub fn emit(path: Option<&Path>, contents: &[u8], new_mode: u32, stdout: &mut dyn Write) -> Result<()> {
+pub fn emit(
+    path: Option<&Path>,
+    contents: &[u8],
+    new_mode: u32,
+    stdout: &mut dyn Write,
+) -> Result<()> {
     match path {
         Some(path) => write_atomic(path, contents, new_mode),
         None => stdout
             .write_all(contents)
             .and_then(|()| stdout.flush())
-            .map_err(|source| Error::Write { path: "<stdout>".into(), source }),
+            .map_err(|source| Error::Write {
+                path: "<stdout>".into(),
+                source,
+            }),
     }
 }

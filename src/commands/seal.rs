@@ -52,7 +52,15 @@ fn seal_document(doc: &Value, origin: &str, cert: &Cert, request: &SealRequest) 
     let sealed = items
         .iter()
         .enumerate()
-        .map(|(i, item)| seal_secret(item, &format!("{origin}: items[{i}]"), cert, request, &mut os_rng()))
+        .map(|(i, item)| {
+            seal_secret(
+                item,
+                &format!("{origin}: items[{i}]"),
+                cert,
+                request,
+                &mut os_rng(),
+            )
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(json!({ "apiVersion": "v1", "kind": "List", "items": sealed }))
 }
@@ -72,13 +80,26 @@ fn merge(args: &SealArgs, target: &Path, cert: &Cert, stdin: &mut dyn Read) -> R
     let target_origin = target.display().to_string();
     let (format, mut docs) = parse_documents(&read_text(target)?, &target_origin)?;
     let [sealed] = docs.as_mut_slice() else {
-        return Err(Error::input(target_origin, format!("--merge-into needs a file with exactly one SealedSecret, found {} documents", docs.len())));
+        return Err(Error::input(
+            target_origin,
+            format!(
+                "--merge-into needs a file with exactly one SealedSecret, found {} documents",
+                docs.len()
+            ),
+        ));
     };
     if secrets.is_empty() {
         return Err(Error::input(origin, "no Secret found in the input"));
     }
     for (i, secret) in secrets.iter().enumerate() {
-        merge_into(sealed, &target_origin, secret, &doc_origin(&origin, i, secrets.len()), cert, &mut os_rng())?;
+        merge_into(
+            sealed,
+            &target_origin,
+            secret,
+            &doc_origin(&origin, i, secrets.len()),
+            cert,
+            &mut os_rng(),
+        )?;
     }
     let output = render_documents(&docs, format);
     crate::io::write_atomic(target, output.as_bytes(), 0o644)?;

@@ -18,9 +18,11 @@ pub fn run(args: &UnsealArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> R
     let keys = load_keys(&args.keys)?;
     if args.raw {
         let scope = args.scope.unwrap_or(Scope::Strict);
-        let (namespace, name) = raw_binding(scope, args.namespace.as_deref(), args.name.as_deref())?;
+        let (namespace, name) =
+            raw_binding(scope, args.namespace.as_deref(), args.name.as_deref())?;
         let input = read_input_bytes(args.file.as_deref(), stdin)?;
-        let encoded = String::from_utf8(input).map_err(|_| Error::input("--raw", "the sealed value is not base64 text"))?;
+        let encoded = String::from_utf8(input)
+            .map_err(|_| Error::input("--raw", "the sealed value is not base64 text"))?;
         let plaintext = unseal_raw(&encoded, &keys, scope, namespace, name)?;
         emit(args.output.as_deref(), &plaintext, PLAINTEXT_MODE, stdout)?;
         return Ok(EXIT_OK);
@@ -30,19 +32,31 @@ pub fn run(args: &UnsealArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> R
     if docs.is_empty() {
         return Err(Error::input(origin, "no SealedSecret found in the input"));
     }
-    let request = UnsealRequest { namespace: args.namespace.clone() };
+    let request = UnsealRequest {
+        namespace: args.namespace.clone(),
+    };
     let secrets = docs
         .iter()
         .enumerate()
         .map(|(i, doc)| unseal_document(doc, &doc_origin(&origin, i, docs.len()), &keys, &request))
         .collect::<Result<Vec<_>>>()?;
     let output = zeroize::Zeroizing::new(render_documents(&secrets, args.format.unwrap_or(format)));
-    emit(args.output.as_deref(), output.as_bytes(), PLAINTEXT_MODE, stdout)?;
+    emit(
+        args.output.as_deref(),
+        output.as_bytes(),
+        PLAINTEXT_MODE,
+        stdout,
+    )?;
     Ok(EXIT_OK)
 }
 
 /// Unseals a SealedSecret, or each SealedSecret of a `List`.
-fn unseal_document(doc: &Value, origin: &str, keys: &[PrivateKey], request: &UnsealRequest) -> Result<Value> {
+fn unseal_document(
+    doc: &Value,
+    origin: &str,
+    keys: &[PrivateKey],
+    request: &UnsealRequest,
+) -> Result<Value> {
     if doc.get("kind").and_then(Value::as_str) != Some("List") {
         return unseal(doc, origin, keys, request);
     }

@@ -37,14 +37,18 @@ impl Cert {
 
     /// Parses a DER certificate.
     pub fn from_der(der: Vec<u8>) -> Result<Cert, CryptoError> {
-        let cert = Certificate::from_der(&der).map_err(|e| CryptoError::Cert(format!("not an X.509 certificate: {e}")))?;
+        let cert = Certificate::from_der(&der)
+            .map_err(|e| CryptoError::Cert(format!("not an X.509 certificate: {e}")))?;
         let tbs = cert.tbs_certificate();
         let spki = tbs
             .subject_public_key_info()
             .to_der()
             .map_err(|e| CryptoError::Cert(e.to_string()))?;
-        let public_key = rsa::PublicKey::from_public_key_der(&spki)
-            .map_err(|e| CryptoError::Cert(format!("the certificate's key is not a usable RSA key ({e}); sealed-secrets only uses RSA")))?;
+        let public_key = rsa::PublicKey::from_public_key_der(&spki).map_err(|e| {
+            CryptoError::Cert(format!(
+                "the certificate's key is not a usable RSA key ({e}); sealed-secrets only uses RSA"
+            ))
+        })?;
         let bits = public_key.size() * 8;
         if bits < MIN_KEY_BITS {
             return Err(CryptoError::Cert(format!(

@@ -37,7 +37,8 @@ pub fn hybrid_encrypt<R: TryCryptoRng + ?Sized>(
         .public_key()
         .encrypt(rng, padding, session_key.as_ref())
         .map_err(|e| CryptoError::Rsa(e.to_string()))?;
-    let rsa_len = u16::try_from(rsa_ct.len()).map_err(|_| CryptoError::Rsa("RSA ciphertext longer than 65535 bytes".into()))?;
+    let rsa_len = u16::try_from(rsa_ct.len())
+        .map_err(|_| CryptoError::Rsa("RSA ciphertext longer than 65535 bytes".into()))?;
     let aes_ct = Aes256Gcm::new_from_slice(session_key.as_ref())
         .expect("32-byte key")
         .encrypt(&Nonce::default(), plaintext)
@@ -60,14 +61,23 @@ pub struct Envelope<'a> {
 /// Splits a sealed value into its RSA and AES parts, checking only the framing.
 pub fn parse_envelope(ciphertext: &[u8]) -> Result<Envelope<'_>, CryptoError> {
     let Some((prefix, rest)) = ciphertext.split_first_chunk::<2>() else {
-        return Err(CryptoError::TooShort { len: ciphertext.len(), need: 2 });
+        return Err(CryptoError::TooShort {
+            len: ciphertext.len(),
+            need: 2,
+        });
     };
     let rsa_len = usize::from(u16::from_be_bytes(*prefix));
     if rest.len() < rsa_len + TAG_LEN {
-        return Err(CryptoError::TooShort { len: ciphertext.len(), need: 2 + rsa_len + TAG_LEN });
+        return Err(CryptoError::TooShort {
+            len: ciphertext.len(),
+            need: 2 + rsa_len + TAG_LEN,
+        });
     }
     let (rsa_ciphertext, aes_ciphertext) = rest.split_at(rsa_len);
-    Ok(Envelope { rsa_ciphertext, aes_ciphertext })
+    Ok(Envelope {
+        rsa_ciphertext,
+        aes_ciphertext,
+    })
 }
 
 /// Decrypts a sealed value with the first of `keys` that opens it.
@@ -94,9 +104,15 @@ pub fn hybrid_decrypt(
 fn aes_gcm_open(key: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     let nonce = Nonce::default();
     let plaintext = match key.len() {
-        16 => Aes128Gcm::new_from_slice(key).ok()?.decrypt(&nonce, ciphertext),
-        24 => Aes192Gcm::new_from_slice(key).ok()?.decrypt(&nonce, ciphertext),
-        32 => Aes256Gcm::new_from_slice(key).ok()?.decrypt(&nonce, ciphertext),
+        16 => Aes128Gcm::new_from_slice(key)
+            .ok()?
+            .decrypt(&nonce, ciphertext),
+        24 => Aes192Gcm::new_from_slice(key)
+            .ok()?
+            .decrypt(&nonce, ciphertext),
+        32 => Aes256Gcm::new_from_slice(key)
+            .ok()?
+            .decrypt(&nonce, ciphertext),
         _ => return None,
     };
     plaintext.ok().map(Zeroizing::new)

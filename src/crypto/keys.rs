@@ -2,7 +2,9 @@
 //! constant-time (RUSTSEC-2023-0071 concerns the pure-Rust `rsa` crate's private-key path).
 
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
-use aws_lc_rs::rsa::{KeyPair, OaepPrivateDecryptingKey, PrivateDecryptingKey, OAEP_SHA256_MGF1SHA256};
+use aws_lc_rs::rsa::{
+    KeyPair, OaepPrivateDecryptingKey, PrivateDecryptingKey, OAEP_SHA256_MGF1SHA256,
+};
 use zeroize::Zeroizing;
 
 use super::pem::pem_blocks;
@@ -23,20 +25,25 @@ impl std::fmt::Debug for PrivateKey {
 impl PrivateKey {
     /// Parses a PKCS#1 `RSAPrivateKey` (PEM label "RSA PRIVATE KEY", the controller's format).
     pub fn from_pkcs1_der(der: &[u8]) -> Result<PrivateKey, CryptoError> {
-        let pair = KeyPair::from_der(der).map_err(|e| CryptoError::Key(format!("not a PKCS#1 RSA private key: {e}")))?;
-        let pkcs8: Pkcs8V1Der = pair.as_der().map_err(|_| CryptoError::Key("cannot re-encode the key".into()))?;
+        let pair = KeyPair::from_der(der)
+            .map_err(|e| CryptoError::Key(format!("not a PKCS#1 RSA private key: {e}")))?;
+        let pkcs8: Pkcs8V1Der = pair
+            .as_der()
+            .map_err(|_| CryptoError::Key("cannot re-encode the key".into()))?;
         PrivateKey::from_pkcs8_der(pkcs8.as_ref())
     }
 
     /// Parses a PKCS#8 `PrivateKeyInfo` holding an RSA key (PEM label "PRIVATE KEY").
     pub fn from_pkcs8_der(der: &[u8]) -> Result<PrivateKey, CryptoError> {
-        let key = PrivateDecryptingKey::from_pkcs8(der).map_err(|e| CryptoError::Key(format!("not a usable RSA private key: {e}")))?;
+        let key = PrivateDecryptingKey::from_pkcs8(der)
+            .map_err(|e| CryptoError::Key(format!("not a usable RSA private key: {e}")))?;
         let public: PublicKeyX509Der = key
             .public_key()
             .as_der()
             .map_err(|_| CryptoError::Key("cannot encode the public key".into()))?;
         let spki_der = public.as_ref().to_vec();
-        let key = OaepPrivateDecryptingKey::new(key).map_err(|_| CryptoError::Key("RSA-OAEP refused the key".into()))?;
+        let key = OaepPrivateDecryptingKey::new(key)
+            .map_err(|_| CryptoError::Key("RSA-OAEP refused the key".into()))?;
         Ok(PrivateKey { key, spki_der })
     }
 
@@ -50,7 +57,11 @@ impl PrivateKey {
     }
 
     /// RSA-OAEP(SHA-256) decryption; `None` on any failure, deliberately without a reason.
-    pub(crate) fn oaep_decrypt(&self, ciphertext: &[u8], label: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    pub(crate) fn oaep_decrypt(
+        &self,
+        ciphertext: &[u8],
+        label: &[u8],
+    ) -> Option<Zeroizing<Vec<u8>>> {
         if ciphertext.len() != self.key.key_size_bytes() {
             return None;
         }
@@ -77,4 +88,3 @@ pub fn parse_private_keys(text: &str) -> Result<Vec<PrivateKey>, CryptoError> {
         })
         .collect()
 }
-

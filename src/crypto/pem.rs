@@ -16,11 +16,18 @@ pub fn pem_blocks(text: &str) -> Result<Vec<PemBlock>, CryptoError> {
         let block = &rest[start..];
         let end_marker = block
             .find("-----END ")
-            .and_then(|end| block[end + 9..].find("-----").map(|tail| end + 9 + tail + 5))
+            .and_then(|end| {
+                block[end + 9..]
+                    .find("-----")
+                    .map(|tail| end + 9 + tail + 5)
+            })
             .ok_or_else(|| CryptoError::Pem("a BEGIN line has no matching END line".into()))?;
-        let (label, der) = pem_rfc7468::decode_vec(block[..end_marker].as_bytes())
+        let (label, der) = pem_rfc7468::decode_vec(&block.as_bytes()[..end_marker])
             .map_err(|e| CryptoError::Pem(e.to_string()))?;
-        blocks.push(PemBlock { label: label.to_string(), der });
+        blocks.push(PemBlock {
+            label: label.to_string(),
+            der,
+        });
         rest = &block[end_marker..];
     }
     Ok(blocks)

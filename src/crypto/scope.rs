@@ -72,7 +72,9 @@ impl FromStr for Scope {
         Scope::ALL
             .into_iter()
             .find(|scope| scope.as_str() == s)
-            .ok_or_else(|| format!("unknown scope {s:?}: use strict, namespace-wide or cluster-wide"))
+            .ok_or_else(|| {
+                format!("unknown scope {s:?}: use strict, namespace-wide or cluster-wide")
+            })
     }
 }
 

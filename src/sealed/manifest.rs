@@ -11,7 +11,9 @@ pub const SEALED_SECRET_API_VERSION: &str = "bitnami.com/v1alpha1";
 pub fn is_valid_secret_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 253
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// Checks `kind` (and `apiVersion`, when present) of a manifest.
@@ -19,7 +21,10 @@ pub fn expect_kind(doc: &Value, origin: &str, kind: &str, api_version: &str) -> 
     let found = doc.get("kind").and_then(Value::as_str);
     if found != Some(kind) {
         let what = found.map_or("has no kind".to_string(), |k| format!("is a {k}"));
-        return Err(Error::input(origin, format!("expected a {kind}, but this document {what}")));
+        return Err(Error::input(
+            origin,
+            format!("expected a {kind}, but this document {what}"),
+        ));
     }
     match doc.get("apiVersion").and_then(Value::as_str) {
         Some(v) if v != api_version => Err(Error::input(
@@ -41,7 +46,11 @@ pub fn metadata<'a>(doc: &'a Value, origin: &str) -> Result<&'a Map<String, Valu
 }
 
 /// A string field of a mapping; absent or empty gives `None`, another type an error.
-pub fn opt_str<'a>(map: &'a Map<String, Value>, field: &str, origin: &str) -> Result<Option<&'a str>> {
+pub fn opt_str<'a>(
+    map: &'a Map<String, Value>,
+    field: &str,
+    origin: &str,
+) -> Result<Option<&'a str>> {
     match map.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
@@ -52,7 +61,11 @@ pub fn opt_str<'a>(map: &'a Map<String, Value>, field: &str, origin: &str) -> Re
 
 /// A map of string values (`labels`, `annotations`, `stringData`, `data`, ...). Values are
 /// checked but never quoted in errors, since they may be secret.
-pub fn string_map<'a>(parent: &'a Map<String, Value>, field: &str, origin: &str) -> Result<Vec<(&'a str, &'a str)>> {
+pub fn string_map<'a>(
+    parent: &'a Map<String, Value>,
+    field: &str,
+    origin: &str,
+) -> Result<Vec<(&'a str, &'a str)>> {
     match parent.get(field) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Object(map)) => map
@@ -63,7 +76,7 @@ pub fn string_map<'a>(parent: &'a Map<String, Value>, field: &str, origin: &str)
                 other => Err(Error::input_help(
                     origin,
                     format!("{field}.{k} is a {}, not a string", type_name(other)),
-                    "quote the value in the manifest",
+                    "quote it: unquoted, YAML reads it as a number or boolean, and kubectl would store its rewritten form (0123 becomes 83)",
                 )),
             })
             .collect(),

@@ -7,8 +7,14 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 use zeroize::Zeroizing;
 
-use super::manifest::{expect_kind, is_valid_secret_key, metadata, opt_str, scope_of, string_map, SEALED_SECRET_API_VERSION};
-use crate::crypto::{hybrid_encrypt, label_for, Cert, Scope, TryCryptoRng, CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION};
+use super::manifest::{
+    expect_kind, is_valid_secret_key, metadata, opt_str, scope_of, string_map,
+    SEALED_SECRET_API_VERSION,
+};
+use crate::crypto::{
+    hybrid_encrypt, label_for, Cert, Scope, TryCryptoRng, CLUSTER_WIDE_ANNOTATION,
+    NAMESPACE_WIDE_ANNOTATION,
+};
 use crate::error::{Error, Result};
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -60,7 +66,9 @@ pub fn seal_secret<R: TryCryptoRng + ?Sized>(
     if scope.needs_namespace() && namespace.is_none() {
         return Err(Error::input_help(
             origin,
-            format!("Secret {name:?} has no namespace, and {scope} scope binds the sealed value to one"),
+            format!(
+                "Secret {name:?} has no namespace, and {scope} scope binds the sealed value to one"
+            ),
             "add metadata.namespace, pass --namespace NS, or seal with --scope cluster-wide",
         ));
     }
@@ -76,7 +84,10 @@ pub fn seal_secret<R: TryCryptoRng + ?Sized>(
     let label = label_for(scope, namespace.unwrap_or_default(), name);
     let mut encrypted = Map::new();
     for (key, value) in &values {
-        encrypted.insert(key.clone(), Value::String(seal_value(cert, value, &label, origin, rng)?));
+        encrypted.insert(
+            key.clone(),
+            Value::String(seal_value(cert, value, &label, origin, rng)?),
+        );
     }
 
     let mut own_meta = Map::new();
@@ -89,7 +100,10 @@ pub fn seal_secret<R: TryCryptoRng + ?Sized>(
     }
 
     let mut template = Map::new();
-    template.insert("metadata".into(), Value::Object(template_metadata(meta, name, namespace, request.scope)));
+    template.insert(
+        "metadata".into(),
+        Value::Object(template_metadata(meta, name, namespace, request.scope)),
+    );
     for field in ["type", "immutable"] {
         if let Some(v) = secret.get(field).filter(|v| !v.is_null()) {
             template.insert(field.into(), v.clone());
@@ -113,7 +127,12 @@ pub fn merge_into<R: TryCryptoRng + ?Sized>(
     cert: &Cert,
     rng: &mut R,
 ) -> Result<()> {
-    expect_kind(sealed, sealed_origin, "SealedSecret", SEALED_SECRET_API_VERSION)?;
+    expect_kind(
+        sealed,
+        sealed_origin,
+        "SealedSecret",
+        SEALED_SECRET_API_VERSION,
+    )?;
     expect_kind(secret, secret_origin, "Secret", "v1")?;
     let (scope, namespace, name) = super::unseal::binding(sealed, sealed_origin, None)?;
     let label = label_for(scope, &namespace, &name);
@@ -128,10 +147,16 @@ pub fn merge_into<R: TryCryptoRng + ?Sized>(
     };
     let encrypted = spec.entry("encryptedData").or_insert_with(|| json!({}));
     let Some(encrypted) = encrypted.as_object_mut() else {
-        return Err(Error::input(sealed_origin, "spec.encryptedData must be a mapping"));
+        return Err(Error::input(
+            sealed_origin,
+            "spec.encryptedData must be a mapping",
+        ));
     };
     for (key, value) in &values {
-        encrypted.insert(key.clone(), Value::String(seal_value(cert, value, &label, secret_origin, rng)?));
+        encrypted.insert(
+            key.clone(),
+            Value::String(seal_value(cert, value, &label, secret_origin, rng)?),
+        );
     }
     encrypted.sort_keys();
     Ok(())
@@ -146,15 +171,32 @@ pub fn seal_raw<R: TryCryptoRng + ?Sized>(
     value: &[u8],
     rng: &mut R,
 ) -> Result<String> {
-    seal_value(cert, value, &label_for(scope, namespace, name), "--raw", rng)
+    seal_value(
+        cert,
+        value,
+        &label_for(scope, namespace, name),
+        "--raw",
+        rng,
+    )
 }
 
-fn seal_value<R: TryCryptoRng + ?Sized>(cert: &Cert, value: &[u8], label: &[u8], origin: &str, rng: &mut R) -> Result<String> {
-    let ciphertext = hybrid_encrypt(rng, cert, value, label).map_err(|e| Error::crypto(origin, e))?;
+fn seal_value<R: TryCryptoRng + ?Sized>(
+    cert: &Cert,
+    value: &[u8],
+    label: &[u8],
+    origin: &str,
+    rng: &mut R,
+) -> Result<String> {
+    let ciphertext =
+        hybrid_encrypt(rng, cert, value, label).map_err(|e| Error::crypto(origin, e))?;
     Ok(STANDARD.encode(ciphertext))
 }
 
-fn effective_namespace<'a>(meta: &'a Map<String, Value>, requested: Option<&'a str>, origin: &str) -> Result<Option<&'a str>> {
+fn effective_namespace<'a>(
+    meta: &'a Map<String, Value>,
+    requested: Option<&'a str>,
+    origin: &str,
+) -> Result<Option<&'a str>> {
     let own = opt_str(meta, "namespace", origin)?;
     match (own, requested) {
         (Some(own), Some(req)) if own != req => Err(Error::input_help(
@@ -202,7 +244,12 @@ fn check_key(key: &str, field: &str, origin: &str) -> Result<()> {
 
 /// The Secret's metadata as the template carries it: server-side fields and the
 /// last-applied annotation dropped, scope annotations updated when the scope was chosen.
-fn template_metadata(meta: &Map<String, Value>, name: &str, namespace: Option<&str>, chosen: Option<Scope>) -> Map<String, Value> {
+fn template_metadata(
+    meta: &Map<String, Value>,
+    name: &str,
+    namespace: Option<&str>,
+    chosen: Option<Scope>,
+) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("name".into(), json!(name));
     if let Some(ns) = namespace {
@@ -225,7 +272,11 @@ fn template_metadata(meta: &Map<String, Value>, name: &str, namespace: Option<&s
             }
         }
     }
-    if out.get("annotations").and_then(Value::as_object).is_some_and(Map::is_empty) {
+    if out
+        .get("annotations")
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
         out.shift_remove("annotations");
     }
     out

@@ -11,7 +11,10 @@ use zeroize::Zeroizing;
 const FUNCTIONS: &str = "toJson, quote, squote, b64enc, b64dec, upper, lower, trim";
 
 /// Renders `text` with the decrypted values; errors never include a value.
-pub fn render_template(text: &str, values: &BTreeMap<String, Zeroizing<Vec<u8>>>) -> Result<String, String> {
+pub fn render_template(
+    text: &str,
+    values: &BTreeMap<String, Zeroizing<Vec<u8>>>,
+) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = text;
     while let Some(open) = rest.find("{{") {
@@ -38,12 +41,18 @@ pub fn render_template(text: &str, values: &BTreeMap<String, Zeroizing<Vec<u8>>>
     Ok(out)
 }
 
-fn eval_pipeline(action: &str, values: &BTreeMap<String, Zeroizing<Vec<u8>>>) -> Result<String, String> {
+fn eval_pipeline(
+    action: &str,
+    values: &BTreeMap<String, Zeroizing<Vec<u8>>>,
+) -> Result<String, String> {
     let mut piped: Option<String> = None;
     for command in split_outside_quotes(action, '|') {
         let words = split_words(command.trim())?;
         let (head, args) = words.split_first().ok_or("empty template action")?;
-        let mut args: Vec<String> = args.iter().map(|a| operand(a, values)).collect::<Result<_, _>>()?;
+        let mut args: Vec<String> = args
+            .iter()
+            .map(|a| operand(a, values))
+            .collect::<Result<_, _>>()?;
         if head == "index" {
             // index . "key" (the only form that makes sense on a flat map)
             if args.len() != 2 || words[1] != "." {
@@ -54,7 +63,9 @@ fn eval_pipeline(action: &str, values: &BTreeMap<String, Zeroizing<Vec<u8>>>) ->
         }
         if !is_function(head) {
             if !args.is_empty() || piped.is_some() {
-                return Err(format!("{head} is not a function sealant evaluates ({FUNCTIONS})"));
+                return Err(format!(
+                    "{head} is not a function sealant evaluates ({FUNCTIONS})"
+                ));
             }
             piped = Some(operand(head, values)?);
             continue;
@@ -78,8 +89,12 @@ fn apply(function: &str, arg: &str) -> Result<String, String> {
         "quote" => format!("{arg:?}"),
         "squote" => format!("'{arg}'"),
         "b64enc" => STANDARD.encode(arg),
-        "b64dec" => String::from_utf8(STANDARD.decode(arg).map_err(|_| "b64dec got invalid base64")?)
-            .map_err(|_| "b64dec result is not UTF-8")?,
+        "b64dec" => String::from_utf8(
+            STANDARD
+                .decode(arg)
+                .map_err(|_| "b64dec got invalid base64")?,
+        )
+        .map_err(|_| "b64dec result is not UTF-8")?,
         "upper" => arg.to_uppercase(),
         "lower" => arg.to_lowercase(),
         "trim" => arg.trim().to_string(),
@@ -96,16 +111,20 @@ fn operand(word: &str, values: &BTreeMap<String, Zeroizing<Vec<u8>>>) -> Result<
         return Ok(lookup(key, values));
     }
     if word.starts_with('"') {
-        return serde_json::from_str::<String>(word).map_err(|_| format!("bad string literal {word}"));
+        return serde_json::from_str::<String>(word)
+            .map_err(|_| format!("bad string literal {word}"));
     }
-    Err(format!("{word} is not something sealant evaluates (use .key, index . \"key\", or {FUNCTIONS})"))
+    Err(format!(
+        "{word} is not something sealant evaluates (use .key, index . \"key\", or {FUNCTIONS})"
+    ))
 }
 
 /// Go prints `<no value>` for a missing map key.
 fn lookup(key: &str, values: &BTreeMap<String, Zeroizing<Vec<u8>>>) -> String {
-    values
-        .get(key)
-        .map_or_else(|| "<no value>".to_string(), |v| String::from_utf8_lossy(v).into_owned())
+    values.get(key).map_or_else(
+        || "<no value>".to_string(),
+        |v| String::from_utf8_lossy(v).into_owned(),
+    )
 }
 
 fn split_outside_quotes(text: &str, sep: char) -> Vec<&str> {
@@ -178,11 +197,23 @@ mod tests {
     fn renders_the_forms_upstream_documents() {
         let v = values();
         assert_eq!(render_template("u={{ .user }}", &v).unwrap(), "u=admin");
-        assert_eq!(render_template(r#"{"p": {{ toJson .pw }}}"#, &v).unwrap(), r#"{"p": "p\"w"}"#);
-        assert_eq!(render_template(r#"{{ index . "user" | upper }}"#, &v).unwrap(), "ADMIN");
-        assert_eq!(render_template("a  {{- .user -}}  b", &v).unwrap(), "aadminb");
+        assert_eq!(
+            render_template(r#"{"p": {{ toJson .pw }}}"#, &v).unwrap(),
+            r#"{"p": "p\"w"}"#
+        );
+        assert_eq!(
+            render_template(r#"{{ index . "user" | upper }}"#, &v).unwrap(),
+            "ADMIN"
+        );
+        assert_eq!(
+            render_template("a  {{- .user -}}  b", &v).unwrap(),
+            "aadminb"
+        );
         assert_eq!(render_template("{{ .missing }}", &v).unwrap(), "<no value>");
-        assert_eq!(render_template("{{ .user | b64enc | b64dec }}", &v).unwrap(), "admin");
+        assert_eq!(
+            render_template("{{ .user | b64enc | b64dec }}", &v).unwrap(),
+            "admin"
+        );
     }
 
     #[test]

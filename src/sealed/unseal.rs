@@ -7,7 +7,9 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 use zeroize::Zeroizing;
 
-use super::manifest::{expect_kind, metadata, opt_str, scope_of, string_map, SEALED_SECRET_API_VERSION};
+use super::manifest::{
+    expect_kind, metadata, opt_str, scope_of, string_map, SEALED_SECRET_API_VERSION,
+};
 use super::template::render_template;
 use crate::crypto::{hybrid_decrypt, label_for, PrivateKey, Scope};
 use crate::error::{Error, Result};
@@ -20,7 +22,11 @@ pub struct UnsealRequest {
 
 /// The scope, namespace and name a SealedSecret's values are bound to, read from its own
 /// metadata as the controller reads them.
-pub(crate) fn binding(sealed: &Value, origin: &str, fallback_namespace: Option<&str>) -> Result<(Scope, String, String)> {
+pub(crate) fn binding(
+    sealed: &Value,
+    origin: &str,
+    fallback_namespace: Option<&str>,
+) -> Result<(Scope, String, String)> {
     let meta = metadata(sealed, origin)?;
     let scope = scope_of(meta);
     let name = opt_str(meta, "name", origin)?
@@ -33,17 +39,32 @@ pub(crate) fn binding(sealed: &Value, origin: &str, fallback_namespace: Option<&
             "pass --namespace NS (the namespace the controller would see)",
         ));
     }
-    Ok((scope, namespace.unwrap_or_default().to_string(), name.to_string()))
+    Ok((
+        scope,
+        namespace.unwrap_or_default().to_string(),
+        name.to_string(),
+    ))
 }
 
 /// Turns a SealedSecret manifest back into the Secret the controller would create.
-pub fn unseal(sealed: &Value, origin: &str, keys: &[PrivateKey], request: &UnsealRequest) -> Result<Value> {
+pub fn unseal(
+    sealed: &Value,
+    origin: &str,
+    keys: &[PrivateKey],
+    request: &UnsealRequest,
+) -> Result<Value> {
     expect_kind(sealed, origin, "SealedSecret", SEALED_SECRET_API_VERSION)?;
     let (scope, namespace, name) = binding(sealed, origin, request.namespace.as_deref())?;
     let label = label_for(scope, &namespace, &name);
     let empty = Map::new();
-    let spec = sealed.get("spec").and_then(Value::as_object).unwrap_or(&empty);
-    let template = spec.get("template").and_then(Value::as_object).unwrap_or(&empty);
+    let spec = sealed
+        .get("spec")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let template = spec
+        .get("template")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
 
     let mut values: BTreeMap<String, Zeroizing<Vec<u8>>> = BTreeMap::new();
     if spec.get("data").is_some_and(|d| !d.is_null()) {
@@ -60,7 +81,11 @@ pub fn unseal(sealed: &Value, origin: &str, keys: &[PrivateKey], request: &Unsea
         values.insert(key.to_string(), Zeroizing::new(rendered.into_bytes()));
     }
 
-    let mut meta = template.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut meta = template
+        .get("metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     meta.insert("name".into(), json!(name));
     if namespace.is_empty() {
         meta.shift_remove("namespace");
@@ -76,25 +101,48 @@ pub fn unseal(sealed: &Value, origin: &str, keys: &[PrivateKey], request: &Unsea
             secret.insert(field.into(), v.clone());
         }
     }
-    let data: Map<String, Value> = values.iter().map(|(k, v)| (k.clone(), json!(STANDARD.encode(v.as_slice())))).collect();
+    let data: Map<String, Value> = values
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(STANDARD.encode(v.as_slice()))))
+        .collect();
     secret.insert("data".into(), Value::Object(data));
     Ok(Value::Object(secret))
 }
 
 /// Decrypts one bare base64 value (unseal --raw).
-pub fn unseal_raw(encoded: &str, keys: &[PrivateKey], scope: Scope, namespace: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+pub fn unseal_raw(
+    encoded: &str,
+    keys: &[PrivateKey],
+    scope: Scope,
+    namespace: &str,
+    name: &str,
+) -> Result<Zeroizing<Vec<u8>>> {
     decrypt_value(encoded, "--raw", keys, &label_for(scope, namespace, name))
 }
 
-fn decrypt_value(encoded: &str, origin: &str, keys: &[PrivateKey], label: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+fn decrypt_value(
+    encoded: &str,
+    origin: &str,
+    keys: &[PrivateKey],
+    label: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
     let ciphertext = STANDARD.decode(encoded.trim()).map_err(|e| {
-        Error::input_help(origin, format!("not valid base64 ({e})"), "sealed values are standard base64 with padding")
+        Error::input_help(
+            origin,
+            format!("not valid base64 ({e})"),
+            "sealed values are standard base64 with padding",
+        )
     })?;
     hybrid_decrypt(keys, &ciphertext, label).map_err(|e| Error::crypto(origin, e))
 }
 
 /// The pre-0.7 format: the whole Secret, JSON-encoded, sealed as one value in `spec.data`.
-fn legacy_data(spec: &Map<String, Value>, origin: &str, keys: &[PrivateKey], label: &[u8]) -> Result<BTreeMap<String, Zeroizing<Vec<u8>>>> {
+fn legacy_data(
+    spec: &Map<String, Value>,
+    origin: &str,
+    keys: &[PrivateKey],
+    label: &[u8],
+) -> Result<BTreeMap<String, Zeroizing<Vec<u8>>>> {
     let at = format!("{origin}: spec.data");
     let encoded = spec
         .get("data")
@@ -107,9 +155,12 @@ fn legacy_data(spec: &Map<String, Value>, origin: &str, keys: &[PrivateKey], lab
     string_map(&inner_map, "data", &at)?
         .into_iter()
         .map(|(key, encoded)| {
-            let bytes = STANDARD
-                .decode(encoded)
-                .map_err(|_| Error::input(&at, format!("decrypted Secret's data.{key} is not valid base64")))?;
+            let bytes = STANDARD.decode(encoded).map_err(|_| {
+                Error::input(
+                    &at,
+                    format!("decrypted Secret's data.{key} is not valid base64"),
+                )
+            })?;
             Ok((key.to_string(), Zeroizing::new(bytes)))
         })
         .collect()

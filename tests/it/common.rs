@@ -13,12 +13,18 @@ pub fn vectors() -> PathBuf {
 
 pub fn vector(name: &str) -> PathBuf {
     let path = vectors().join(name);
-    assert!(path.exists(), "missing test vector {} (is ../shared present?)", path.display());
+    assert!(
+        path.exists(),
+        "missing test vector {} (is ../shared present?)",
+        path.display()
+    );
     path
 }
 
 pub fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(name)
 }
 
 /// Runs the sealant binary with `args`, feeding `stdin`.
@@ -28,7 +34,10 @@ pub fn sealant(args: &[&str], stdin: &[u8]) -> Output {
 
 pub fn sealant_in(dir: Option<&Path>, args: &[&str], stdin: &[u8]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sealant"));
-    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     if let Some(dir) = dir {
         cmd.current_dir(dir);
     }
@@ -54,14 +63,25 @@ pub fn stderr(out: &Output) -> String {
 /// Asserts success and returns stdout.
 #[track_caller]
 pub fn ok(out: Output) -> String {
-    assert!(out.status.success(), "sealant failed ({:?}):\n{}", out.status.code(), stderr(&out));
+    assert!(
+        out.status.success(),
+        "sealant failed ({:?}):\n{}",
+        out.status.code(),
+        stderr(&out)
+    );
     stdout(&out)
 }
 
 /// Asserts exit code 2 and returns stderr.
 #[track_caller]
 pub fn fails(out: Output) -> String {
-    assert_eq!(out.status.code(), Some(2), "expected exit 2; stdout:\n{}\nstderr:\n{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit 2; stdout:\n{}\nstderr:\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
     stderr(&out)
 }
 
