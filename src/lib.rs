@@ -9,3 +9,4 @@ pub mod error;
 pub mod io;
 pub mod keyring;
 pub mod sealed;
+pub mod finding;
