@@ -10,3 +10,6 @@ pub mod io;
 pub mod keyring;
 pub mod sealed;
 pub mod finding;
+pub mod yaml;
+pub mod fingerprint;
+pub mod config;

@@ -1,0 +1,226 @@
+//! `.sealant.yaml`: excludes, size cap, allowlist and fingerprint salt.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::finding::Finding;
+use crate::fingerprint::DEFAULT_SALT;
+
+/// File names searched for, in order, walking up from the scanned path.
+pub const CONFIG_NAMES: &[&str] = &[".sealant.yaml", ".sealant.yml"];
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    exclude: Vec<String>,
+    max_file_size: Option<SizeValue>,
+    fingerprint_salt: Option<String>,
+    #[serde(default)]
+    allow: Vec<RawAllow>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum SizeValue {
+    Bytes(u64),
+    Text(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAllow {
+    path: Option<String>,
+    rule: Option<String>,
+    fingerprint: Option<String>,
+    #[allow(dead_code)] // documentation for humans; kept so that it is accepted
+    reason: Option<String>,
+}
+
+/// One allowlist entry: a finding is allowed when every field given matches.
+#[derive(Debug)]
+pub struct Allow {
+    path: Option<GlobSet>,
+    rule: Option<String>,
+    fingerprint: Option<String>,
+}
+
+impl Allow {
+    pub fn allows(&self, finding: &Finding) -> bool {
+        self.path.as_ref().is_none_or(|g| g.is_match(&finding.path))
+            && self.rule.as_ref().is_none_or(|r| *r == finding.rule)
+            && self.fingerprint.as_ref().is_none_or(|f| *f == finding.fingerprint)
+    }
+}
+
+/// The effective configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    pub exclude: GlobSet,
+    pub exclude_patterns: Vec<String>,
+    pub max_file_size: u64,
+    pub fingerprint_salt: String,
+    pub allow: Vec<Allow>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: None,
+            exclude: GlobSet::empty(),
+            exclude_patterns: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            fingerprint_salt: DEFAULT_SALT.to_string(),
+            allow: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// `explicit` if given, else the nearest config file above `start`, else the defaults.
+    pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config> {
+        match explicit.map(Path::to_path_buf).or_else(|| find_config(start)) {
+            Some(path) => Config::from_file(&path),
+            None => Ok(Config::default()),
+        }
+    }
+
+    pub fn from_file(path: &Path) -> Result<Config> {
+        let text = crate::io::read_text(path)?;
+        Config::parse(&text, &path.display().to_string()).map(|c| Config { path: Some(path.to_path_buf()), ..c })
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Config> {
+        let raw: RawConfig = if text.trim().is_empty() {
+            RawConfig::default()
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| {
+                let at = e.location().map_or(origin.to_string(), |l| format!("{origin}:{}:{}", l.line(), l.column()));
+                Error::Parse { origin: at, message: format!("invalid configuration: {}", e.to_string().lines().next().unwrap_or_default()) }
+            })?
+        };
+        let max_file_size = match raw.max_file_size {
+            None => DEFAULT_MAX_FILE_SIZE,
+            Some(SizeValue::Bytes(n)) => n,
+            Some(SizeValue::Text(t)) => parse_size(&t).ok_or_else(|| {
+                Error::input_help(origin, format!("max-file-size {t:?} is not a size"), "write it like 10MiB, 512KiB or 1048576")
+            })?,
+        };
+        Ok(Config {
+            path: None,
+            exclude: globs(&raw.exclude, origin)?,
+            exclude_patterns: raw.exclude,
+            max_file_size,
+            fingerprint_salt: raw.fingerprint_salt.unwrap_or_else(|| DEFAULT_SALT.to_string()),
+            allow: raw
+                .allow
+                .into_iter()
+                .map(|a| {
+                    Ok(Allow {
+                        path: a.path.map(|p| globs(&[p], origin)).transpose()?,
+                        rule: a.rule,
+                        fingerprint: a.fingerprint,
+                    })
+                })
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    pub fn is_allowed(&self, finding: &Finding) -> bool {
+        self.allow.iter().any(|a| a.allows(finding))
+    }
+}
+
+/// The nearest config file in `start` or a parent directory.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    start
+        .ancestors()
+        .flat_map(|dir| CONFIG_NAMES.iter().map(move |name| dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// Globs match repository-relative `/`-separated paths; a pattern without `/` matches at any
+/// depth, as in `.gitignore`.
+fn globs(patterns: &[String], origin: &str) -> Result<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let anchored = pattern.trim_start_matches('/');
+        let full = if pattern.contains('/') { anchored.to_string() } else { format!("**/{anchored}") };
+        for p in [full.clone(), format!("{}/**", full.trim_end_matches('/'))] {
+            let glob = Glob::new(&p).map_err(|e| Error::input(origin, format!("invalid glob {pattern:?}: {e}")))?;
+            builder.add(glob);
+        }
+    }
+    builder.build().map_err(|e| Error::input(origin, format!("invalid globs: {e}")))
+}
+
+/// "10MiB", "512 KiB", "1GB", "2048" → bytes.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        "g" | "gb" | "gib" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    number.checked_mul(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Category, Severity};
+
+    fn finding(path: &str, rule: &str, fp: &str) -> Finding {
+        Finding {
+            rule: rule.into(),
+            category: Category::Leak,
+            severity: Severity::Error,
+            path: path.into(),
+            line: 1,
+            column: 1,
+            span: 0..0,
+            message: String::new(),
+            fingerprint: fp.into(),
+        }
+    }
+
+    #[test]
+    fn parses_every_field() {
+        let c = Config::parse(
+            "exclude: [vendor, 'charts/*/templates/**']\nmax-file-size: 1MiB\nfingerprint-salt: abc\nallow:\n  - path: testdata/**\n    rule: k8s-secret-data\n    reason: fixtures\n  - fingerprint: ff00\n",
+            "c",
+        )
+        .unwrap();
+        assert_eq!(c.max_file_size, 1024 * 1024);
+        assert_eq!(c.fingerprint_salt, "abc");
+        assert!(c.exclude.is_match("a/vendor/x.yaml"));
+        assert!(c.exclude.is_match("charts/app/templates/s.yaml"));
+        assert!(!c.exclude.is_match("charts/app/values.yaml"));
+        assert!(c.is_allowed(&finding("testdata/x.yaml", "k8s-secret-data", "1")));
+        assert!(!c.is_allowed(&finding("testdata/x.yaml", "github-token", "1")));
+        assert!(c.is_allowed(&finding("anything", "any", "ff00")));
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_sizes_are_errors_with_a_location() {
+        let err = Config::parse("exclude: []\nexlcude: [x]\n", ".sealant.yaml").unwrap_err().to_string();
+        assert!(err.contains(".sealant.yaml:2"), "{err}");
+        assert!(Config::parse("max-file-size: lots\n", "c").is_err());
+        assert_eq!(parse_size("10MiB"), Some(10 * 1024 * 1024));
+        assert_eq!(parse_size("512 kb"), Some(512 * 1024));
+        assert_eq!(parse_size("7"), Some(7));
+        assert_eq!(parse_size("x"), None);
+    }
+}

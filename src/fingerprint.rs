@@ -1,0 +1,35 @@
+//! Finding fingerprints: HMAC-SHA-256 of the rule and the value under a salt. Stable across
+//! runs and line moves; with a per-repository salt (`fingerprint-salt` in `.sealant.yaml`,
+//! written by `sealant init`) a report alone cannot confirm a guessed weak value.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+/// Salt used when the configuration sets none.
+pub const DEFAULT_SALT: &str = "sealant-fingerprint-v1";
+
+/// The fingerprint of `value` found by `rule`: 32 hex digits.
+pub fn fingerprint(salt: &str, rule: &str, value: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(salt.as_bytes()).expect("HMAC takes any key length");
+    mac.update(rule.as_bytes());
+    mac.update(&[0]);
+    mac.update(value);
+    let digest = mac.finalize().into_bytes();
+    crate::crypto::hex(&digest[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depends_on_salt_rule_and_value_only() {
+        let a = fingerprint("s", "rule", b"hunter2");
+        assert_eq!(a, fingerprint("s", "rule", b"hunter2"));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, fingerprint("t", "rule", b"hunter2"));
+        assert_ne!(a, fingerprint("s", "other", b"hunter2"));
+        assert_ne!(a, fingerprint("s", "rule", b"hunter3"));
+        assert!(!a.contains("hunter2"));
+    }
+}
