@@ -6,6 +6,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::crypto::Scope;
 use crate::doc::Format;
+use crate::finding::Severity;
+use crate::report::Format as ReportFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,6 +22,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Find plaintext and base64 Secrets and credentials in a repository tree.
+    Scan(ScanArgs),
+    /// Write a commented .sealant.yaml with a fresh fingerprint salt.
+    Init(InitArgs),
+    /// Explain what a rule finds and how to fix it.
+    Explain {
+        /// The rule id, as printed in findings.
+        rule: String,
+    },
     /// Seal Secrets into SealedSecrets against a controller's certificate (kubeseal, offline).
     Seal(SealArgs),
     /// Turn SealedSecrets back into Secrets with the controller's private keys (recovery).
@@ -108,4 +119,55 @@ pub enum CertCommand {
         /// PEM certificate file.
         file: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Configuration file (default: the nearest .sealant.yaml above the first path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, default_value = "human", value_name = "human|json|sarif|github")]
+    pub format: ReportFormat,
+    /// Write the report here instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity remains.
+    #[arg(long, default_value = "error", value_name = "info|warning|error")]
+    pub fail_on: Severity,
+    /// Ignore findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings as a baseline file and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Apply ignore files and excludes to paths given explicitly, too.
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// Colour in human output.
+    #[arg(long, default_value = "auto", value_name = "auto|always|never")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to write .sealant.yaml into.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite an existing .sealant.yaml.
+    #[arg(long)]
+    pub force: bool,
 }

@@ -110,3 +110,10 @@ mod tests {
         assert_eq!("warning".parse::<Severity>().unwrap(), Severity::Warning);
     }
 }
+
+/// Something worth telling that is not a finding: a file skipped, a document not parsed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub path: String,
+    pub message: String,
+}

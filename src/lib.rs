@@ -13,3 +13,7 @@ pub mod finding;
 pub mod yaml;
 pub mod fingerprint;
 pub mod config;
+pub mod baseline;
+pub mod detect;
+pub mod scan;
+pub mod source;

@@ -2,6 +2,9 @@
 //! output to the writer it is given.
 
 mod cert;
+mod explain;
+mod init;
+mod scan;
 mod seal;
 mod unseal;
 
@@ -26,6 +29,9 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8>
         Command::Seal(args) => seal::run(&args, stdin, stdout),
         Command::Unseal(args) => unseal::run(&args, stdin, stdout),
         Command::Cert(CertCommand::Fingerprint { file }) => cert::fingerprint(&file, stdout),
+        Command::Scan(args) => scan::run(&args, stdout),
+        Command::Init(args) => init::run(&args, stdout),
+        Command::Explain { rule } => explain::run(&rule, stdout),
     }
 }
 

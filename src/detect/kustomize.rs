@@ -1,0 +1,147 @@
+//! kustomize `secretGenerator`: literal values in the kustomization, and the env files and
+//! files it reads into Secrets.
+
+use std::ops::Range;
+
+use super::Detection;
+use crate::rules::is_placeholder;
+use crate::yaml::Node;
+
+pub const GENERATOR_LITERAL: &str = "kustomize-secret-generator-literal";
+pub const GENERATOR_FILE: &str = "kustomize-secret-generator-file";
+
+/// A file that a secretGenerator reads, relative to the kustomization's directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GeneratorInput {
+    pub generator: String,
+    pub path: String,
+    /// `envs` files are KEY=VALUE lines; `files` are whole values.
+    pub is_env: bool,
+}
+
+/// File names kustomize reads as a kustomization.
+pub fn is_kustomization_file(file_name: &str) -> bool {
+    matches!(file_name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
+}
+
+/// Literal detections, plus the inputs whose contents the caller reports.
+pub fn detect_generators(root: &Node, text: &str, out: &mut Vec<Detection>) -> Vec<GeneratorInput> {
+    let mut inputs = Vec::new();
+    for generator in root.get("secretGenerator").map(Node::items).unwrap_or_default() {
+        let name = generator.str_at(&["name"]).unwrap_or("(unnamed)").to_string();
+        for literal in generator.get("literals").map(Node::items).unwrap_or_default() {
+            if let Some(d) = literal_detection(literal, text, &name) {
+                out.push(d);
+            }
+        }
+        for (field, is_env) in [("envs", true), ("env", true), ("files", false)] {
+            let entries: Vec<&Node> = match generator.get(field) {
+                Some(n) if n.as_str().is_some() => vec![n],
+                Some(n) => n.items().iter().collect(),
+                None => Vec::new(),
+            };
+            for entry in entries.into_iter().filter_map(Node::as_str) {
+                // `files` entries may be `key=path`.
+                let path = entry.split_once('=').map_or(entry, |(_, p)| p).trim();
+                if !path.is_empty() {
+                    inputs.push(GeneratorInput { generator: name.clone(), path: path.to_string(), is_env });
+                }
+            }
+        }
+    }
+    inputs
+}
+
+fn literal_detection(literal: &Node, text: &str, generator: &str) -> Option<Detection> {
+    let entry = literal.as_str()?;
+    let (key, value) = entry.split_once('=')?;
+    let value = unquote(value.trim());
+    if value.is_empty() || is_placeholder(value.as_bytes()) {
+        return None;
+    }
+    Some(Detection::new(
+        GENERATOR_LITERAL,
+        value_span(literal, text, value),
+        format!("secretGenerator {generator:?} commits literal {key} in plaintext"),
+        value.as_bytes().to_vec(),
+    ))
+}
+
+fn unquote(value: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = value.strip_prefix(q).and_then(|v| v.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    value
+}
+
+/// Where the value part of `KEY=VALUE` stands in the source, or the whole scalar.
+fn value_span(literal: &Node, text: &str, value: &str) -> Range<usize> {
+    let raw = &text[literal.span.clone()];
+    let after_eq = raw.find('=').map_or(0, |i| i + 1);
+    match raw[after_eq..].find(value) {
+        Some(i) => {
+            let start = literal.span.start + after_eq + i;
+            start..start + value.len()
+        }
+        None => literal.span.clone(),
+    }
+}
+
+/// Detections for the contents of a generator input: each `KEY=VALUE` line of an env file
+/// with a value, or the whole of a plain file.
+pub fn detect_input(input: &GeneratorInput, kustomization: &str, bytes: &[u8], out: &mut Vec<Detection>) {
+    let message = |what: String| format!("{what} is read into Secret by secretGenerator {:?} in {kustomization}", input.generator);
+    if !input.is_env {
+        if !bytes.iter().all(u8::is_ascii_whitespace) {
+            out.push(Detection::new(GENERATOR_FILE, 0..0, message("this file".into()), bytes.to_vec()));
+        }
+        return;
+    }
+    let mut offset = 0;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        if let Some((key, span)) = env_value(line) {
+            let value = &line[span.clone()];
+            if !is_placeholder(value) {
+                let key = String::from_utf8_lossy(key).into_owned();
+                out.push(Detection::new(GENERATOR_FILE, offset + span.start..offset + span.end, message(key), value.to_vec()));
+            }
+        }
+        offset += line.len();
+    }
+}
+
+/// `KEY=VALUE` (optionally quoted) → key and the value's range in the line.
+fn env_value(line: &[u8]) -> Option<(&[u8], Range<usize>)> {
+    let trimmed_start = line.iter().position(|b| !b.is_ascii_whitespace())?;
+    if line[trimmed_start] == b'#' {
+        return None;
+    }
+    let eq = trimmed_start + line[trimmed_start..].iter().position(|&b| b == b'=')?;
+    let key = line[trimmed_start..eq].trim_ascii();
+    let mut start = eq + 1;
+    let mut end = line.len();
+    while end > start && line[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    if end > start + 1 && matches!(line[start], b'"' | b'\'') && line[end - 1] == line[start] {
+        start += 1;
+        end -= 1;
+    }
+    (end > start).then_some((key, start..end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_lines() {
+        assert_eq!(env_value(b"A=b\n"), Some((&b"A"[..], 2..3)));
+        assert_eq!(env_value(b"  PW=\"x y\"  \n"), Some((&b"PW"[..], 6..9)));
+        assert_eq!(env_value(b"# A=b\n"), None);
+        assert_eq!(env_value(b"EMPTY=\n"), None);
+        assert_eq!(env_value(b"no equals\n"), None);
+    }
+}

@@ -1,0 +1,177 @@
+//! Detectors: from one file's bytes to findings. The prefilter decides whether anything runs;
+//! YAML is split cheaply and only documents with a keyword hit are parsed.
+
+mod kube;
+mod kustomize;
+mod suppress;
+
+use std::ops::Range;
+
+use zeroize::Zeroizing;
+
+use crate::finding::{line_col, Category, Finding, Severity};
+use crate::fingerprint::fingerprint;
+use crate::rules::{Hits, RuleSet};
+use crate::yaml::{parse_node, split_documents, Node};
+
+pub use kube::{SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
+pub use kustomize::{detect_input, is_kustomization_file, GeneratorInput, GENERATOR_FILE, GENERATOR_LITERAL};
+pub use suppress::is_suppressed;
+
+/// A detector's raw result: the rule, where the value is, what to say, and the value itself
+/// (only to compute the fingerprint and run the rules on decoded data; never reported).
+pub struct Detection {
+    pub rule: String,
+    pub span: Range<usize>,
+    pub message: String,
+    pub value: Zeroizing<Vec<u8>>,
+}
+
+impl Detection {
+    pub fn new(rule: &str, span: Range<usize>, message: String, value: Vec<u8>) -> Detection {
+        Detection { rule: rule.to_string(), span, message, value: Zeroizing::new(value) }
+    }
+}
+
+/// What scanning one file gives.
+#[derive(Default)]
+pub struct FileOutcome {
+    pub findings: Vec<Finding>,
+    /// Findings dropped by an inline `sealant:ignore`.
+    pub suppressed: usize,
+    /// Inputs of this kustomization's secretGenerators, relative to its directory.
+    pub generator_inputs: Vec<GeneratorInput>,
+    /// Things worth telling that are not findings (e.g. a document that is not valid YAML).
+    pub notes: Vec<String>,
+}
+
+/// Kinds whose documents hold encrypted values or references to secrets, never secrets.
+const REFERENCE_KINDS: &[&str] = &[
+    "SealedSecret",
+    "ExternalSecret",
+    "ClusterExternalSecret",
+    "SecretStore",
+    "ClusterSecretStore",
+    "PushSecret",
+    "VaultStaticSecret",
+    "VaultDynamicSecret",
+    "OnePasswordItem",
+    "SecretProviderClass",
+];
+
+/// Scans one file. `path` is repository-relative and `/`-separated.
+pub fn scan_file(path: &str, bytes: &[u8], rules: &RuleSet, salt: &str) -> FileOutcome {
+    let hits = rules.prefilter(bytes);
+    let mut outcome = FileOutcome::default();
+    if hits.is_empty() {
+        return outcome;
+    }
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    let mut detections = Vec::new();
+    let mut quiet: Vec<Range<usize>> = Vec::new();
+    if is_manifest_file(file_name) {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            scan_documents(text, file_name, &hits, &mut detections, &mut quiet, &mut outcome);
+        }
+    }
+    let covered: Vec<Range<usize>> = detections.iter().map(|d| d.span.clone()).collect();
+    for m in rules.find(file_name, bytes, &hits) {
+        let inside = |r: &Range<usize>| r.start <= m.span.start && m.span.end <= r.end;
+        let overlaps = |r: &Range<usize>| r.start < m.span.end && m.span.start < r.end;
+        if quiet.iter().any(inside) || covered.iter().any(overlaps) {
+            continue;
+        }
+        let value = bytes[m.span.clone()].to_vec();
+        detections.push(Detection::new(&m.rule.id, m.span.clone(), m.rule.description.clone(), value));
+    }
+    describe_decoded(&mut detections, rules);
+    let found = findings_from(path, bytes, detections, rules, salt);
+    outcome.findings = found.findings;
+    outcome.suppressed = found.suppressed;
+    outcome
+}
+
+/// YAML and JSON files, and kustomize's extension-less `Kustomization`.
+fn is_manifest_file(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") || file_name == "Kustomization"
+}
+
+fn scan_documents(
+    text: &str,
+    file_name: &str,
+    hits: &Hits,
+    detections: &mut Vec<Detection>,
+    quiet: &mut Vec<Range<usize>>,
+    outcome: &mut FileOutcome,
+) {
+    let docs = if file_name.to_ascii_lowercase().ends_with(".json") {
+        vec![crate::yaml::DocSpan { range: 0..text.len(), first_line: 1 }]
+    } else {
+        split_documents(text.as_bytes())
+    };
+    for doc in docs {
+        if !hits.any_within(doc.range.clone()) {
+            continue;
+        }
+        match parse_node(text, doc.range.clone()) {
+            Ok(Some(root)) => {
+                if is_quiet(&root) {
+                    quiet.push(doc.range.clone());
+                    continue;
+                }
+                kube::detect_secrets(&root, detections);
+                if is_kustomization_file(file_name) || root.str_at(&["kind"]) == Some("Kustomization") {
+                    outcome.generator_inputs.extend(kustomize::detect_generators(&root, text, detections));
+                }
+            }
+            Ok(None) => {}
+            // Helm templates are not YAML until rendered; their values are placeholders.
+            Err(_) if text[doc.range.clone()].contains("{{") => quiet.push(doc.range.clone()),
+            Err(e) => {
+                let (line, column) = line_col(text.as_bytes(), e.offset);
+                outcome.notes.push(format!("{line}:{column}: not valid YAML ({}); scanned as plain text", e.message));
+            }
+        }
+    }
+}
+
+/// Documents that never hold a secret: references, sealed or SOPS-encrypted content.
+fn is_quiet(root: &Node) -> bool {
+    root.get("sops").is_some() || root.str_at(&["kind"]).is_some_and(|k| REFERENCE_KINDS.contains(&k))
+}
+
+/// Runs the rules on decoded Secret data, so that the finding says what the value is.
+fn describe_decoded(detections: &mut [Detection], rules: &RuleSet) {
+    for d in detections.iter_mut().filter(|d| d.rule == SECRET_DATA) {
+        let hits = rules.prefilter(&d.value);
+        if let Some(m) = rules.find("", &d.value, &hits).first() {
+            d.message.push_str(&format!("; decoded, it is a {}", m.rule.description));
+        }
+    }
+}
+
+/// Turns detections into findings: location, severity, fingerprint, inline suppressions.
+pub fn findings_from(path: &str, bytes: &[u8], detections: Vec<Detection>, rules: &RuleSet, salt: &str) -> FileOutcome {
+    let mut outcome = FileOutcome::default();
+    for d in detections {
+        let (line, column) = line_col(bytes, d.span.start);
+        if is_suppressed(bytes, line, &d.rule) {
+            outcome.suppressed += 1;
+            continue;
+        }
+        let rule = rules.get(&d.rule);
+        outcome.findings.push(Finding {
+            severity: rule.map_or(Severity::Error, |r| r.severity),
+            category: rule.map_or(Category::Leak, |r| r.category),
+            fingerprint: fingerprint(salt, &d.rule, &d.value),
+            rule: d.rule,
+            path: path.to_string(),
+            line,
+            column,
+            span: d.span,
+            message: d.message,
+        });
+    }
+    outcome
+}
