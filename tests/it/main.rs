@@ -3,4 +3,5 @@
 mod cli;
 mod common;
 mod kat;
+mod scan;
 mod xcheck;
