@@ -36,13 +36,23 @@ impl Baseline {
             message: "not a sealant baseline (JSON with version and findings)".into(),
         })?;
         if file.version != 1 {
-            return Err(Error::input(path.display().to_string(), format!("baseline version {} is not supported", file.version)));
+            return Err(Error::input(
+                path.display().to_string(),
+                format!("baseline version {} is not supported", file.version),
+            ));
         }
-        Ok(Baseline { entries: file.findings.into_iter().map(|e| (e.rule, e.fingerprint)).collect() })
+        Ok(Baseline {
+            entries: file
+                .findings
+                .into_iter()
+                .map(|e| (e.rule, e.fingerprint))
+                .collect(),
+        })
     }
 
     pub fn contains(&self, finding: &Finding) -> bool {
-        self.entries.contains(&(finding.rule.clone(), finding.fingerprint.clone()))
+        self.entries
+            .contains(&(finding.rule.clone(), finding.fingerprint.clone()))
     }
 
     /// The baseline file for `findings`.
@@ -51,7 +61,11 @@ impl Baseline {
             version: 1,
             findings: findings
                 .iter()
-                .map(|f| Entry { rule: f.rule.clone(), path: f.path.clone(), fingerprint: f.fingerprint.clone() })
+                .map(|f| Entry {
+                    rule: f.rule.clone(),
+                    path: f.path.clone(),
+                    fingerprint: f.fingerprint.clone(),
+                })
                 .collect(),
         };
         serde_json::to_string_pretty(&file).expect("baseline serializes") + "\n"

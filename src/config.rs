@@ -53,7 +53,10 @@ impl Allow {
     pub fn allows(&self, finding: &Finding) -> bool {
         self.path.as_ref().is_none_or(|g| g.is_match(&finding.path))
             && self.rule.as_ref().is_none_or(|r| *r == finding.rule)
-            && self.fingerprint.as_ref().is_none_or(|f| *f == finding.fingerprint)
+            && self
+                .fingerprint
+                .as_ref()
+                .is_none_or(|f| *f == finding.fingerprint)
     }
 }
 
@@ -85,7 +88,10 @@ impl Default for Config {
 impl Config {
     /// `explicit` if given, else the nearest config file above `start`, else the defaults.
     pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config> {
-        match explicit.map(Path::to_path_buf).or_else(|| find_config(start)) {
+        match explicit
+            .map(Path::to_path_buf)
+            .or_else(|| find_config(start))
+        {
             Some(path) => Config::from_file(&path),
             None => Ok(Config::default()),
         }
@@ -93,7 +99,10 @@ impl Config {
 
     pub fn from_file(path: &Path) -> Result<Config> {
         let text = crate::io::read_text(path)?;
-        Config::parse(&text, &path.display().to_string()).map(|c| Config { path: Some(path.to_path_buf()), ..c })
+        Config::parse(&text, &path.display().to_string()).map(|c| Config {
+            path: Some(path.to_path_buf()),
+            ..c
+        })
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Config> {
@@ -101,15 +110,27 @@ impl Config {
             RawConfig::default()
         } else {
             serde_saphyr::from_str(text).map_err(|e| {
-                let at = e.location().map_or(origin.to_string(), |l| format!("{origin}:{}:{}", l.line(), l.column()));
-                Error::Parse { origin: at, message: format!("invalid configuration: {}", e.to_string().lines().next().unwrap_or_default()) }
+                let at = e.location().map_or(origin.to_string(), |l| {
+                    format!("{origin}:{}:{}", l.line(), l.column())
+                });
+                Error::Parse {
+                    origin: at,
+                    message: format!(
+                        "invalid configuration: {}",
+                        e.to_string().lines().next().unwrap_or_default()
+                    ),
+                }
             })?
         };
         let max_file_size = match raw.max_file_size {
             None => DEFAULT_MAX_FILE_SIZE,
             Some(SizeValue::Bytes(n)) => n,
             Some(SizeValue::Text(t)) => parse_size(&t).ok_or_else(|| {
-                Error::input_help(origin, format!("max-file-size {t:?} is not a size"), "write it like 10MiB, 512KiB or 1048576")
+                Error::input_help(
+                    origin,
+                    format!("max-file-size {t:?} is not a size"),
+                    "write it like 10MiB, 512KiB or 1048576",
+                )
             })?,
         };
         Ok(Config {
@@ -117,7 +138,9 @@ impl Config {
             exclude: globs(&raw.exclude, origin)?,
             exclude_patterns: raw.exclude,
             max_file_size,
-            fingerprint_salt: raw.fingerprint_salt.unwrap_or_else(|| DEFAULT_SALT.to_string()),
+            fingerprint_salt: raw
+                .fingerprint_salt
+                .unwrap_or_else(|| DEFAULT_SALT.to_string()),
             allow: raw
                 .allow
                 .into_iter()
@@ -152,19 +175,28 @@ fn globs(patterns: &[String], origin: &str) -> Result<GlobSet> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
         let anchored = pattern.trim_start_matches('/');
-        let full = if pattern.contains('/') { anchored.to_string() } else { format!("**/{anchored}") };
+        let full = if pattern.contains('/') {
+            anchored.to_string()
+        } else {
+            format!("**/{anchored}")
+        };
         for p in [full.clone(), format!("{}/**", full.trim_end_matches('/'))] {
-            let glob = Glob::new(&p).map_err(|e| Error::input(origin, format!("invalid glob {pattern:?}: {e}")))?;
+            let glob = Glob::new(&p)
+                .map_err(|e| Error::input(origin, format!("invalid glob {pattern:?}: {e}")))?;
             builder.add(glob);
         }
     }
-    builder.build().map_err(|e| Error::input(origin, format!("invalid globs: {e}")))
+    builder
+        .build()
+        .map_err(|e| Error::input(origin, format!("invalid globs: {e}")))
 }
 
 /// "10MiB", "512 KiB", "1GB", "2048" → bytes.
 pub fn parse_size(text: &str) -> Option<u64> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let number: u64 = number.parse().ok()?;
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
@@ -215,7 +247,9 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_bad_sizes_are_errors_with_a_location() {
-        let err = Config::parse("exclude: []\nexlcude: [x]\n", ".sealant.yaml").unwrap_err().to_string();
+        let err = Config::parse("exclude: []\nexlcude: [x]\n", ".sealant.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(".sealant.yaml:2"), "{err}");
         assert!(Config::parse("max-file-size: lots\n", "c").is_err());
         assert_eq!(parse_size("10MiB"), Some(10 * 1024 * 1024));

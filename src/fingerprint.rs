@@ -10,7 +10,8 @@ pub const DEFAULT_SALT: &str = "sealant-fingerprint-v1";
 
 /// The fingerprint of `value` found by `rule`: 32 hex digits.
 pub fn fingerprint(salt: &str, rule: &str, value: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(salt.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(salt.as_bytes()).expect("HMAC takes any key length");
     mac.update(rule.as_bytes());
     mac.update(&[0]);
     mac.update(value);

@@ -60,7 +60,9 @@ pub fn scan_worktree(request: &ScanRequest) -> ScanOutput {
     let (mut output, inputs) = collector.into_output();
     report_generator_inputs(&mut output, &inputs, request, rules);
     apply_suppressions(&mut output, request.config, request.baseline);
-    output.findings.sort_by(|a, b| (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule)));
+    output.findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
+    });
     output.notes.sort_by(|a, b| a.path.cmp(&b.path));
     output
 }
@@ -87,25 +89,45 @@ impl Visitor for Collector<'_> {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let outcome = scan_file(path, bytes, self.rules, self.salt);
-        if outcome.findings.is_empty() && outcome.notes.is_empty() && outcome.generator_inputs.is_empty() && outcome.suppressed == 0 {
+        if outcome.findings.is_empty()
+            && outcome.notes.is_empty()
+            && outcome.generator_inputs.is_empty()
+            && outcome.suppressed == 0
+        {
             return;
         }
         let mut state = self.state.lock().expect("no panics while holding the lock");
         state.findings.extend(outcome.findings);
         state.suppressed += outcome.suppressed;
-        state.notes.extend(outcome.notes.into_iter().map(|message| Note { path: path.to_string(), message }));
-        state.inputs.extend(outcome.generator_inputs.into_iter().map(|i| (path.to_string(), i)));
+        state
+            .notes
+            .extend(outcome.notes.into_iter().map(|message| Note {
+                path: path.to_string(),
+                message,
+            }));
+        state.inputs.extend(
+            outcome
+                .generator_inputs
+                .into_iter()
+                .map(|i| (path.to_string(), i)),
+        );
     }
 
     fn note(&self, path: &str, message: String) {
         let mut state = self.state.lock().expect("no panics while holding the lock");
-        state.notes.push(Note { path: path.to_string(), message });
+        state.notes.push(Note {
+            path: path.to_string(),
+            message,
+        });
     }
 }
 
 impl Collector<'_> {
     fn into_output(self) -> (ScanOutput, Vec<(String, GeneratorInput)>) {
-        let state = self.state.into_inner().expect("no panics while holding the lock");
+        let state = self
+            .state
+            .into_inner()
+            .expect("no panics while holding the lock");
         let output = ScanOutput {
             findings: state.findings,
             notes: state.notes,
@@ -119,7 +141,12 @@ impl Collector<'_> {
 
 /// Reads every file a secretGenerator pulls into a Secret and reports its values there; a
 /// finding another rule made at the same place gives way to it.
-fn report_generator_inputs(output: &mut ScanOutput, inputs: &[(String, GeneratorInput)], request: &ScanRequest, rules: &RuleSet) {
+fn report_generator_inputs(
+    output: &mut ScanOutput,
+    inputs: &[(String, GeneratorInput)],
+    request: &ScanRequest,
+    rules: &RuleSet,
+) {
     let mut seen = HashSet::new();
     for (kustomization, input) in inputs {
         let dir = request.root.join(kustomization);
@@ -131,24 +158,45 @@ fn report_generator_inputs(output: &mut ScanOutput, inputs: &[(String, Generator
         let bytes = match read_capped(&file, request.config.max_file_size) {
             Ok(bytes) => bytes,
             Err(message) => {
-                output.notes.push(Note { path: kustomization.clone(), message: format!("secretGenerator {:?} reads {}: {message}", input.generator, input.path) });
+                output.notes.push(Note {
+                    path: kustomization.clone(),
+                    message: format!(
+                        "secretGenerator {:?} reads {}: {message}",
+                        input.generator, input.path
+                    ),
+                });
                 continue;
             }
         };
         let mut detections = Vec::new();
         detect_input(input, kustomization, &bytes, &mut detections);
-        let places: HashSet<(usize, usize)> = detections.iter().map(|d| line_col(&bytes, d.span.start)).collect();
-        output.findings.retain(|f| f.path != rel || f.rule == GENERATOR_FILE || !places.contains(&(f.line, f.column)));
-        let outcome = crate::detect::findings_from(&rel, &bytes, detections, rules, &request.config.fingerprint_salt);
+        let places: HashSet<(usize, usize)> = detections
+            .iter()
+            .map(|d| line_col(&bytes, d.span.start))
+            .collect();
+        output.findings.retain(|f| {
+            f.path != rel || f.rule == GENERATOR_FILE || !places.contains(&(f.line, f.column))
+        });
+        let outcome = crate::detect::findings_from(
+            &rel,
+            &bytes,
+            detections,
+            rules,
+            &request.config.fingerprint_salt,
+        );
         output.suppressed += outcome.suppressed;
         output.findings.extend(outcome.findings);
     }
 }
 
 fn read_capped(file: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    let len = std::fs::metadata(file).map_err(|e| format!("cannot read it ({e})"))?.len();
+    let len = std::fs::metadata(file)
+        .map_err(|e| format!("cannot read it ({e})"))?
+        .len();
     if len > cap {
-        return Err(format!("it is larger than max-file-size ({len} > {cap} bytes); not checked"));
+        return Err(format!(
+            "it is larger than max-file-size ({len} > {cap} bytes); not checked"
+        ));
     }
     std::fs::read(file).map_err(|e| format!("cannot read it ({e})"))
 }
@@ -156,7 +204,8 @@ fn read_capped(file: &Path, cap: u64) -> Result<Vec<u8>, String> {
 /// Drops findings the configuration's allowlist or the baseline accepts.
 fn apply_suppressions(output: &mut ScanOutput, config: &Config, baseline: Option<&Baseline>) {
     let before = output.findings.len();
-    output.findings.retain(|f| !config.is_allowed(f) && !baseline.is_some_and(|b| b.contains(f)));
+    output
+        .findings
+        .retain(|f| !config.is_allowed(f) && !baseline.is_some_and(|b| b.contains(f)));
     output.suppressed += before - output.findings.len();
 }
-

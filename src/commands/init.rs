@@ -8,12 +8,29 @@ use crate::error::{Error, Result};
 pub fn run(args: &InitArgs, stdout: &mut dyn Write) -> Result<u8> {
     let path = args.dir.join(CONFIG_NAMES[0]);
     if path.exists() && !args.force {
-        return Err(Error::usage(format!("{} already exists", path.display()), Some("pass --force to overwrite it".to_string())));
+        return Err(Error::usage(
+            format!("{} already exists", path.display()),
+            Some("pass --force to overwrite it".to_string()),
+        ));
     }
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| Error::usage(format!("the operating system's random source failed: {e}"), None))?;
-    crate::io::write_atomic(&path, template(&crate::crypto::hex(&salt)).as_bytes(), 0o644)?;
-    emit(None, format!("wrote {}\n", path.display()).as_bytes(), 0o644, stdout)?;
+    getrandom::fill(&mut salt).map_err(|e| {
+        Error::usage(
+            format!("the operating system's random source failed: {e}"),
+            None,
+        )
+    })?;
+    crate::io::write_atomic(
+        &path,
+        template(&crate::crypto::hex(&salt)).as_bytes(),
+        0o644,
+    )?;
+    emit(
+        None,
+        format!("wrote {}\n", path.display()).as_bytes(),
+        0o644,
+        stdout,
+    )?;
     Ok(EXIT_OK)
 }
 

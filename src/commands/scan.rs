@@ -13,7 +13,10 @@ use crate::source::repository_root;
 
 pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     let started = Instant::now();
-    let first = args.paths.first().map_or(std::path::Path::new("."), |p| p.as_path());
+    let first = args
+        .paths
+        .first()
+        .map_or(std::path::Path::new("."), |p| p.as_path());
     let config = Config::load(args.config.as_deref(), first)?;
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let root = repository_root(first);
@@ -39,16 +42,29 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         notes: output.notes.clone(),
     };
     let rules = rule_docs();
-    let report = Report { findings: &output.findings, summary: &summary, rules: &rules, tool_version: env!("CARGO_PKG_VERSION") };
+    let report = Report {
+        findings: &output.findings,
+        summary: &summary,
+        rules: &rules,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let source = |path: &str| std::fs::read(root.join(path)).ok();
     let mut rendered = Vec::new();
-    render(args.format, &report, &source, color, &mut rendered)
-        .map_err(|source| crate::error::Error::Write { path: "<report>".into(), source })?;
+    render(args.format, &report, &source, color, &mut rendered).map_err(|source| {
+        crate::error::Error::Write {
+            path: "<report>".into(),
+            source,
+        }
+    })?;
     emit(args.output.as_deref(), &rendered, 0o644, stdout)?;
     let failing = output.worst().is_some_and(|worst| worst >= args.fail_on);
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })

@@ -31,7 +31,12 @@ fn is_core_v1(root: &Node) -> bool {
 fn secret(root: &Node, out: &mut Vec<Detection>) {
     let name = root.str_at(&["metadata", "name"]).unwrap_or("(unnamed)");
     for (key, value) in values(root, "data") {
-        let compact: Vec<u8> = value.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        let compact: Vec<u8> = value
+            .as_str()
+            .unwrap_or_default()
+            .bytes()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
         match STANDARD.decode(&compact) {
             Ok(decoded) => out.push(Detection::new(
                 SECRET_DATA,
@@ -59,10 +64,14 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
 
 /// Scalar entries of a map field with a real value (not empty, not a template or placeholder).
 fn values<'a>(root: &'a Node, field: &str) -> Vec<(&'a str, &'a Node)> {
-    let Some(map) = root.get(field) else { return Vec::new() };
+    let Some(map) = root.get(field) else {
+        return Vec::new();
+    };
     map.entries()
         .filter_map(|(k, v)| match &v.kind {
-            NodeKind::Scalar { value, .. } if !value.trim().is_empty() && !is_placeholder(value.as_bytes()) => {
+            NodeKind::Scalar { value, .. }
+                if !value.trim().is_empty() && !is_placeholder(value.as_bytes()) =>
+            {
                 Some((k.as_str()?, v))
             }
             _ => None,

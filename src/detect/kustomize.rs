@@ -21,15 +21,29 @@ pub struct GeneratorInput {
 
 /// File names kustomize reads as a kustomization.
 pub fn is_kustomization_file(file_name: &str) -> bool {
-    matches!(file_name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
+    matches!(
+        file_name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
 }
 
 /// Literal detections, plus the inputs whose contents the caller reports.
 pub fn detect_generators(root: &Node, text: &str, out: &mut Vec<Detection>) -> Vec<GeneratorInput> {
     let mut inputs = Vec::new();
-    for generator in root.get("secretGenerator").map(Node::items).unwrap_or_default() {
-        let name = generator.str_at(&["name"]).unwrap_or("(unnamed)").to_string();
-        for literal in generator.get("literals").map(Node::items).unwrap_or_default() {
+    for generator in root
+        .get("secretGenerator")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        let name = generator
+            .str_at(&["name"])
+            .unwrap_or("(unnamed)")
+            .to_string();
+        for literal in generator
+            .get("literals")
+            .map(Node::items)
+            .unwrap_or_default()
+        {
             if let Some(d) = literal_detection(literal, text, &name) {
                 out.push(d);
             }
@@ -44,7 +58,11 @@ pub fn detect_generators(root: &Node, text: &str, out: &mut Vec<Detection>) -> V
                 // `files` entries may be `key=path`.
                 let path = entry.split_once('=').map_or(entry, |(_, p)| p).trim();
                 if !path.is_empty() {
-                    inputs.push(GeneratorInput { generator: name.clone(), path: path.to_string(), is_env });
+                    inputs.push(GeneratorInput {
+                        generator: name.clone(),
+                        path: path.to_string(),
+                        is_env,
+                    });
                 }
             }
         }
@@ -91,11 +109,38 @@ fn value_span(literal: &Node, text: &str, value: &str) -> Range<usize> {
 
 /// Detections for the contents of a generator input: each `KEY=VALUE` line of an env file
 /// with a value, or the whole of a plain file.
-pub fn detect_input(input: &GeneratorInput, kustomization: &str, bytes: &[u8], out: &mut Vec<Detection>) {
-    let message = |what: String| format!("{what} is read into Secret by secretGenerator {:?} in {kustomization}", input.generator);
+pub fn detect_input(
+    input: &GeneratorInput,
+    kustomization: &str,
+    bytes: &[u8],
+    out: &mut Vec<Detection>,
+) {
+    let message = |what: String| {
+        format!(
+            "{what} is read into Secret by secretGenerator {:?} in {kustomization}",
+            input.generator
+        )
+    };
     if !input.is_env {
-        if !bytes.iter().all(u8::is_ascii_whitespace) {
-            out.push(Detection::new(GENERATOR_FILE, 0..0, message("this file".into()), bytes.to_vec()));
+        // The whole file is the value.
+        let end = bytes.len()
+            - bytes
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+        let start = bytes
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()
+            .min(end);
+        if start < end {
+            out.push(Detection::new(
+                GENERATOR_FILE,
+                start..end,
+                message("this file".into()),
+                bytes.to_vec(),
+            ));
         }
         return;
     }
@@ -105,7 +150,12 @@ pub fn detect_input(input: &GeneratorInput, kustomization: &str, bytes: &[u8], o
             let value = &line[span.clone()];
             if !is_placeholder(value) {
                 let key = String::from_utf8_lossy(key).into_owned();
-                out.push(Detection::new(GENERATOR_FILE, offset + span.start..offset + span.end, message(key), value.to_vec()));
+                out.push(Detection::new(
+                    GENERATOR_FILE,
+                    offset + span.start..offset + span.end,
+                    message(key),
+                    value.to_vec(),
+                ));
             }
         }
         offset += line.len();

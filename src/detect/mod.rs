@@ -15,7 +15,9 @@ use crate::rules::{Hits, RuleSet};
 use crate::yaml::{parse_node, split_documents, Node};
 
 pub use kube::{SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
-pub use kustomize::{detect_input, is_kustomization_file, GeneratorInput, GENERATOR_FILE, GENERATOR_LITERAL};
+pub use kustomize::{
+    detect_input, is_kustomization_file, GeneratorInput, GENERATOR_FILE, GENERATOR_LITERAL,
+};
 pub use suppress::is_suppressed;
 
 /// A detector's raw result: the rule, where the value is, what to say, and the value itself
@@ -29,7 +31,12 @@ pub struct Detection {
 
 impl Detection {
     pub fn new(rule: &str, span: Range<usize>, message: String, value: Vec<u8>) -> Detection {
-        Detection { rule: rule.to_string(), span, message, value: Zeroizing::new(value) }
+        Detection {
+            rule: rule.to_string(),
+            span,
+            message,
+            value: Zeroizing::new(value),
+        }
     }
 }
 
@@ -71,7 +78,14 @@ pub fn scan_file(path: &str, bytes: &[u8], rules: &RuleSet, salt: &str) -> FileO
     let mut quiet: Vec<Range<usize>> = Vec::new();
     if is_manifest_file(file_name) {
         if let Ok(text) = std::str::from_utf8(bytes) {
-            scan_documents(text, file_name, &hits, &mut detections, &mut quiet, &mut outcome);
+            scan_documents(
+                text,
+                file_name,
+                &hits,
+                &mut detections,
+                &mut quiet,
+                &mut outcome,
+            );
         }
     }
     let covered: Vec<Range<usize>> = detections.iter().map(|d| d.span.clone()).collect();
@@ -82,7 +96,12 @@ pub fn scan_file(path: &str, bytes: &[u8], rules: &RuleSet, salt: &str) -> FileO
             continue;
         }
         let value = bytes[m.span.clone()].to_vec();
-        detections.push(Detection::new(&m.rule.id, m.span.clone(), m.rule.description.clone(), value));
+        detections.push(Detection::new(
+            &m.rule.id,
+            m.span.clone(),
+            m.rule.description.clone(),
+            value,
+        ));
     }
     describe_decoded(&mut detections, rules);
     let found = findings_from(path, bytes, detections, rules, salt);
@@ -94,7 +113,10 @@ pub fn scan_file(path: &str, bytes: &[u8], rules: &RuleSet, salt: &str) -> FileO
 /// YAML and JSON files, and kustomize's extension-less `Kustomization`.
 fn is_manifest_file(file_name: &str) -> bool {
     let lower = file_name.to_ascii_lowercase();
-    lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") || file_name == "Kustomization"
+    lower.ends_with(".yaml")
+        || lower.ends_with(".yml")
+        || lower.ends_with(".json")
+        || file_name == "Kustomization"
 }
 
 fn scan_documents(
@@ -106,7 +128,10 @@ fn scan_documents(
     outcome: &mut FileOutcome,
 ) {
     let docs = if file_name.to_ascii_lowercase().ends_with(".json") {
-        vec![crate::yaml::DocSpan { range: 0..text.len(), first_line: 1 }]
+        vec![crate::yaml::DocSpan {
+            range: 0..text.len(),
+            first_line: 1,
+        }]
     } else {
         split_documents(text.as_bytes())
     };
@@ -121,8 +146,12 @@ fn scan_documents(
                     continue;
                 }
                 kube::detect_secrets(&root, detections);
-                if is_kustomization_file(file_name) || root.str_at(&["kind"]) == Some("Kustomization") {
-                    outcome.generator_inputs.extend(kustomize::detect_generators(&root, text, detections));
+                if is_kustomization_file(file_name)
+                    || root.str_at(&["kind"]) == Some("Kustomization")
+                {
+                    outcome
+                        .generator_inputs
+                        .extend(kustomize::detect_generators(&root, text, detections));
                 }
             }
             Ok(None) => {}
@@ -130,7 +159,10 @@ fn scan_documents(
             Err(_) if text[doc.range.clone()].contains("{{") => quiet.push(doc.range.clone()),
             Err(e) => {
                 let (line, column) = line_col(text.as_bytes(), e.offset);
-                outcome.notes.push(format!("{line}:{column}: not valid YAML ({}); scanned as plain text", e.message));
+                outcome.notes.push(format!(
+                    "{line}:{column}: not valid YAML ({}); scanned as plain text",
+                    e.message
+                ));
             }
         }
     }
@@ -138,7 +170,10 @@ fn scan_documents(
 
 /// Documents that never hold a secret: references, sealed or SOPS-encrypted content.
 fn is_quiet(root: &Node) -> bool {
-    root.get("sops").is_some() || root.str_at(&["kind"]).is_some_and(|k| REFERENCE_KINDS.contains(&k))
+    root.get("sops").is_some()
+        || root
+            .str_at(&["kind"])
+            .is_some_and(|k| REFERENCE_KINDS.contains(&k))
 }
 
 /// Runs the rules on decoded Secret data, so that the finding says what the value is.
@@ -146,13 +181,20 @@ fn describe_decoded(detections: &mut [Detection], rules: &RuleSet) {
     for d in detections.iter_mut().filter(|d| d.rule == SECRET_DATA) {
         let hits = rules.prefilter(&d.value);
         if let Some(m) = rules.find("", &d.value, &hits).first() {
-            d.message.push_str(&format!("; decoded, it is a {}", m.rule.description));
+            d.message
+                .push_str(&format!("; decoded, it is a {}", m.rule.description));
         }
     }
 }
 
 /// Turns detections into findings: location, severity, fingerprint, inline suppressions.
-pub fn findings_from(path: &str, bytes: &[u8], detections: Vec<Detection>, rules: &RuleSet, salt: &str) -> FileOutcome {
+pub fn findings_from(
+    path: &str,
+    bytes: &[u8],
+    detections: Vec<Detection>,
+    rules: &RuleSet,
+    salt: &str,
+) -> FileOutcome {
     let mut outcome = FileOutcome::default();
     for d in detections {
         let (line, column) = line_col(bytes, d.span.start);

@@ -6,11 +6,14 @@ const MARKER: &str = "sealant:ignore";
 /// Whether the finding of `rule` on 1-based `line` is suppressed by a comment.
 pub fn is_suppressed(text: &[u8], line: usize, rule: &str) -> bool {
     let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
-    let Some(own) = lines.get(line.saturating_sub(1)) else { return false };
+    let Some(own) = lines.get(line.saturating_sub(1)) else {
+        return false;
+    };
     if comment_suppresses(own, rule) {
         return true;
     }
-    document_header(&lines, line).any(|l| comment_suppresses(l, rule))
+    let suppressed = document_header(&lines, line).any(|l| comment_suppresses(l, rule));
+    suppressed
 }
 
 /// The comment lines at the top of the document that contains `line`.
@@ -20,22 +23,25 @@ fn document_header<'a>(lines: &'a [&'a [u8]], line: usize) -> impl Iterator<Item
         .iter()
         .rposition(|l| l.starts_with(b"---") || l.starts_with(b"..."))
         .map_or(0, |i| i + 1);
-    before[start..]
-        .iter()
-        .copied()
-        .take_while(|l| {
-            let t = l.trim_ascii();
-            t.is_empty() || t.starts_with(b"#")
-        })
+    before[start..].iter().copied().take_while(|l| {
+        let t = l.trim_ascii();
+        t.is_empty() || t.starts_with(b"#")
+    })
 }
 
 fn comment_suppresses(line: &[u8], rule: &str) -> bool {
     let text = String::from_utf8_lossy(line);
-    let Some(hash) = text.find('#') else { return false };
+    let Some(hash) = text.find('#') else {
+        return false;
+    };
     let comment = &text[hash + 1..];
-    let Some(at) = comment.find(MARKER) else { return false };
+    let Some(at) = comment.find(MARKER) else {
+        return false;
+    };
     let rest = comment[at + MARKER.len()..].trim();
-    let names = rest.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty());
+    let names = rest
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty());
     let mut names = names.peekable();
     names.peek().is_none() || names.any(|n| n == rule)
 }

@@ -30,15 +30,22 @@ pub fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Vis
     let mut buffer = Vec::new();
     for file in files {
         let rel = relative_path(options.root, file);
-        if options.force_exclude && (options.exclude.is_match(&rel) || is_ignored(options.root, file)) {
+        if options.force_exclude
+            && (options.exclude.is_match(&rel) || is_ignored(options.root, file))
+        {
             continue;
         }
         read_and_visit(file, &rel, options.max_file_size, &mut buffer, visitor);
     }
     for missing in paths.iter().filter(|p| !p.exists()) {
-        visitor.note(&missing.display().to_string(), "no such file or directory".into());
+        visitor.note(
+            &missing.display().to_string(),
+            "no such file or directory".into(),
+        );
     }
-    let Some((first, rest)) = dirs.split_first() else { return };
+    let Some((first, rest)) = dirs.split_first() else {
+        return;
+    };
     let mut builder = WalkBuilder::new(first);
     for dir in rest {
         builder.add(dir);
@@ -56,15 +63,25 @@ pub fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Vis
         Box::new(move |entry| {
             match entry {
                 Ok(entry) => visit_entry(&entry, options, &mut buffer, visitor),
-                Err(err) => visitor.note(&error_path(&err, options.root), format!("skipped: {}", root_cause(&err))),
+                Err(err) => visitor.note(
+                    &error_path(&err, options.root),
+                    format!("skipped: {}", root_cause(&err)),
+                ),
             }
             WalkState::Continue
         })
     });
 }
 
-fn visit_entry(entry: &ignore::DirEntry, options: &WalkOptions, buffer: &mut Vec<u8>, visitor: &dyn Visitor) {
-    let Some(kind) = entry.file_type() else { return };
+fn visit_entry(
+    entry: &ignore::DirEntry,
+    options: &WalkOptions,
+    buffer: &mut Vec<u8>,
+    visitor: &dyn Visitor,
+) {
+    let Some(kind) = entry.file_type() else {
+        return;
+    };
     let rel = relative_path(options.root, entry.path());
     if kind.is_symlink() {
         if let Err(e) = std::fs::metadata(entry.path()) {
@@ -93,7 +110,13 @@ fn read_and_visit(path: &Path, rel: &str, cap: u64, buffer: &mut Vec<u8>, visito
         Ok((buffer.len() as u64 > cap).then_some(buffer.len() as u64))
     });
     match result {
-        Ok(Some(len)) => visitor.note(rel, format!("larger than max-file-size ({} > {} bytes); skipped", len, cap)),
+        Ok(Some(len)) => visitor.note(
+            rel,
+            format!(
+                "larger than max-file-size ({} > {} bytes); skipped",
+                len, cap
+            ),
+        ),
         Ok(None) if is_binary(buffer) => {}
         Ok(None) => visitor.file(rel, buffer),
         Err(e) => visitor.note(rel, format!("unreadable ({e}); skipped")),
@@ -110,15 +133,22 @@ fn is_ignored(root: &Path, file: &Path) -> bool {
     for name in [".gitignore", ".ignore", ".sealantignore"] {
         let _ = builder.add(root.join(name));
     }
-    let Ok(matcher) = builder.build() else { return false };
+    let Ok(matcher) = builder.build() else {
+        return false;
+    };
     let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-    absolute.starts_with(root) && matcher.matched_path_or_any_parents(&absolute, false).is_ignore()
+    absolute.starts_with(root)
+        && matcher
+            .matched_path_or_any_parents(&absolute, false)
+            .is_ignore()
 }
 
 fn error_path(err: &ignore::Error, root: &Path) -> String {
     match err {
         ignore::Error::WithPath { path, .. } => relative_path(root, path),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err, root),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err, root)
+        }
         ignore::Error::Loop { child, .. } => relative_path(root, child),
         _ => ".".to_string(),
     }
@@ -126,9 +156,9 @@ fn error_path(err: &ignore::Error, root: &Path) -> String {
 
 fn root_cause(err: &ignore::Error) -> String {
     match err {
-        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            root_cause(err)
-        }
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => root_cause(err),
         other => other.to_string(),
     }
 }

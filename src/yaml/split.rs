@@ -35,11 +35,16 @@ pub fn split_documents(text: &[u8]) -> Vec<DocSpan> {
 
 /// For a `---`/`...` marker line, where the document content on it starts (or the line's end).
 fn marker_content(line: &[u8]) -> Option<usize> {
-    let rest = line.strip_prefix(b"---").or_else(|| line.strip_prefix(b"..."))?;
+    let rest = line
+        .strip_prefix(b"---")
+        .or_else(|| line.strip_prefix(b"..."))?;
     match rest.first() {
         None | Some(b'\n' | b'\r') => Some(line.len()),
         Some(b' ' | b'\t') => {
-            let content = rest.iter().position(|b| !matches!(b, b' ' | b'\t')).unwrap_or(rest.len());
+            let content = rest
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t'))
+                .unwrap_or(rest.len());
             let after = &rest[content..];
             if after.is_empty() || after[0] == b'#' || after[0] == b'\n' || after[0] == b'\r' {
                 Some(line.len())
@@ -66,7 +71,10 @@ mod tests {
     use super::*;
 
     fn texts(src: &str) -> Vec<&str> {
-        split_documents(src.as_bytes()).into_iter().map(|d| &src[d.range]).collect()
+        split_documents(src.as_bytes())
+            .into_iter()
+            .map(|d| &src[d.range])
+            .collect()
     }
 
     #[test]
@@ -74,7 +82,10 @@ mod tests {
         let src = "a: 1\n---\nb: 2\n...\n---\n# only a comment\n---\nc: 3\n";
         assert_eq!(texts(src), ["a: 1\n", "b: 2\n", "c: 3\n"]);
         let docs = split_documents(src.as_bytes());
-        assert_eq!(docs.iter().map(|d| d.first_line).collect::<Vec<_>>(), [1, 3, 8]);
+        assert_eq!(
+            docs.iter().map(|d| d.first_line).collect::<Vec<_>>(),
+            [1, 3, 8]
+        );
     }
 
     #[test]

@@ -9,7 +9,10 @@ pub const MAX_NODES: usize = 1_000_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeKind {
-    Scalar { value: String, quoted: bool },
+    Scalar {
+        value: String,
+        quoted: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
     /// `*name`: never expanded.
@@ -33,7 +36,9 @@ pub struct ParseError {
 impl Node {
     /// The value of `key` in a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entries().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
+        self.entries()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
     }
 
     pub fn entries(&self) -> impl Iterator<Item = (&Node, &Node)> {
@@ -72,7 +77,11 @@ impl Node {
 pub fn parse_node(text: &str, range: Range<usize>) -> Result<Option<Node>, ParseError> {
     let base = range.start;
     let mut parser = Parser::new_from_str(&text[range]);
-    let mut builder = Builder { stack: Vec::new(), root: None, nodes: 0 };
+    let mut builder = Builder {
+        stack: Vec::new(),
+        root: None,
+        nodes: 0,
+    };
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| ParseError {
             offset: base + e.marker().byte_offset().unwrap_or(0),
@@ -105,15 +114,27 @@ impl Builder {
         match event {
             Event::Scalar(value, style, ..) => {
                 let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
-                self.leaf(NodeKind::Scalar { value: value.into_owned(), quoted }, span)?;
+                self.leaf(
+                    NodeKind::Scalar {
+                        value: value.into_owned(),
+                        quoted,
+                    },
+                    span,
+                )?;
             }
             Event::Alias(_) => self.leaf(NodeKind::Alias, span)?,
             Event::SequenceStart(..) => self.stack.push(Open::Seq(Vec::new(), span.start)),
             Event::MappingStart(..) => self.stack.push(Open::Map(Vec::new(), None, span.start)),
             Event::SequenceEnd | Event::MappingEnd => {
                 let node = match self.stack.pop() {
-                    Some(Open::Seq(items, start)) => Node { kind: NodeKind::Seq(items), span: start..span.end },
-                    Some(Open::Map(entries, _, start)) => Node { kind: NodeKind::Map(entries), span: start..span.end },
+                    Some(Open::Seq(items, start)) => Node {
+                        kind: NodeKind::Seq(items),
+                        span: start..span.end,
+                    },
+                    Some(Open::Map(entries, _, start)) => Node {
+                        kind: NodeKind::Map(entries),
+                        span: start..span.end,
+                    },
                     None => return Ok(false),
                 };
                 self.attach(node);
@@ -127,7 +148,10 @@ impl Builder {
     fn leaf(&mut self, kind: NodeKind, span: Range<usize>) -> Result<(), ParseError> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            return Err(ParseError { offset: span.start, message: format!("more than {MAX_NODES} nodes in one document") });
+            return Err(ParseError {
+                offset: span.start,
+                message: format!("more than {MAX_NODES} nodes in one document"),
+            });
         }
         self.attach(Node { kind, span });
         Ok(())

@@ -19,8 +19,15 @@ fn scan_json(paths: &[&Path], extra: &[&str]) -> (i32, Value) {
     args.extend(paths.iter().map(|p| path_str(p)));
     let out = sealant(&args, b"");
     let code = out.status.code().expect("exit code");
-    assert!(code == 0 || code == 1, "scan failed ({code}): {}", stderr(&out));
-    (code, serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out))))
+    assert!(
+        code == 0 || code == 1,
+        "scan failed ({code}): {}",
+        stderr(&out)
+    );
+    (
+        code,
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out))),
+    )
 }
 
 /// (path relative to `base`, rule, line) of every finding.
@@ -31,14 +38,23 @@ fn found(report: &Value, base: &str) -> BTreeSet<(String, String, u64)> {
         .iter()
         .map(|f| {
             let path = f["path"].as_str().unwrap();
-            let rel = path.strip_prefix(base).unwrap_or(path).trim_start_matches('/');
-            (rel.to_string(), f["rule"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap())
+            let rel = path
+                .strip_prefix(base)
+                .unwrap_or(path)
+                .trim_start_matches('/');
+            (
+                rel.to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
         })
         .collect()
 }
 
 fn expect(list: &[(&str, &str, u64)]) -> BTreeSet<(String, String, u64)> {
-    list.iter().map(|(p, r, l)| (p.to_string(), r.to_string(), *l)).collect()
+    list.iter()
+        .map(|(p, r, l)| (p.to_string(), r.to_string(), *l))
+        .collect()
 }
 
 /// Every planted value of the fixtures, in plain and base64 forms.
@@ -46,11 +62,18 @@ fn planted_values(dir: &Path) -> Vec<String> {
     let mut values = BTreeSet::new();
     for entry in walk(dir) {
         let text = String::from_utf8_lossy(&fs::read(&entry).unwrap()).into_owned();
-        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
-            if word.contains("-PLANTED-") {
-                values.insert(word.to_string());
-                values.insert(STANDARD.encode(word));
-                values.insert(STANDARD_NO_PAD.encode(word));
+        for token in text.split(|c: char| !(c.is_ascii_alphanumeric() || "-+/=".contains(c))) {
+            // Planted values stand in the fixtures as they are or base64-encoded.
+            let decoded = STANDARD
+                .decode(token)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
+            for word in [Some(token.to_string()), decoded].into_iter().flatten() {
+                if word.contains("-PLANTED-") {
+                    values.insert(STANDARD.encode(&word));
+                    values.insert(STANDARD_NO_PAD.encode(&word));
+                    values.insert(word);
+                }
             }
         }
     }
@@ -78,7 +101,11 @@ fn finds_every_planted_form_in_the_positive_fixtures() {
     assert_eq!(code, 1);
     let expected = expect(&[
         ("kustomize/app.env", "kustomize-secret-generator-file", 2),
-        ("kustomize/kustomization.yaml", "kustomize-secret-generator-literal", 7),
+        (
+            "kustomize/kustomization.yaml",
+            "kustomize-secret-generator-literal",
+            7,
+        ),
         ("kustomize/server.key", "kustomize-secret-generator-file", 1),
         ("secret-crlf.yaml", "k8s-secret-string-data", 7),
         ("secret-data.yaml", "k8s-secret-data", 8),
@@ -98,18 +125,38 @@ fn finds_every_planted_form_in_the_positive_fixtures() {
 #[test]
 fn findings_point_at_the_value() {
     let dir = testdata("scan/positive");
-    let (_, report) = scan_json(&[&dir.join("secret-data.yaml"), &dir.join("secret-flow.yaml")], &[]);
+    let (_, report) = scan_json(
+        &[&dir.join("secret-data.yaml"), &dir.join("secret-flow.yaml")],
+        &[],
+    );
     let columns: BTreeSet<(String, u64)> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["path"].as_str().unwrap().rsplit('/').next().unwrap().to_string(), f["column"].as_u64().unwrap()))
+        .map(|f| {
+            (
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
         .collect();
-    assert!(columns.contains(&("secret-data.yaml".into(), 13)), "{columns:?}");
+    assert!(
+        columns.contains(&("secret-data.yaml".into(), 13)),
+        "{columns:?}"
+    );
     // `"token": "Zmxv...` in the one-line flow document.
     let flow = fs::read_to_string(dir.join("secret-flow.yaml")).unwrap();
     let col = flow.find("\"Zmxv").unwrap() as u64 + 1;
-    assert!(columns.contains(&("secret-flow.yaml".into(), col)), "{columns:?}");
+    assert!(
+        columns.contains(&("secret-flow.yaml".into(), col)),
+        "{columns:?}"
+    );
 }
 
 #[test]
@@ -138,11 +185,24 @@ fn no_format_ever_prints_a_planted_value() {
     let dir = testdata("scan/positive");
     let values = planted_values(&dir);
     for format in FORMATS {
-        let out = sealant(&["scan", "--format", format, "--color", "always", path_str(&dir)], b"");
+        let out = sealant(
+            &[
+                "scan",
+                "--format",
+                format,
+                "--color",
+                "always",
+                path_str(&dir),
+            ],
+            b"",
+        );
         assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
         let all = format!("{}{}", stdout(&out), stderr(&out));
         for value in &values {
-            assert!(!all.contains(value.as_str()), "{format} output contains planted value {value}");
+            assert!(
+                !all.contains(value.as_str()),
+                "{format} output contains planted value {value}"
+            );
         }
         assert!(all.contains("k8s-secret-data"), "{format} names the rule");
     }
@@ -154,7 +214,10 @@ fn human_output_redacts_the_value_in_a_code_frame() {
     let out = sealant(&["scan", "--color", "never", path_str(&file)], b"");
     let text = stdout(&out);
     assert!(text.contains("<redacted>"), "{text}");
-    assert!(text.contains("password:"), "the frame shows the key: {text}");
+    assert!(
+        text.contains("password:"),
+        "the frame shows the key: {text}"
+    );
     assert!(text.contains("2 findings"), "summary line: {text}");
 }
 
@@ -164,7 +227,10 @@ fn fail_on_sets_the_exit_code() {
     let out = sealant(&["scan", "--fail-on", "error", path_str(&file)], b"");
     assert_eq!(out.status.code(), Some(1));
     let clean = testdata("scan/negative/configmap.yaml");
-    assert_eq!(sealant(&["scan", path_str(&clean)], b"").status.code(), Some(0));
+    assert_eq!(
+        sealant(&["scan", path_str(&clean)], b"").status.code(),
+        Some(0)
+    );
 }
 
 /// A scratch repository with a .git marker, so paths are relative to it.
@@ -203,21 +269,42 @@ fn ignore_files_config_excludes_and_explicit_paths() {
 fn inline_comments_allowlist_and_baseline_suppress() {
     let repo = scratch_repo();
     let root = repo.path();
-    let ignored_line = SECRET.replace("scratch-PLANTED-Z1", "scratch-PLANTED-Z1 # sealant:ignore k8s-secret-string-data");
+    let ignored_line = SECRET.replace(
+        "scratch-PLANTED-Z1",
+        "scratch-PLANTED-Z1 # sealant:ignore k8s-secret-string-data",
+    );
     fs::write(root.join("line.yaml"), ignored_line).unwrap();
     fs::write(root.join("doc.yaml"), format!("# sealant:ignore\n{SECRET}")).unwrap();
-    fs::write(root.join("other-rule.yaml"), SECRET.replace("scratch-PLANTED-Z1", "scratch-PLANTED-Z1 # sealant:ignore github-token")).unwrap();
+    fs::write(
+        root.join("other-rule.yaml"),
+        SECRET.replace(
+            "scratch-PLANTED-Z1",
+            "scratch-PLANTED-Z1 # sealant:ignore github-token",
+        ),
+    )
+    .unwrap();
     let (_, report) = scan_json(&[root], &[]);
-    assert_eq!(found(&report, ""), expect(&[("other-rule.yaml", "k8s-secret-string-data", 5)]));
+    assert_eq!(
+        found(&report, ""),
+        expect(&[("other-rule.yaml", "k8s-secret-string-data", 5)])
+    );
     assert_eq!(report["summary"]["suppressed"], 2);
 
-    fs::write(root.join(".sealant.yaml"), "allow:\n  - path: other-rule.yaml\n    rule: k8s-secret-string-data\n    reason: test\n").unwrap();
+    fs::write(
+        root.join(".sealant.yaml"),
+        "allow:\n  - path: other-rule.yaml\n    rule: k8s-secret-string-data\n    reason: test\n",
+    )
+    .unwrap();
     let (code, report) = scan_json(&[root], &[]);
     assert_eq!((code, found(&report, "").len()), (0, 0));
     fs::remove_file(root.join(".sealant.yaml")).unwrap();
 
     let baseline = root.join("baseline.json");
-    let out = sealant_in(Some(root), &["scan", "--write-baseline", path_str(&baseline), "."], b"");
+    let out = sealant_in(
+        Some(root),
+        &["scan", "--write-baseline", path_str(&baseline), "."],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let written = fs::read_to_string(&baseline).unwrap();
     assert!(!written.contains("scratch-PLANTED"), "{written}");
@@ -226,7 +313,10 @@ fn inline_comments_allowlist_and_baseline_suppress() {
     // A new value is not covered by the baseline.
     fs::write(root.join("new.yaml"), SECRET.replace("Z1", "Z2")).unwrap();
     let (_, report) = scan_json(&[root], &["--baseline", path_str(&baseline)]);
-    assert_eq!(found(&report, ""), expect(&[("new.yaml", "k8s-secret-string-data", 5)]));
+    assert_eq!(
+        found(&report, ""),
+        expect(&[("new.yaml", "k8s-secret-string-data", 5)])
+    );
 }
 
 #[test]
@@ -237,40 +327,77 @@ fn fingerprints_survive_line_moves_and_depend_on_the_salt() {
     let (_, first) = scan_json(&[root], &[]);
     fs::write(root.join("a.yaml"), format!("# moved down\n\n{SECRET}")).unwrap();
     let (_, moved) = scan_json(&[root], &[]);
-    assert_eq!(first["findings"][0]["fingerprint"], moved["findings"][0]["fingerprint"]);
+    assert_eq!(
+        first["findings"][0]["fingerprint"],
+        moved["findings"][0]["fingerprint"]
+    );
     fs::write(root.join(".sealant.yaml"), "fingerprint-salt: other\n").unwrap();
     let (_, salted) = scan_json(&[root], &[]);
-    assert_ne!(first["findings"][0]["fingerprint"], salted["findings"][0]["fingerprint"]);
+    assert_ne!(
+        first["findings"][0]["fingerprint"],
+        salted["findings"][0]["fingerprint"]
+    );
 }
 
 #[test]
 fn hostile_input_gives_notes_never_a_crash() {
     let repo = scratch_repo();
     let root = repo.path();
-    fs::write(root.join("invalid.yaml"), "apiVersion: v1\nkind: Secret\nstringData: {a: [unclosed\n").unwrap();
+    fs::write(
+        root.join("invalid.yaml"),
+        "apiVersion: v1\nkind: Secret\nstringData: {a: [unclosed\n",
+    )
+    .unwrap();
     let mut bomb = String::from("kind: Secret\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     for i in 0..30 {
-        let prev = if i == 0 { "a".to_string() } else { format!("a{}", i - 1) };
+        let prev = if i == 0 {
+            "a".to_string()
+        } else {
+            format!("a{}", i - 1)
+        };
         bomb.push_str(&format!("a{i}: &a{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
     }
     bomb.push_str("stringData: {password: bomb-PLANTED-Y1}\n");
     fs::write(root.join("bomb.yaml"), bomb).unwrap();
     let big = fs::File::create(root.join("big.yaml")).unwrap();
     big.set_len(100 * 1024 * 1024).unwrap();
-    fs::write(root.join("binary.yaml"), b"kind: Secret\0\x01\x02stringData: {a: b}").unwrap();
-    fs::write(root.join("latin1.yaml"), b"kind: Secret\nmetadata: {name: s\xe9}\nstringData: {password: latin-PLANTED-X1}\n").unwrap();
+    fs::write(
+        root.join("binary.yaml"),
+        b"kind: Secret\0\x01\x02stringData: {a: b}",
+    )
+    .unwrap();
+    fs::write(
+        root.join("latin1.yaml"),
+        b"kind: Secret\nmetadata: {name: s\xe9}\nstringData: {password: latin-PLANTED-X1}\n",
+    )
+    .unwrap();
     std::os::unix::fs::symlink("loop-b", root.join("loop-a")).unwrap();
     std::os::unix::fs::symlink("loop-a", root.join("loop-b")).unwrap();
 
     let (_, report) = scan_json(&[root], &[]);
     let notes = report["summary"]["notes"].to_string();
-    assert!(notes.contains("invalid.yaml") && notes.contains("not valid YAML"), "{notes}");
-    assert!(notes.contains("big.yaml") && notes.contains("max-file-size"), "{notes}");
-    assert!(notes.contains("loop-a") && notes.contains("symlink loop"), "{notes}");
+    assert!(
+        notes.contains("invalid.yaml") && notes.contains("not valid YAML"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("big.yaml") && notes.contains("max-file-size"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("loop-a") && notes.contains("symlink loop"),
+        "{notes}"
+    );
     let paths: BTreeSet<_> = found(&report, "").into_iter().map(|(p, _, _)| p).collect();
-    assert!(paths.contains("bomb.yaml"), "the alias bomb is parsed without expanding it: {paths:?}");
+    assert!(
+        paths.contains("bomb.yaml"),
+        "the alias bomb is parsed without expanding it: {paths:?}"
+    );
     assert!(!paths.contains("binary.yaml"), "binary files are skipped");
-    assert!(paths.contains("latin1.yaml"), "invalid UTF-8 is still scanned as bytes: {paths:?}");
+    assert!(
+        paths.contains("latin1.yaml"),
+        "invalid UTF-8 is still scanned as bytes: {paths:?}"
+    );
 }
 
 #[test]
@@ -283,7 +410,11 @@ fn unreadable_files_are_noted() {
     fs::set_permissions(root.join("locked.yaml"), fs::Permissions::from_mode(0o000)).unwrap();
     let bin = env!("CARGO_BIN_EXE_sealant");
     // Root reads everything: drop to nobody when running as root (as CI does).
-    let is_root = std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
     let mut cmd = if is_root {
         let mut c = std::process::Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
@@ -291,10 +422,17 @@ fn unreadable_files_are_noted() {
     } else {
         std::process::Command::new(bin)
     };
-    let out = cmd.args(["scan", "--format", "json", path_str(root)]).output().expect("run sealant");
-    let report: Value = serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let out = cmd
+        .args(["scan", "--format", "json", path_str(root)])
+        .output()
+        .expect("run sealant");
+    let report: Value = serde_json::from_str(&String::from_utf8_lossy(&out.stdout))
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
     let notes = report["summary"]["notes"].to_string();
-    assert!(notes.contains("locked.yaml") && notes.contains("unreadable"), "{notes}");
+    assert!(
+        notes.contains("locked.yaml") && notes.contains("unreadable"),
+        "{notes}"
+    );
 }
 
 #[test]
@@ -304,7 +442,11 @@ fn init_writes_a_config_that_scan_accepts_and_explain_knows_every_rule() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let config = fs::read_to_string(repo.path().join(".sealant.yaml")).unwrap();
     assert!(config.contains("fingerprint-salt:"));
-    assert_eq!(sealant(&["init", path_str(repo.path())], b"").status.code(), Some(2), "no overwrite");
+    assert_eq!(
+        sealant(&["init", path_str(repo.path())], b"").status.code(),
+        Some(2),
+        "no overwrite"
+    );
     fs::write(repo.path().join("a.yaml"), SECRET).unwrap();
     let (code, _) = scan_json(&[repo.path()], &[]);
     assert_eq!(code, 1);
