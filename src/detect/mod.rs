@@ -217,3 +217,69 @@ pub fn findings_from(
     }
     outcome
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules_found(file_name: &str, text: &str) -> Vec<String> {
+        let outcome = scan_file(file_name, text.as_bytes(), RuleSet::builtin(), "salt");
+        outcome.findings.into_iter().map(|f| f.rule).collect()
+    }
+
+    /// The detector rules' examples in `rules/kubernetes.yaml` run through the real detector.
+    #[test]
+    fn detector_rule_examples() {
+        for rule in RuleSet::builtin()
+            .rules()
+            .iter()
+            .filter(|r| r.pattern.is_none())
+        {
+            let name = rule.example_file.as_deref().unwrap_or("example.yaml");
+            for example in &rule.examples {
+                assert!(
+                    rules_found(name, example).contains(&rule.id),
+                    "{}: example not found:\n{example}",
+                    rule.id
+                );
+            }
+            for negative in &rule.negative_examples {
+                let found = rules_found(name, negative);
+                assert!(
+                    found.is_empty(),
+                    "{}: negative example gave {found:?}:\n{negative}",
+                    rule.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rule_matches_inside_a_secret_value_are_not_reported_twice() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\nstringData:\n  password: Zq8r2Lm5Nv9Wt1Xy\n";
+        assert_eq!(rules_found("s.yaml", text), ["k8s-secret-string-data"]);
+    }
+
+    #[test]
+    fn decoded_data_says_what_it_is() {
+        let token = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            "ghp_Q4x7Lm2Nv8Rt1Ks5Wz9Yb3Hc6Jd0Fg2Tp7Ua",
+        );
+        let text = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: a}}\ndata:\n  token: {token}\n"
+        );
+        let outcome = scan_file("s.yaml", text.as_bytes(), RuleSet::builtin(), "salt");
+        assert!(
+            outcome.findings[0].message.contains("GitHub token"),
+            "{}",
+            outcome.findings[0].message
+        );
+    }
+
+    #[test]
+    fn credentials_in_sealed_or_sops_documents_are_quiet() {
+        let text = "apiVersion: v1\nkind: Secret\nstringData:\n  password: Zq8r2Lm5Nv9Wt1Xy\nsops:\n  version: 3.8.1\n";
+        assert!(rules_found("s.yaml", text).is_empty());
+    }
+}
