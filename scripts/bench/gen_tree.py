@@ -168,8 +168,8 @@ def generate(out, apps, source_mb, small):
     t.write("build/ignored.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: ignored}\nstringData: {pw: not-scanned-ignored}\n")
     plants(t)
     if small:
-        # The 13-file tree: the first 12 files of the plants (all forms but the per-app copies).
-        keep = {p["path"] for p in t.planted if "/app-000" not in p["path"] or p["path"].startswith("apps/app-0000/")}
+        # The 13-file tree: one plant of each Kubernetes form, a private key and a database URL.
+        keep = {p["path"] for p in t.planted if p["path"].startswith(("apps/app-0000/", "apps/app-0010/", "legacy/", "src/keys/", "deploy/"))}
         for p in [p for p in t.planted if p["path"] not in keep]:
             os.remove(os.path.join(out, p["path"]))
             t.files -= 1
