@@ -147,6 +147,19 @@ pub struct ScanArgs {
     /// Apply ignore files and excludes to paths given explicitly, too.
     #[arg(long)]
     pub force_exclude: bool,
+    /// Scan the blobs staged in the index (what the next commit adds or changes), not the
+    /// working tree. Paths restrict the set.
+    #[arg(long, conflicts_with_all = ["range", "history"])]
+    pub staged: bool,
+    /// Scan what the commits of A..B introduced (`A` alone means A..HEAD).
+    #[arg(long, value_name = "A..B", conflicts_with = "history")]
+    pub range: Option<String>,
+    /// Scan every blob reachable from all refs (or --ref), each once.
+    #[arg(long)]
+    pub history: bool,
+    /// With --history: start from this ref instead of all refs (repeatable).
+    #[arg(long = "ref", value_name = "REF", requires = "history")]
+    pub refs: Vec<String>,
     /// Worker threads (default: the number of CPUs).
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,

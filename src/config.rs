@@ -225,6 +225,7 @@ mod tests {
             span: 0..0,
             message: String::new(),
             fingerprint: fp.into(),
+            commit: None,
         }
     }
 

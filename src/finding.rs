@@ -83,6 +83,19 @@ pub struct Finding {
     /// Salted hash of the rule and the value: stable across runs and line moves, and
     /// revealing nothing about the value.
     pub fingerprint: String,
+    /// For findings in git history: where the value came in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitInfo>,
+}
+
+/// The commit that introduced a finding's value, and whether the value is still at HEAD.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    pub id: String,
+    /// Author time, seconds since the epoch.
+    pub time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_head: Option<bool>,
 }
 
 /// Byte offset → 1-based (line, column in characters).

@@ -1,34 +1,66 @@
-//! `sealant scan` without the printing: walk a source, detect, apply suppressions.
+//! `sealant scan` without the printing: read a source, detect, apply suppressions.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+use rayon::prelude::*;
+
 use crate::baseline::Baseline;
 use crate::config::Config;
-use crate::detect::{detect_input, scan_file, GeneratorInput, GENERATOR_FILE};
-use crate::finding::{line_col, Finding, Note, Severity};
+use crate::detect::{
+    detect_input, findings_from, scan_file, FileOutcome, GeneratorInput, GENERATOR_FILE,
+};
+use crate::error::{Error, Result};
+use crate::finding::{line_col, CommitInfo, Finding, Note, Severity};
 use crate::rules::RuleSet;
+use crate::source::git::{read_blob, read_path_at, GitBlob, GitRepo, Origin};
 use crate::source::{relative_path, walk_worktree, Visitor, WalkOptions};
+
+/// Which files a scan reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The working tree under the paths.
+    Worktree,
+    /// The index: what the next commit adds or changes.
+    Staged,
+    /// What the commits of `A..B` introduced.
+    Range(String),
+    /// Every blob reachable from these refs (all refs when empty).
+    History(Vec<String>),
+}
+
+/// Progress of a long scan, for a progress display.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    pub files: u64,
+    pub bytes: u64,
+    pub total_files: u64,
+    pub commits: u64,
+}
 
 /// What to scan and how.
 pub struct ScanRequest<'a> {
     pub paths: Vec<PathBuf>,
-    pub root: PathBuf,
     pub config: &'a Config,
     pub baseline: Option<&'a Baseline>,
     pub force_exclude: bool,
     pub threads: usize,
+    pub mode: Mode,
+    pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
 }
 
 /// Everything a reporter needs.
 #[derive(Debug, Default)]
 pub struct ScanOutput {
+    /// Paths in findings are relative to this directory.
+    pub root: PathBuf,
     pub findings: Vec<Finding>,
     pub notes: Vec<Note>,
     pub files_scanned: u64,
     pub bytes_scanned: u64,
+    pub commits_scanned: u64,
     /// Findings dropped by inline comments, the allowlist or the baseline.
     pub suppressed: usize,
 }
@@ -39,18 +71,39 @@ impl ScanOutput {
     }
 }
 
-/// Scans the working tree under `request.paths`.
-pub fn scan_worktree(request: &ScanRequest) -> ScanOutput {
-    let rules = RuleSet::builtin();
+/// Runs a scan.
+pub fn scan(request: &ScanRequest) -> Result<ScanOutput> {
+    let mut output = match &request.mode {
+        Mode::Worktree => scan_worktree(request),
+        _ => scan_git(request)?,
+    };
+    apply_suppressions(&mut output, request.config, request.baseline);
+    output.findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
+    });
+    output.notes.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(output)
+}
+
+fn first_path(request: &ScanRequest) -> PathBuf {
+    request
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn scan_worktree(request: &ScanRequest) -> ScanOutput {
+    let root = crate::source::repository_root(&first_path(request));
     let collector = Collector {
-        rules,
+        rules: RuleSet::builtin(),
         salt: &request.config.fingerprint_salt,
         state: Mutex::default(),
         files: AtomicU64::new(0),
         bytes: AtomicU64::new(0),
     };
     let options = WalkOptions {
-        root: &request.root,
+        root: &root,
         exclude: &request.config.exclude,
         max_file_size: request.config.max_file_size,
         force_exclude: request.force_exclude,
@@ -58,12 +111,11 @@ pub fn scan_worktree(request: &ScanRequest) -> ScanOutput {
     };
     walk_worktree(&request.paths, &options, &collector);
     let (mut output, inputs) = collector.into_output();
-    report_generator_inputs(&mut output, &inputs, request, rules);
-    apply_suppressions(&mut output, request.config, request.baseline);
-    output.findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
-    });
-    output.notes.sort_by(|a, b| a.path.cmp(&b.path));
+    output.root = root.clone();
+    let read = |path: &str, _: Option<&Origin>| {
+        read_capped(&root.join(path), request.config.max_file_size)
+    };
+    report_generator_inputs(&mut output, &inputs, &read, request.config);
     output
 }
 
@@ -72,8 +124,26 @@ struct State {
     findings: Vec<Finding>,
     notes: Vec<Note>,
     suppressed: usize,
-    /// (kustomization path, input) pairs to read after the walk.
-    inputs: Vec<(String, GeneratorInput)>,
+    /// (kustomization path, input, origin) to read after the walk.
+    inputs: Vec<(String, GeneratorInput, Option<Origin>)>,
+}
+
+impl State {
+    fn add(&mut self, path: &str, outcome: FileOutcome, origin: Option<&Origin>) {
+        self.findings.extend(outcome.findings);
+        self.suppressed += outcome.suppressed;
+        self.notes
+            .extend(outcome.notes.into_iter().map(|message| Note {
+                path: path.to_string(),
+                message,
+            }));
+        self.inputs.extend(
+            outcome
+                .generator_inputs
+                .into_iter()
+                .map(|i| (path.to_string(), i, origin.cloned())),
+        );
+    }
 }
 
 struct Collector<'a> {
@@ -89,41 +159,28 @@ impl Visitor for Collector<'_> {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let outcome = scan_file(path, bytes, self.rules, self.salt);
-        if outcome.findings.is_empty()
-            && outcome.notes.is_empty()
-            && outcome.generator_inputs.is_empty()
-            && outcome.suppressed == 0
-        {
-            return;
+        if !outcome.is_empty() {
+            self.state
+                .lock()
+                .expect("no panics while holding the lock")
+                .add(path, outcome, None);
         }
-        let mut state = self.state.lock().expect("no panics while holding the lock");
-        state.findings.extend(outcome.findings);
-        state.suppressed += outcome.suppressed;
-        state
-            .notes
-            .extend(outcome.notes.into_iter().map(|message| Note {
-                path: path.to_string(),
-                message,
-            }));
-        state.inputs.extend(
-            outcome
-                .generator_inputs
-                .into_iter()
-                .map(|i| (path.to_string(), i)),
-        );
     }
 
     fn note(&self, path: &str, message: String) {
-        let mut state = self.state.lock().expect("no panics while holding the lock");
-        state.notes.push(Note {
-            path: path.to_string(),
-            message,
-        });
+        self.state
+            .lock()
+            .expect("no panics while holding the lock")
+            .notes
+            .push(Note {
+                path: path.to_string(),
+                message,
+            });
     }
 }
 
 impl Collector<'_> {
-    fn into_output(self) -> (ScanOutput, Vec<(String, GeneratorInput)>) {
+    fn into_output(self) -> (ScanOutput, Vec<(String, GeneratorInput, Option<Origin>)>) {
         let state = self
             .state
             .into_inner()
@@ -134,28 +191,236 @@ impl Collector<'_> {
             files_scanned: self.files.into_inner(),
             bytes_scanned: self.bytes.into_inner(),
             suppressed: state.suppressed,
+            ..ScanOutput::default()
         };
         (output, state.inputs)
     }
+}
+
+fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
+    let repo = GitRepo::discover(&first_path(request))?;
+    let root = repo.root().to_path_buf();
+    let (blobs, commits) = match &request.mode {
+        Mode::Staged => (repo.staged(exact_paths(request, &root).as_ref())?, 0),
+        Mode::Range(spec) => repo.range(spec)?,
+        Mode::History(refs) => repo.history(refs)?,
+        Mode::Worktree => unreachable!("handled by scan_worktree"),
+    };
+    let blobs = select(blobs, request, &root);
+    let collector = Collector {
+        rules: RuleSet::builtin(),
+        salt: &request.config.fingerprint_salt,
+        state: Mutex::default(),
+        files: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+    };
+    let total = blobs.len() as u64;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(request.threads)
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start threads: {e}"), None))?;
+    pool.install(|| {
+        blobs.par_iter().for_each_init(
+            || repo.local(),
+            |local, blob| {
+                scan_blob(local, blob, request.config, &collector);
+                if let Some(report) = request.progress {
+                    report(Progress {
+                        files: collector.files.load(Ordering::Relaxed),
+                        bytes: collector.bytes.load(Ordering::Relaxed),
+                        total_files: total,
+                        commits: commits as u64,
+                    });
+                }
+            },
+        )
+    });
+    let (mut output, inputs) = collector.into_output();
+    output.root = root;
+    output.commits_scanned = commits as u64;
+    attach_origins(&mut output, &blobs);
+    let local = repo.local();
+    let index = matches!(request.mode, Mode::Staged)
+        .then(|| local.index_or_empty().ok())
+        .flatten();
+    let read = |path: &str, origin: Option<&Origin>| -> std::result::Result<Vec<u8>, String> {
+        let data = match (origin, &index) {
+            (Some(origin), _) => read_path_at(&local, origin.commit, path),
+            (None, Some(index)) => index
+                .entry_by_path(path.into())
+                .and_then(|e| read_blob(&local, e.id)),
+            (None, None) => None,
+        };
+        data.ok_or_else(|| "it is not in the repository".to_string())
+    };
+    report_generator_inputs(&mut output, &inputs, &read, request.config);
+    if let Mode::History(_) = request.mode {
+        dedupe_history(&mut output, &blobs, &repo.head_blob_ids()?);
+    }
+    Ok(output)
+}
+
+/// For `--staged` with files named: exactly those paths (as pre-commit passes them).
+fn exact_paths(request: &ScanRequest, root: &Path) -> Option<HashSet<String>> {
+    let all_files = !request.paths.is_empty() && request.paths.iter().all(|p| !p.is_dir());
+    all_files.then(|| {
+        request
+            .paths
+            .iter()
+            .map(|p| relative_path(root, p))
+            .collect()
+    })
+}
+
+/// Applies the paths given (as prefixes), the configuration's excludes and `.sealantignore`.
+/// In git modes these apply to named paths too: pre-commit names every staged file.
+fn select(blobs: Vec<GitBlob>, request: &ScanRequest, root: &Path) -> Vec<GitBlob> {
+    let prefixes: Vec<String> = request
+        .paths
+        .iter()
+        .map(|p| relative_path(root, p))
+        .filter(|p| p != ".")
+        .collect();
+    let ignore = sealantignore(root);
+    blobs
+        .into_iter()
+        .filter(|b| {
+            prefixes.is_empty()
+                || prefixes
+                    .iter()
+                    .any(|p| b.path == *p || b.path.starts_with(&format!("{p}/")))
+        })
+        .filter(|b| !request.config.exclude.is_match(&b.path))
+        .filter(|b| {
+            !ignore
+                .matched_path_or_any_parents(&b.path, false)
+                .is_ignore()
+        })
+        .collect()
+}
+
+fn sealantignore(root: &Path) -> ignore::gitignore::Gitignore {
+    let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
+    let _ = builder.add(root.join(".sealantignore"));
+    builder
+        .build()
+        .unwrap_or_else(|_| ignore::gitignore::Gitignore::empty())
+}
+
+fn scan_blob(repo: &gix::Repository, blob: &GitBlob, config: &Config, collector: &Collector) {
+    let Some(bytes) = read_blob(repo, blob.id) else {
+        collector.note(
+            &blob.path,
+            format!(
+                "blob {} is missing (shallow or partial clone?); skipped",
+                blob.id
+            ),
+        );
+        return;
+    };
+    if bytes.len() as u64 > config.max_file_size {
+        collector.note(
+            &blob.path,
+            format!(
+                "larger than max-file-size ({} > {} bytes); skipped",
+                bytes.len(),
+                config.max_file_size
+            ),
+        );
+        return;
+    }
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+        return;
+    }
+    collector.files.fetch_add(1, Ordering::Relaxed);
+    collector
+        .bytes
+        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    let mut outcome = scan_file(&blob.path, &bytes, collector.rules, collector.salt);
+    for finding in &mut outcome.findings {
+        finding.commit = blob.origin.as_ref().map(commit_info);
+    }
+    if !outcome.is_empty() {
+        collector
+            .state
+            .lock()
+            .expect("no panics while holding the lock")
+            .add(&blob.path, outcome, blob.origin.as_ref());
+    }
+}
+
+fn commit_info(origin: &Origin) -> CommitInfo {
+    CommitInfo {
+        id: origin.commit.to_string(),
+        time: origin.time,
+        at_head: None,
+    }
+}
+
+/// Findings made after the walk (generator inputs) get the origin of their path's blob.
+fn attach_origins(output: &mut ScanOutput, blobs: &[GitBlob]) {
+    let by_path: HashMap<&str, &Origin> = blobs
+        .iter()
+        .filter_map(|b| Some((b.path.as_str(), b.origin.as_ref()?)))
+        .collect();
+    for finding in output.findings.iter_mut().filter(|f| f.commit.is_none()) {
+        finding.commit = by_path.get(finding.path.as_str()).map(|o| commit_info(o));
+    }
+}
+
+/// `--history`: one finding per value (rule and fingerprint), with its oldest commit, marked
+/// whether the value is still in a blob at HEAD.
+fn dedupe_history(output: &mut ScanOutput, blobs: &[GitBlob], head: &HashSet<gix::ObjectId>) {
+    let at_head_paths: HashSet<&str> = blobs
+        .iter()
+        .filter(|b| head.contains(&b.id))
+        .map(|b| b.path.as_str())
+        .collect();
+    let mut at_head: HashSet<(String, String)> = HashSet::new();
+    for f in &output.findings {
+        if at_head_paths.contains(f.path.as_str()) {
+            at_head.insert((f.rule.clone(), f.fingerprint.clone()));
+        }
+    }
+    let mut oldest: HashMap<(String, String), Finding> = HashMap::new();
+    for f in output.findings.drain(..) {
+        let key = (f.rule.clone(), f.fingerprint.clone());
+        let time = |f: &Finding| f.commit.as_ref().map_or(i64::MAX, |c| c.time);
+        match oldest.get(&key) {
+            Some(kept) if time(kept) <= time(&f) => {}
+            _ => {
+                oldest.insert(key, f);
+            }
+        }
+    }
+    output.findings = oldest
+        .into_iter()
+        .map(|(key, mut f)| {
+            if let Some(commit) = &mut f.commit {
+                commit.at_head = Some(at_head.contains(&key));
+            }
+            f
+        })
+        .collect();
 }
 
 /// Reads every file a secretGenerator pulls into a Secret and reports its values there; a
 /// finding another rule made at the same place gives way to it.
 fn report_generator_inputs(
     output: &mut ScanOutput,
-    inputs: &[(String, GeneratorInput)],
-    request: &ScanRequest,
-    rules: &RuleSet,
+    inputs: &[(String, GeneratorInput, Option<Origin>)],
+    read: &dyn Fn(&str, Option<&Origin>) -> std::result::Result<Vec<u8>, String>,
+    config: &Config,
 ) {
+    let rules = RuleSet::builtin();
     let mut seen = HashSet::new();
-    for (kustomization, input) in inputs {
-        let dir = request.root.join(kustomization);
-        let file = dir.parent().unwrap_or(Path::new(".")).join(&input.path);
-        let rel = relative_path(&request.root, &file);
+    for (kustomization, input, origin) in inputs {
+        let dir = Path::new(kustomization).parent().unwrap_or(Path::new(""));
+        let rel = normalize(&dir.join(&input.path));
         if !seen.insert((rel.clone(), input.is_env)) {
             continue;
         }
-        let bytes = match read_capped(&file, request.config.max_file_size) {
+        let bytes = match read(&rel, origin.as_ref()) {
             Ok(bytes) => bytes,
             Err(message) => {
                 output.notes.push(Note {
@@ -177,19 +442,33 @@ fn report_generator_inputs(
         output.findings.retain(|f| {
             f.path != rel || f.rule == GENERATOR_FILE || !places.contains(&(f.line, f.column))
         });
-        let outcome = crate::detect::findings_from(
-            &rel,
-            &bytes,
-            detections,
-            rules,
-            &request.config.fingerprint_salt,
-        );
+        let mut outcome = findings_from(&rel, &bytes, detections, rules, &config.fingerprint_salt);
+        for f in &mut outcome.findings {
+            f.commit = origin.as_ref().map(commit_info);
+        }
         output.suppressed += outcome.suppressed;
         output.findings.extend(outcome.findings);
     }
 }
 
-fn read_capped(file: &Path, cap: u64) -> Result<Vec<u8>, String> {
+/// `a/b/../c` → `a/c`, `/`-separated.
+fn normalize(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                if parts.pop().is_none() {
+                    parts.push("..".into());
+                }
+            }
+            std::path::Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
+
+fn read_capped(file: &Path, cap: u64) -> std::result::Result<Vec<u8>, String> {
     let len = std::fs::metadata(file)
         .map_err(|e| format!("cannot read it ({e})"))?
         .len();

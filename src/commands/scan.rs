@@ -8,8 +8,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::report::{render, Report, RuleDoc, Summary};
 use crate::rules::RuleSet;
-use crate::scan::{scan_worktree, ScanRequest};
-use crate::source::repository_root;
+use crate::scan::{scan, Mode, Progress, ScanRequest};
 
 pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     let started = Instant::now();
@@ -19,16 +18,28 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         .map_or(std::path::Path::new("."), |p| p.as_path());
     let config = Config::load(args.config.as_deref(), first)?;
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let root = repository_root(first);
+    let mode = match (&args.range, args.staged, args.history) {
+        (Some(range), ..) => Mode::Range(range.clone()),
+        (None, true, _) => Mode::Staged,
+        (None, false, true) => Mode::History(args.refs.clone()),
+        (None, false, false) => Mode::Worktree,
+    };
+    let show_progress = mode != Mode::Worktree && std::io::stderr().is_terminal();
+    let progress = |p: Progress| print_progress(p);
     let request = ScanRequest {
         paths: args.paths.clone(),
-        root: root.clone(),
         config: &config,
         baseline: baseline.as_ref(),
         force_exclude: args.force_exclude,
         threads: args.threads.unwrap_or_else(default_threads),
+        mode,
+        progress: if show_progress { Some(&progress) } else { None },
     };
-    let output = scan_worktree(&request);
+    let output = scan(&request)?;
+    if show_progress {
+        eprint!("\r\x1b[2K");
+    }
+    let root = output.root.clone();
     if let Some(path) = &args.write_baseline {
         crate::io::write_atomic(path, Baseline::render(&output.findings).as_bytes(), 0o644)?;
         return Ok(EXIT_OK);
@@ -68,6 +79,19 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     emit(args.output.as_deref(), &rendered, 0o644, stdout)?;
     let failing = output.worst().is_some_and(|worst| worst >= args.fail_on);
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// One status line on stderr, redrawn at most every 64 files.
+fn print_progress(p: Progress) {
+    if p.files % 64 == 0 || p.files == p.total_files {
+        eprint!(
+            "\r\x1b[2Kscanning: {}/{} blobs, {:.1} MB, {} commits",
+            p.files,
+            p.total_files,
+            p.bytes as f64 / 1e6,
+            p.commits
+        );
+    }
 }
 
 fn default_threads() -> usize {

@@ -52,6 +52,15 @@ pub struct FileOutcome {
     pub notes: Vec<String>,
 }
 
+impl FileOutcome {
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+            && self.notes.is_empty()
+            && self.generator_inputs.is_empty()
+            && self.suppressed == 0
+    }
+}
+
 /// Kinds whose documents hold encrypted values or references to secrets, never secrets.
 const REFERENCE_KINDS: &[&str] = &[
     "SealedSecret",
@@ -213,6 +222,7 @@ pub fn findings_from(
             column,
             span: d.span,
             message: d.message,
+            commit: None,
         });
     }
     outcome

@@ -11,7 +11,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         .findings
         .iter()
         .map(|f| {
-            json!({
+            let mut value = json!({
                 "rule": f.rule,
                 "category": f.category.as_str(),
                 "severity": f.severity.as_str(),
@@ -20,7 +20,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                 "column": f.column,
                 "message": f.message,
                 "fingerprint": f.fingerprint,
-            })
+            });
+            if let Some(commit) = &f.commit {
+                value["commit"] = json!(commit);
+            }
+            value
         })
         .collect();
     let s = report.summary;

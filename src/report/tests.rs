@@ -20,6 +20,7 @@ fn finding(value: &str, line: usize, severity: Severity, message: &str) -> Findi
         span: start..start + value.len(),
         message: message.into(),
         fingerprint: "0123456789abcdef0123456789abcdef".into(),
+        commit: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Where files come from. Every source hands out `(repository-relative path, bytes)` and
 //! notes about what it skipped; everything downstream is the same for all sources.
 
+pub mod git;
 mod worktree;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,323 @@
+//! Git as a source, read directly with gix (no `git` process): the staged index, the blobs a
+//! commit range introduced, and every blob reachable from the refs.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use gix::bstr::ByteSlice;
+use gix::ObjectId;
+
+use crate::error::{Error, Result};
+
+/// Where a blob entered the history: the first commit that added or changed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub commit: ObjectId,
+    /// Author time, seconds since the epoch.
+    pub time: i64,
+}
+
+/// One blob to scan, at the path it had.
+#[derive(Clone, Debug)]
+pub struct GitBlob {
+    pub path: String,
+    pub id: ObjectId,
+    pub origin: Option<Origin>,
+}
+
+/// An opened repository.
+pub struct GitRepo {
+    repo: gix::ThreadSafeRepository,
+    root: PathBuf,
+}
+
+fn git_error(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::usage(format!("git: {what}: {e}"), None)
+}
+
+impl GitRepo {
+    /// The repository containing `path`.
+    pub fn discover(path: &Path) -> Result<GitRepo> {
+        let repo = gix::discover(path).map_err(|e| {
+            Error::usage(
+                format!("{} is not inside a git repository ({e})", path.display()),
+                Some(
+                    "--staged, --range and --history read git; scan a working tree without them"
+                        .into(),
+                ),
+            )
+        })?;
+        let root = repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| repo.git_dir().to_path_buf());
+        let root = std::path::absolute(&root).unwrap_or(root);
+        Ok(GitRepo {
+            repo: repo.into_sync(),
+            root,
+        })
+    }
+
+    /// The working tree's root (the git directory for a bare repository).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// A handle for the current thread.
+    pub fn local(&self) -> gix::Repository {
+        self.repo.to_thread_local()
+    }
+
+    /// Index entries (stage 0) whose blob differs from HEAD's at the same path: what the next
+    /// commit adds or changes. `only` restricts to these repository-relative paths.
+    pub fn staged(&self, only: Option<&HashSet<String>>) -> Result<Vec<GitBlob>> {
+        let repo = self.local();
+        let index = repo
+            .index_or_empty()
+            .map_err(|e| git_error("cannot read the index", e))?;
+        let head = head_blobs(&repo, only)?;
+        let mut blobs = Vec::new();
+        for entry in index.entries() {
+            let path = entry.path(&index).to_str_lossy().into_owned();
+            let regular = entry.mode.to_tree_entry_mode().is_some_and(|m| m.is_blob());
+            if !regular || entry.stage_raw() != 0 || only.is_some_and(|o| !o.contains(&path)) {
+                continue;
+            }
+            if head.get(&path) != Some(&entry.id) {
+                blobs.push(GitBlob {
+                    path,
+                    id: entry.id,
+                    origin: None,
+                });
+            }
+        }
+        Ok(blobs)
+    }
+
+    /// Blobs added or changed by the commits in `spec` (`A..B`, or `A` for `A..HEAD`), each
+    /// with the oldest commit of the range that introduced it.
+    pub fn range(&self, spec: &str) -> Result<(Vec<GitBlob>, usize)> {
+        let repo = self.local();
+        let (from, to) = spec.split_once("..").unwrap_or((spec, "HEAD"));
+        let to = if to.is_empty() { "HEAD" } else { to };
+        let tip = resolve(&repo, to)?;
+        let hidden = if from.is_empty() {
+            Vec::new()
+        } else {
+            vec![resolve(&repo, from)?]
+        };
+        introduced(&repo, vec![tip], hidden)
+    }
+
+    /// Every blob reachable from `refs` (all refs when empty), each once, with the oldest
+    /// commit that introduced it.
+    pub fn history(&self, refs: &[String]) -> Result<(Vec<GitBlob>, usize)> {
+        let repo = self.local();
+        let tips = if refs.is_empty() {
+            all_ref_tips(&repo)?
+        } else {
+            refs.iter()
+                .map(|r| resolve(&repo, r))
+                .collect::<Result<_>>()?
+        };
+        introduced(&repo, tips, Vec::new())
+    }
+
+    /// Blob ids in HEAD's tree (empty for an unborn HEAD).
+    pub fn head_blob_ids(&self) -> Result<HashSet<ObjectId>> {
+        Ok(head_blobs(&self.local(), None)?.into_values().collect())
+    }
+}
+
+/// Reads a blob; `None` if it is missing (a shallow or partial clone).
+pub fn read_blob(repo: &gix::Repository, id: ObjectId) -> Option<Vec<u8>> {
+    repo.find_object(id).ok().map(|o| o.detach().data)
+}
+
+/// Reads `path` from `commit`'s tree.
+pub fn read_path_at(repo: &gix::Repository, commit: ObjectId, path: &str) -> Option<Vec<u8>> {
+    let tree = repo.find_commit(commit).ok()?.tree().ok()?;
+    let entry = tree.lookup_entry_by_path(path).ok()??;
+    read_blob(repo, entry.object_id())
+}
+
+fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId> {
+    let id = repo.rev_parse_single(spec).map_err(|e| {
+        Error::usage(
+            format!("git: cannot resolve {spec:?}: {e}"),
+            Some("give a commit, branch or tag".into()),
+        )
+    })?;
+    let object = id.object().map_err(|e| git_error(spec, e))?;
+    let commit = object
+        .peel_to_commit()
+        .map_err(|e| git_error(&format!("{spec} is not a commit"), e))?;
+    Ok(commit.id)
+}
+
+fn all_ref_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>> {
+    let platform = repo
+        .references()
+        .map_err(|e| git_error("cannot list refs", e))?;
+    let mut tips = Vec::new();
+    for reference in platform
+        .all()
+        .map_err(|e| git_error("cannot list refs", e))?
+    {
+        let Ok(mut reference) = reference else {
+            continue;
+        };
+        let Ok(id) = reference.peel_to_id() else {
+            continue;
+        };
+        if id
+            .object()
+            .is_ok_and(|o| o.kind == gix::object::Kind::Commit)
+        {
+            tips.push(id.detach());
+        }
+    }
+    if let Ok(head) = repo.head_id() {
+        tips.push(head.detach());
+    }
+    tips.sort();
+    tips.dedup();
+    Ok(tips)
+}
+
+/// Path → blob id of HEAD's tree, limited to `only` when given.
+fn head_blobs(
+    repo: &gix::Repository,
+    only: Option<&HashSet<String>>,
+) -> Result<HashMap<String, ObjectId>> {
+    let Ok(tree) = repo.head_tree() else {
+        return Ok(HashMap::new());
+    };
+    let mut map = HashMap::new();
+    match only {
+        Some(paths) => {
+            for path in paths {
+                if let Ok(Some(entry)) = tree.lookup_entry_by_path(path) {
+                    map.insert(path.clone(), entry.object_id());
+                }
+            }
+        }
+        None => {
+            let mut out = Vec::new();
+            changed_blobs(repo, tree.id, None, "", &mut out)?;
+            map.extend(out);
+        }
+    }
+    Ok(map)
+}
+
+/// Walks the commits reachable from `tips` but not from `hidden`, and collects each blob that
+/// a commit added or changed (against its first parent), keeping the oldest commit per blob.
+fn introduced(
+    repo: &gix::Repository,
+    tips: Vec<ObjectId>,
+    hidden: Vec<ObjectId>,
+) -> Result<(Vec<GitBlob>, usize)> {
+    let walk = repo
+        .rev_walk(tips)
+        .with_hidden(hidden)
+        .all()
+        .map_err(|e| git_error("cannot walk the history", e))?;
+    let mut first: HashMap<ObjectId, GitBlob> = HashMap::new();
+    let mut commits = 0;
+    for info in walk {
+        let info = info.map_err(|e| git_error("cannot walk the history", e))?;
+        let commit = repo
+            .find_commit(info.id)
+            .map_err(|e| git_error("cannot read a commit", e))?;
+        let time = commit.author().map(|a| a.seconds()).unwrap_or_default();
+        let tree = commit
+            .tree_id()
+            .map_err(|e| git_error("cannot read a commit", e))?
+            .detach();
+        let parent_tree = match commit.parent_ids().next() {
+            Some(parent) => Some(
+                repo.find_commit(parent)
+                    .and_then(|p| Ok(p.tree_id()?.detach()))
+                    .map_err(|e| git_error("cannot read a parent commit", e))?,
+            ),
+            None => None,
+        };
+        commits += 1;
+        let mut changed = Vec::new();
+        changed_blobs(repo, tree, parent_tree, "", &mut changed)?;
+        let origin = Origin {
+            commit: info.id,
+            time,
+        };
+        for (path, id) in changed {
+            let blob = GitBlob {
+                path,
+                id,
+                origin: Some(origin.clone()),
+            };
+            match first.get(&id) {
+                Some(seen) if seen.origin.as_ref().is_some_and(|o| o.time <= time) => {}
+                _ => {
+                    first.insert(id, blob);
+                }
+            }
+        }
+    }
+    let mut blobs: Vec<GitBlob> = first.into_values().collect();
+    blobs.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((blobs, commits))
+}
+
+/// Blobs (not links or submodules) in tree `new` that `old` lacks or holds with another id.
+fn changed_blobs(
+    repo: &gix::Repository,
+    new: ObjectId,
+    old: Option<ObjectId>,
+    prefix: &str,
+    out: &mut Vec<(String, ObjectId)>,
+) -> Result<()> {
+    if Some(new) == old {
+        return Ok(());
+    }
+    let new_tree = repo
+        .find_tree(new)
+        .map_err(|e| git_error("cannot read a tree", e))?;
+    let old_entries: HashMap<Vec<u8>, (bool, ObjectId)> = match old {
+        Some(old) => {
+            let old_tree = repo
+                .find_tree(old)
+                .map_err(|e| git_error("cannot read a tree", e))?;
+            let decoded = old_tree
+                .decode()
+                .map_err(|e| git_error("cannot decode a tree", e))?;
+            decoded
+                .entries
+                .iter()
+                .map(|e| (e.filename.to_vec(), (e.mode.is_tree(), e.oid.to_owned())))
+                .collect()
+        }
+        None => HashMap::new(),
+    };
+    let decoded = new_tree
+        .decode()
+        .map_err(|e| git_error("cannot decode a tree", e))?;
+    for entry in &decoded.entries {
+        let before = old_entries.get(entry.filename.as_bytes());
+        if before.is_some_and(|(_, id)| id.as_ref() == entry.oid) {
+            continue;
+        }
+        let path = if prefix.is_empty() {
+            entry.filename.to_str_lossy().into_owned()
+        } else {
+            format!("{prefix}/{}", entry.filename.to_str_lossy())
+        };
+        if entry.mode.is_tree() {
+            let old_sub = before.filter(|(is_tree, _)| *is_tree).map(|(_, id)| *id);
+            changed_blobs(repo, entry.oid.to_owned(), old_sub, &path, out)?;
+        } else if entry.mode.is_blob() {
+            out.push((path, entry.oid.to_owned()));
+        }
+    }
+    Ok(())
+}
