@@ -404,12 +404,15 @@ fn dedupe_history(output: &mut ScanOutput, blobs: &[GitBlob], head: &HashSet<gix
         .collect();
 }
 
+/// Reads a secretGenerator input (repository-relative path) as of a blob's origin.
+type ReadInput<'a> = dyn Fn(&str, Option<&Origin>) -> std::result::Result<Vec<u8>, String> + 'a;
+
 /// Reads every file a secretGenerator pulls into a Secret and reports its values there; a
 /// finding another rule made at the same place gives way to it.
 fn report_generator_inputs(
     output: &mut ScanOutput,
     inputs: &[(String, GeneratorInput, Option<Origin>)],
-    read: &dyn Fn(&str, Option<&Origin>) -> std::result::Result<Vec<u8>, String>,
+    read: &ReadInput,
     config: &Config,
 ) {
     let rules = RuleSet::builtin();
@@ -456,11 +459,8 @@ fn normalize(path: &Path) -> String {
     let mut parts: Vec<String> = Vec::new();
     for component in path.components() {
         match component {
-            std::path::Component::ParentDir => {
-                if parts.pop().is_none() {
-                    parts.push("..".into());
-                }
-            }
+            std::path::Component::ParentDir if parts.pop().is_none() => parts.push("..".into()),
+            std::path::Component::ParentDir => {}
             std::path::Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
             _ => {}
         }

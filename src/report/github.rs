@@ -1,4 +1,5 @@
-//! `--format github`: workflow commands that GitHub shows as annotations on the diff.
+//! `--format github`: one workflow command per finding, which GitHub shows as an annotation on
+//! the file, then the summary as plain text.
 
 use std::io::Write;
 
@@ -22,11 +23,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             escape_data(&f.message)
         )?;
     }
+    // Notes stay plain text: annotations are capped per step and belong to findings. Escaped
+    // all the same, so that a file name with a newline cannot start a command of its own.
     for note in &report.summary.notes {
         writeln!(
             out,
-            "::notice file={}::{}",
-            escape_property(&note.path),
+            "note: {}: {}",
+            escape_data(&note.path),
             escape_data(&note.message)
         )?;
     }

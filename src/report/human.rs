@@ -1,19 +1,21 @@
-//! `--format human`: findings grouped by file, each with a code frame of its own line in which
-//! every reported value is replaced by `<redacted>`, and the rule's explanation as help.
+//! `--format human`: findings grouped by file, each as a miette diagnostic whose code frame is
+//! its own line with every reported value replaced by `<redacted>`, and the rule's explanation
+//! as help. Without the file's bytes, a finding is one `path:line:column:` line.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
 use std::ops::Range;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
-    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use super::{summary_line, Report};
+use super::frame::{printable, FileFrames, Snippet};
+use super::{summary_line, unwrap_lines, Report};
 use crate::finding::{Finding, Severity};
 
-const REDACTED: &str = "<redacted>";
+const WIDTH: usize = 100;
 
 pub fn render(
     report: &Report,
@@ -21,149 +23,103 @@ pub fn render(
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let handler = handler(color);
+    for (path, findings) in by_file(report.findings) {
+        writeln!(out, "{}", printable(path))?;
+        let bytes = source(path);
+        let frames = bytes.as_deref().map(|b| FileFrames::new(b, &findings));
+        let mut last_plain = false;
+        for finding in findings {
+            match frames.as_ref().and_then(|frames| frames.snippet(finding)) {
+                Some(snippet) => {
+                    let diagnostic = FindingDiagnostic::new(report, finding, snippet);
+                    write_diagnostic(&handler, &diagnostic, out)?;
+                    last_plain = false;
+                }
+                None => {
+                    writeln!(out, "{}", plain_line(finding))?;
+                    last_plain = true;
+                }
+            }
+        }
+        // Diagnostics end with a blank line; plain lines get one after the file.
+        if last_plain {
+            writeln!(out)?;
+        }
+    }
+    for note in &report.summary.notes {
+        writeln!(
+            out,
+            "note: {}: {}",
+            printable(&note.path),
+            printable(&note.message)
+        )?;
+    }
+    writeln!(out, "{}", summary_line(report.summary))
+}
+
+fn handler(color: bool) -> GraphicalReportHandler {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    // The snippet holds only the finding's own line(s): a neighbouring line may hold a value
-    // that is not reported.
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
-    let mut paths: Vec<&str> = report.findings.iter().map(|f| f.path.as_str()).collect();
-    paths.dedup();
-    for path in paths {
-        let in_file: Vec<&Finding> = report.findings.iter().filter(|f| f.path == path).collect();
-        let bytes = source(path);
-        writeln!(out, "{path}")?;
-        for finding in &in_file {
-            let frame = bytes
-                .as_deref()
-                .and_then(|b| Snippet::around(path, b, finding, &in_file));
-            let mut text = String::new();
-            match frame {
-                Some(snippet) => {
-                    let diagnostic = FindingDiagnostic::new(report, finding, snippet);
-                    handler
-                        .render_report(&mut text, &diagnostic)
-                        .map_err(std::io::Error::other)?;
-                }
-                None => {
-                    text = format!(
-                        "{}:{}:{}: {}[{}]: {}\n",
-                        path,
-                        finding.line,
-                        finding.column,
-                        finding.severity,
-                        finding.rule,
-                        finding.message
-                    )
-                }
-            }
-            write!(out, "{text}")?;
-        }
-    }
-    for note in &report.summary.notes {
-        writeln!(out, "note: {}: {}", note.path, note.message)?;
-    }
-    writeln!(out, "{}", summary_line(report.summary))
+    GraphicalReportHandler::new_themed(theme).with_width(WIDTH)
 }
 
-/// The finding's line(s), redacted, and where the `<redacted>` marker stands in them.
-struct Snippet {
-    name: String,
-    text: String,
-    first_line: usize,
-    label: Range<usize>,
-}
-
-impl Snippet {
-    fn around(
-        path: &str,
-        bytes: &[u8],
-        finding: &Finding,
-        in_file: &[&Finding],
-    ) -> Option<Snippet> {
-        let span = finding.span.clone();
-        // Without a span to redact, a frame would show the value: print no frame.
-        if span.start >= span.end || span.end > bytes.len() {
-            return None;
-        }
-        let start = memchr::memrchr(b'\n', &bytes[..span.start]).map_or(0, |i| i + 1);
-        let end = memchr::memchr(b'\n', &bytes[span.end..]).map_or(bytes.len(), |i| span.end + i);
-        let mut spans: Vec<Range<usize>> = in_file
-            .iter()
-            .map(|f| f.span.clone())
-            .filter(|s| s.start >= start && s.end <= end && s.start < s.end)
-            .collect();
-        spans.push(span.clone());
-        spans.sort_by_key(|s| s.start);
-        let (text, label) = redact(&bytes[start..end], start, &spans, &span);
-        Some(Snippet {
-            name: path.to_string(),
-            text,
-            first_line: finding.line - 1,
-            label,
-        })
+/// Findings by file in path order, each file's by place.
+fn by_file(findings: &[Finding]) -> BTreeMap<&str, Vec<&Finding>> {
+    let mut files: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in findings {
+        files.entry(f.path.as_str()).or_default().push(f);
     }
+    for in_file in files.values_mut() {
+        in_file.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+    }
+    files
 }
 
-/// Replaces every span by `<redacted>`; returns the text and the marker's place for `own`.
-fn redact(
-    line: &[u8],
-    base: usize,
-    spans: &[Range<usize>],
-    own: &Range<usize>,
-) -> (String, Range<usize>) {
+fn write_diagnostic(
+    handler: &GraphicalReportHandler,
+    diagnostic: &FindingDiagnostic,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut text = String::new();
-    let mut label = 0..0;
-    let mut at = base;
-    for s in spans {
-        if s.start < at {
-            continue;
-        }
-        text.push_str(&String::from_utf8_lossy(&line[at - base..s.start - base]).replace('\r', ""));
-        if s == own {
-            label = text.len()..text.len() + REDACTED.len();
-        }
-        text.push_str(REDACTED);
-        at = s.end;
-    }
-    text.push_str(&String::from_utf8_lossy(&line[at - base..]).replace('\r', ""));
-    (text, label)
+    handler
+        .render_report(&mut text, diagnostic)
+        .map_err(std::io::Error::other)?;
+    writeln!(out, "{text}")
 }
 
-impl SourceCode for Snippet {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        before: usize,
-        after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.text.read_span(span, before, after)?;
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
-            inner.data(),
-            *inner.span(),
-            inner.line() + self.first_line,
-            inner.column(),
-            inner.line_count(),
-        )))
-    }
+/// `path:line:column: severity[rule]: message` on one line (for grep), for a finding without
+/// a code frame.
+fn plain_line(f: &Finding) -> String {
+    format!(
+        "{}:{}:{}: {}[{}]: {}",
+        printable(&f.path).replace('\n', " "),
+        f.line,
+        f.column,
+        f.severity,
+        f.rule,
+        printable(&f.message).replace('\n', " ")
+    )
 }
 
 struct FindingDiagnostic {
-    message: String,
+    /// `severity[rule]`, miette's heading line.
     code: String,
+    message: String,
     severity: miette::Severity,
     help: Option<String>,
-    snippet: Snippet,
+    label: Range<usize>,
+    source: NamedSource<Snippet>,
 }
 
 impl FindingDiagnostic {
     fn new(report: &Report, finding: &Finding, snippet: Snippet) -> FindingDiagnostic {
         FindingDiagnostic {
-            message: finding.message.clone(),
-            code: finding.rule.clone(),
+            code: format!("{}[{}]", finding.severity, finding.rule),
+            message: printable(&finding.message),
             severity: match finding.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
@@ -171,8 +127,10 @@ impl FindingDiagnostic {
             },
             help: report
                 .rule(&finding.rule)
-                .map(|r| r.explanation.trim().replace('\n', " ")),
-            snippet,
+                .map(|r| unwrap_lines(&r.explanation))
+                .filter(|h| !h.is_empty()),
+            label: snippet.label(),
+            source: NamedSource::new(printable(&finding.path), snippet),
         }
     }
 }
@@ -207,14 +165,11 @@ impl Diagnostic for FindingDiagnostic {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.snippet)
+        Some(&self.source)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let label = self.snippet.label.clone();
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            Some("here".into()),
-            label,
-        ))))
+        let label = LabeledSpan::new_primary_with_span(Some("here".into()), self.label.clone());
+        Some(Box::new(std::iter::once(label)))
     }
 }

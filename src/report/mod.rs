@@ -1,6 +1,8 @@
 //! Reporters: render findings for people (human), programs (json), code scanning (sarif) and
-//! GitHub workflow logs (github). Only what is in a finding is printed, never a value.
+//! GitHub workflow logs (github). Only what is in a finding, rule or note is printed, never a
+//! value: human code frames show the file with every reported span replaced by `<redacted>`.
 
+mod frame;
 mod github;
 mod human;
 mod json;
@@ -9,7 +11,8 @@ mod sarif;
 use std::io::Write;
 use std::time::Duration;
 
-use crate::finding::{Category, Finding, Note, Severity};
+pub use crate::finding::Note;
+use crate::finding::{Category, Finding, Severity};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -39,7 +42,9 @@ impl std::str::FromStr for Format {
 #[derive(Clone, Debug)]
 pub struct RuleDoc {
     pub id: String,
+    /// One line.
     pub description: String,
+    /// Why it matters and what to do; may be hard-wrapped.
     pub explanation: String,
     pub severity: Severity,
     pub category: Category,
@@ -52,6 +57,7 @@ pub struct Summary {
     pub findings: usize,
     pub suppressed: usize,
     pub elapsed: Duration,
+    /// Files skipped or only partly checked; not findings.
     pub notes: Vec<Note>,
 }
 
@@ -68,7 +74,8 @@ impl Report<'_> {
     }
 }
 
-/// Renders `report`; `source(path)` gives a file's bytes for human code frames.
+/// Renders `report`. `source(path)` gives a file's bytes for human code frames (`None`: no
+/// frame); `color` allows ANSI colour in human output.
 pub fn render(
     format: Format,
     report: &Report,
@@ -86,13 +93,12 @@ pub fn render(
 
 /// `scanned 13 files (24.1 KiB) in 4 ms: 3 findings (1 suppressed)`.
 pub fn summary_line(summary: &Summary) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut line = format!(
         "scanned {} ({}) in {} ms: {}",
-        plural(summary.files_scanned as usize, "file"),
+        plural(summary.files_scanned, "file"),
         human_bytes(summary.bytes_scanned),
         summary.elapsed.as_millis(),
-        plural(summary.findings, "finding"),
+        plural(summary.findings as u64, "finding"),
     );
     if summary.suppressed > 0 {
         line.push_str(&format!(" ({} suppressed)", summary.suppressed));
@@ -100,19 +106,32 @@ pub fn summary_line(summary: &Summary) -> String {
     line
 }
 
+fn plural(n: u64, word: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{n} {word}{s}")
+}
+
 fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut value = bytes as f64;
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;
     while value >= 1024.0 && unit < UNITS.len() - 1 {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Hard-wrapped text as one line per paragraph; each output wraps it to its own width.
+fn unwrap_lines(text: &str) -> String {
+    text.trim()
+        .split("\n\n")
+        .map(|paragraph| paragraph.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

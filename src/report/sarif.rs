@@ -1,23 +1,18 @@
-//! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it.
+//! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it: every result has a
+//! location, lines and columns start at 1, levels are error, warning or note.
 
 use std::io::Write;
 
 use serde_json::{json, Value};
 
-use super::{Report, RuleDoc};
-use crate::finding::Severity;
+use super::{unwrap_lines, Report, RuleDoc};
+use crate::finding::{Finding, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/sealant-dev/sealant";
 
 pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    // Only the rules that occur, in order of first occurrence; results refer to them by index.
-    let mut used: Vec<&str> = Vec::new();
-    for f in report.findings {
-        if !used.contains(&f.rule.as_str()) {
-            used.push(&f.rule);
-        }
-    }
+    let used = rules_used(report);
     let rules: Vec<Value> = used
         .iter()
         .map(|id| descriptor(id, report.rule(id)))
@@ -25,21 +20,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| {
-            json!({
-                "ruleId": f.rule,
-                "ruleIndex": used.iter().position(|id| *id == f.rule).expect("collected above"),
-                "level": level(f.severity),
-                "message": {"text": f.message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": f.line, "startColumn": f.column}
-                    }
-                }],
-                "partialFingerprints": {"sealant/v1": f.fingerprint},
-            })
-        })
+        .map(|f| result(f, &used, report.rule(&f.rule)))
         .collect();
     let sarif = json!({
         "$schema": SCHEMA,
@@ -60,20 +41,70 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out)
 }
 
+/// The rules that occur, in order of first occurrence; results refer to them by index.
+fn rules_used<'a>(report: &Report<'a>) -> Vec<&'a str> {
+    let mut used: Vec<&str> = Vec::new();
+    for f in report.findings {
+        if !used.contains(&f.rule.as_str()) {
+            used.push(&f.rule);
+        }
+    }
+    used
+}
+
+fn result(f: &Finding, used: &[&str], doc: Option<&RuleDoc>) -> Value {
+    // GitHub rejects a result without message text.
+    let message = if f.message.trim().is_empty() {
+        doc.map_or(f.rule.as_str(), |d| d.description.as_str())
+    } else {
+        f.message.as_str()
+    };
+    json!({
+        "ruleId": f.rule,
+        "ruleIndex": used.iter().position(|id| *id == f.rule),
+        "level": level(f.severity),
+        "message": {"text": message},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": uri(&f.path), "uriBaseId": "%SRCROOT%"},
+                // The schema's minimum is 1; one bad region fails the whole upload.
+                "region": {"startLine": f.line.max(1), "startColumn": f.column.max(1)}
+            }
+        }],
+        "partialFingerprints": {"sealant/v1": f.fingerprint},
+    })
+}
+
+/// A relative path as an RFC 3986 URI reference, which SARIF requires and GitHub parses:
+/// everything but unreserved characters and `/` is percent-encoded, so a space, `#`, `?`, `%`
+/// or a `:` in the first segment stays part of the file name.
+fn uri(path: &str) -> String {
+    let mut uri = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
 fn descriptor(id: &str, doc: Option<&RuleDoc>) -> Value {
     let description = doc.map_or(id, |d| d.description.as_str());
-    let explanation = doc.map_or(description, |d| d.explanation.trim());
+    let explanation = doc
+        .map(|d| unwrap_lines(&d.explanation))
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| description.to_string());
     let severity = doc.map_or(Severity::Error, |d| d.severity);
     let category = doc.map_or("leak", |d| d.category.as_str());
+    let help = format!("{explanation}\n\nRun `sealant explain {id}` for more.");
     json!({
         "id": id,
         "name": camel_case(id),
         "shortDescription": {"text": description},
         "fullDescription": {"text": explanation},
-        "help": {
-            "text": format!("{explanation}\n\nRun `sealant explain {id}` for more."),
-            "markdown": format!("{explanation}\n\nRun `sealant explain {id}` for more."),
-        },
+        "help": {"text": help, "markdown": help},
         "defaultConfiguration": {"level": level(severity)},
         "properties": {"tags": [category, "security"]},
     })
@@ -87,8 +118,9 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
+/// `k8s-secret-data` → `K8sSecretData`.
 fn camel_case(id: &str) -> String {
-    id.split('-')
+    id.split(['-', '_', '.'])
         .map(|part| {
             let mut chars = part.chars();
             chars.next().map_or(String::new(), |c| {
