@@ -53,7 +53,7 @@ command_for() {
   case $tool in
     sealant) echo "target/release/sealant scan --format json $tree" ;;
     rg) echo "rg -c 'kind: Secret' $tree" ;;
-    gitleaks) echo "gitleaks dir $tree --no-banner --exit-code 0 --report-format json --report-path /dev/stdout" ;;
+    gitleaks) echo "gitleaks dir $tree --no-banner --exit-code 0 --report-format json --report-path $BENCH/out/gitleaks.json && cat $BENCH/out/gitleaks.json" ;;
     kingfisher) echo "kingfisher scan $tree --no-update-check --format json" ;;
     ripsecrets) echo "ripsecrets $tree" ;;
     detect-secrets) echo "detect-secrets scan --all-files $tree" ;;
