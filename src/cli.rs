@@ -26,6 +26,12 @@ pub enum Command {
     Scan(ScanArgs),
     /// Write a commented .sealant.yaml with a fresh fingerprint salt.
     Init(InitArgs),
+    /// Install the pre-commit and pre-push git hooks (an existing hook is kept and chained).
+    InstallHooks {
+        /// A directory inside the repository.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Explain what a rule finds and how to fix it.
     Explain {
         /// The rule id, as printed in findings.

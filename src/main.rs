@@ -27,6 +27,10 @@ fn reads_stdin(cli: &Cli) -> bool {
     match &cli.command {
         Command::Seal(a) => a.file.is_none() && a.from_file.is_none(),
         Command::Unseal(a) => a.file.is_none(),
-        Command::Cert(_) | Command::Scan(_) | Command::Init(_) | Command::Explain { .. } => false,
+        Command::Cert(_)
+        | Command::Scan(_)
+        | Command::Init(_)
+        | Command::Explain { .. }
+        | Command::InstallHooks { .. } => false,
     }
 }

@@ -382,15 +382,21 @@ fn dedupe_history(output: &mut ScanOutput, blobs: &[GitBlob], head: &HashSet<gix
             at_head.insert((f.rule.clone(), f.fingerprint.clone()));
         }
     }
+    let origins: HashMap<String, &Origin> = blobs
+        .iter()
+        .filter_map(|b| b.origin.as_ref())
+        .map(|o| (o.commit.to_string(), o))
+        .collect();
+    let origin_of = |f: &Finding| f.commit.as_ref().and_then(|c| origins.get(&c.id).copied());
     let mut oldest: HashMap<(String, String), Finding> = HashMap::new();
     for f in output.findings.drain(..) {
         let key = (f.rule.clone(), f.fingerprint.clone());
-        let time = |f: &Finding| f.commit.as_ref().map_or(i64::MAX, |c| c.time);
-        match oldest.get(&key) {
-            Some(kept) if time(kept) <= time(&f) => {}
-            _ => {
-                oldest.insert(key, f);
-            }
+        let older = match (oldest.get(&key).and_then(origin_of), origin_of(&f)) {
+            (Some(kept), Some(new)) => new.is_older_than(kept),
+            (kept, _) => kept.is_none() && !oldest.contains_key(&key),
+        };
+        if older {
+            oldest.insert(key, f);
         }
     }
     output.findings = oldest

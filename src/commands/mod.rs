@@ -3,6 +3,7 @@
 
 mod cert;
 mod explain;
+mod hooks;
 mod init;
 mod scan;
 mod seal;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8>
         Command::Scan(args) => scan::run(&args, stdout),
         Command::Init(args) => init::run(&args, stdout),
         Command::Explain { rule } => explain::run(&rule, stdout),
+        Command::InstallHooks { dir } => hooks::install(&dir, stdout),
     }
 }
 

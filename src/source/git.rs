@@ -15,6 +15,16 @@ pub struct Origin {
     pub commit: ObjectId,
     /// Author time, seconds since the epoch.
     pub time: i64,
+    /// Position in the newest-first walk: among commits of the same second, the higher one is
+    /// the ancestor.
+    pub order: usize,
+}
+
+impl Origin {
+    /// Whether `self` came before `other` in history.
+    pub fn is_older_than(&self, other: &Origin) -> bool {
+        (self.time, std::cmp::Reverse(self.order)) < (other.time, std::cmp::Reverse(other.order))
+    }
 }
 
 /// One blob to scan, at the path it had.
@@ -38,7 +48,13 @@ fn git_error(what: &str, e: impl std::fmt::Display) -> Error {
 impl GitRepo {
     /// The repository containing `path`.
     pub fn discover(path: &Path) -> Result<GitRepo> {
-        let repo = gix::discover(path).map_err(|e| {
+        // A named file (as pre-commit passes them) is found from its directory.
+        let dir = match path.parent() {
+            _ if path.is_dir() => path,
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let repo = gix::discover(dir).map_err(|e| {
             Error::usage(
                 format!("{} is not inside a git repository ({e})", path.display()),
                 Some(
@@ -249,18 +265,19 @@ fn introduced(
         let origin = Origin {
             commit: info.id,
             time,
+            order: commits,
         };
         for (path, id) in changed {
-            let blob = GitBlob {
-                path,
-                id,
-                origin: Some(origin.clone()),
-            };
-            match first.get(&id) {
-                Some(seen) if seen.origin.as_ref().is_some_and(|o| o.time <= time) => {}
-                _ => {
-                    first.insert(id, blob);
-                }
+            let seen = first.get(&id).and_then(|b| b.origin.as_ref());
+            if seen.is_none_or(|seen| origin.is_older_than(seen)) {
+                first.insert(
+                    id,
+                    GitBlob {
+                        path,
+                        id,
+                        origin: Some(origin.clone()),
+                    },
+                );
             }
         }
     }

@@ -2,6 +2,8 @@
 
 mod cli;
 mod common;
+mod git;
+mod integrations;
 mod kat;
 mod scan;
 mod xcheck;
