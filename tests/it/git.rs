@@ -203,7 +203,7 @@ fn range_reports_only_what_the_range_introduced() {
         root,
         &[
             ("new.yaml", &secret("inside-PLANTED-11")),
-            ("old.yaml", &format!("{CLEAN}")),
+            ("old.yaml", CLEAN),
         ],
         "inside",
     );
