@@ -49,6 +49,7 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         bytes_scanned: output.bytes_scanned,
         findings: output.findings.len(),
         suppressed: output.suppressed,
+        commits_scanned: output.commits_scanned,
         elapsed: started.elapsed(),
         notes: output.notes.clone(),
     };

@@ -34,6 +34,7 @@ struct Summary<'a> {
     bytes_scanned: u64,
     findings: usize,
     suppressed: usize,
+    commits_scanned: u64,
     elapsed_ms: u64,
     notes: Vec<Note<'a>>,
 }
@@ -54,6 +55,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             bytes_scanned: s.bytes_scanned,
             findings: s.findings,
             suppressed: s.suppressed,
+            commits_scanned: s.commits_scanned,
             elapsed_ms: u64::try_from(s.elapsed.as_millis()).unwrap_or(u64::MAX),
             notes: s
                 .notes

@@ -56,6 +56,8 @@ pub struct Summary {
     pub bytes_scanned: u64,
     pub findings: usize,
     pub suppressed: usize,
+    /// Commits walked by `--range` or `--history` (0 otherwise).
+    pub commits_scanned: u64,
     pub elapsed: Duration,
     /// Files skipped or only partly checked; not findings.
     pub notes: Vec<Note>,
@@ -102,6 +104,12 @@ pub fn summary_line(summary: &Summary) -> String {
     );
     if summary.suppressed > 0 {
         line.push_str(&format!(" ({} suppressed)", summary.suppressed));
+    }
+    if summary.commits_scanned > 0 {
+        line.push_str(&format!(
+            ", across {}",
+            plural(summary.commits_scanned, "commit")
+        ));
     }
     line
 }

@@ -66,6 +66,7 @@ fn summary(findings: usize) -> Summary {
         bytes_scanned: 2048,
         findings,
         suppressed: 1,
+        commits_scanned: 0,
         elapsed: Duration::from_millis(4),
         notes: vec![Note {
             path: "big.yaml".into(),

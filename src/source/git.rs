@@ -91,23 +91,51 @@ impl GitRepo {
         let index = repo
             .index_or_empty()
             .map_err(|e| git_error("cannot read the index", e))?;
-        let head = head_blobs(&repo, only)?;
-        let mut blobs = Vec::new();
+        // Directories whose cached tree equals HEAD's hold no change: skip their entries, and
+        // compare the rest path by path. Without a usable cache tree, compare everything.
+        let unchanged = match (only, index.tree(), repo.head_tree_id()) {
+            (None, Some(cache), Ok(head)) => Some(unchanged_dirs(&repo, cache, head.detach())),
+            _ => None,
+        };
+        let mut candidates: Vec<(String, ObjectId)> = Vec::new();
+        // Entries are sorted, so a directory's verdict is reused for its consecutive entries.
+        let mut last_dir: (&[u8], bool) = (b"\0", false);
         for entry in index.entries() {
-            let path = entry.path(&index).to_str_lossy().into_owned();
-            let regular = entry.mode.to_tree_entry_mode().is_some_and(|m| m.is_blob());
-            if !regular || entry.stage_raw() != 0 || only.is_some_and(|o| !o.contains(&path)) {
+            if entry.stage_raw() != 0
+                || !entry.mode.to_tree_entry_mode().is_some_and(|m| m.is_blob())
+            {
                 continue;
             }
-            if head.get(&path) != Some(&entry.id) {
-                blobs.push(GitBlob {
-                    path,
-                    id: entry.id,
-                    origin: None,
-                });
+            let path: &[u8] = entry.path(&index);
+            if let Some(dirs) = &unchanged {
+                let dir = &path[..path.iter().rposition(|&b| b == b'/').unwrap_or(0)];
+                if dir != last_dir.0 {
+                    last_dir = (dir, in_dirs(&dir.to_str_lossy(), dirs));
+                }
+                if last_dir.1 {
+                    continue;
+                }
+            }
+            let path = path.to_str_lossy().into_owned();
+            if only.is_none_or(|o| o.contains(&path)) {
+                candidates.push((path, entry.id));
             }
         }
-        Ok(blobs)
+        let lookups: Option<HashSet<String>> = match (only, &unchanged) {
+            (Some(only), _) => Some(only.clone()),
+            (None, Some(_)) => Some(candidates.iter().map(|(p, _)| p.clone()).collect()),
+            (None, None) => None,
+        };
+        let head = head_blobs(&repo, lookups.as_ref())?;
+        Ok(candidates
+            .into_iter()
+            .filter(|(path, id)| head.get(path) != Some(id))
+            .map(|(path, id)| GitBlob {
+                path,
+                id,
+                origin: None,
+            })
+            .collect())
     }
 
     /// Blobs added or changed by the commits in `spec` (`A..B`, or `A` for `A..HEAD`), each
@@ -143,6 +171,61 @@ impl GitRepo {
     pub fn head_blob_ids(&self) -> Result<HashSet<ObjectId>> {
         Ok(head_blobs(&self.local(), None)?.into_values().collect())
     }
+}
+
+/// Directories (`""` for the root) whose cache-tree entry is valid and equal to HEAD's tree.
+fn unchanged_dirs(
+    repo: &gix::Repository,
+    cache: &gix::index::extension::Tree,
+    head: ObjectId,
+) -> HashSet<String> {
+    let mut dirs = HashSet::new();
+    collect_unchanged(repo, cache, head, "", &mut dirs);
+    dirs
+}
+
+fn collect_unchanged(
+    repo: &gix::Repository,
+    cache: &gix::index::extension::Tree,
+    head: ObjectId,
+    prefix: &str,
+    dirs: &mut HashSet<String>,
+) {
+    if cache.num_entries.is_some() && cache.id == head {
+        dirs.insert(prefix.to_string());
+        return;
+    }
+    let Ok(tree) = repo.find_tree(head) else {
+        return;
+    };
+    let Ok(decoded) = tree.decode() else { return };
+    let subtrees: HashMap<&[u8], ObjectId> = decoded
+        .entries
+        .iter()
+        .filter(|e| e.mode.is_tree())
+        .map(|e| (e.filename.as_bytes(), e.oid.to_owned()))
+        .collect();
+    for child in &cache.children {
+        let name = child.name.as_slice();
+        let Some(&subtree) = subtrees.get(name) else {
+            continue;
+        };
+        let path = if prefix.is_empty() {
+            name.to_str_lossy().into_owned()
+        } else {
+            format!("{prefix}/{}", name.to_str_lossy())
+        };
+        collect_unchanged(repo, child, subtree, &path, dirs);
+    }
+}
+
+/// Whether directory `dir` is, or lies in, one of `dirs` (checked ancestor by ancestor).
+fn in_dirs(dir: &str, dirs: &HashSet<String>) -> bool {
+    dirs.contains("")
+        || dirs.contains(dir)
+        || dir
+            .match_indices('/')
+            .any(|(i, _)| dirs.contains(&dir[..i]))
 }
 
 /// Reads a blob; `None` if it is missing (a shallow or partial clone).
