@@ -175,6 +175,7 @@ fn json_has_exactly_the_documented_keys() {
             "bytes_scanned",
             "findings",
             "suppressed",
+            "commits_scanned",
             "elapsed_ms",
             "notes"
         ]
