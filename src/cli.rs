@@ -163,6 +163,10 @@ pub struct ScanArgs {
     /// Scan every blob reachable from all refs (or --ref), each once.
     #[arg(long)]
     pub history: bool,
+    /// Controller private keys (PEM, key Secrets or backup Lists) to check that every
+    /// SealedSecret value decrypts; comma-separated or repeated.
+    #[arg(long, value_name = "FILE", value_delimiter = ',', env = "SEALANT_KEYS")]
+    pub keys: Vec<PathBuf>,
     /// With --history: start from this ref instead of all refs (repeatable).
     #[arg(long = "ref", value_name = "REF", requires = "history")]
     pub refs: Vec<String>,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
+use crate::crypto::Cert;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::fingerprint::DEFAULT_SALT;
@@ -22,6 +23,25 @@ struct RawConfig {
     fingerprint_salt: Option<String>,
     #[serde(default)]
     allow: Vec<RawAllow>,
+    #[serde(default)]
+    certs: Vec<RawCert>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCert {
+    name: String,
+    cert: PathBuf,
+    sha256: String,
+    paths: Vec<String>,
+}
+
+/// A controller cert pinned for the paths that deploy to its cluster.
+#[derive(Debug)]
+pub struct PinnedCert {
+    pub name: String,
+    pub cert: Cert,
+    paths: GlobSet,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,8 +70,9 @@ pub struct Allow {
 }
 
 impl Allow {
-    pub fn allows(&self, finding: &Finding) -> bool {
-        self.path.as_ref().is_none_or(|g| g.is_match(&finding.path))
+    /// `path` is the finding's path relative to the config file.
+    pub fn allows(&self, finding: &Finding, path: &str) -> bool {
+        self.path.as_ref().is_none_or(|g| g.is_match(path))
             && self.rule.as_ref().is_none_or(|r| *r == finding.rule)
             && self
                 .fingerprint
@@ -70,6 +91,11 @@ pub struct Config {
     pub max_file_size: u64,
     pub fingerprint_salt: String,
     pub allow: Vec<Allow>,
+    /// In order: the first whose paths match a file is its cert.
+    pub certs: Vec<PinnedCert>,
+    /// The config file's directory relative to the scan's root, `/`-terminated ("" at the
+    /// root): globs are relative to the config file, paths in findings to the root.
+    prefix: String,
 }
 
 impl Default for Config {
@@ -81,6 +107,8 @@ impl Default for Config {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             fingerprint_salt: DEFAULT_SALT.to_string(),
             allow: Vec::new(),
+            certs: Vec::new(),
+            prefix: String::new(),
         }
     }
 }
@@ -99,13 +127,19 @@ impl Config {
 
     pub fn from_file(path: &Path) -> Result<Config> {
         let text = crate::io::read_text(path)?;
-        Config::parse(&text, &path.display().to_string()).map(|c| Config {
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::parse_in(&text, &path.display().to_string(), base).map(|c| Config {
             path: Some(path.to_path_buf()),
             ..c
         })
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Config> {
+        Config::parse_in(text, origin, Path::new("."))
+    }
+
+    /// Parses a configuration whose relative cert paths start at `base`.
+    pub fn parse_in(text: &str, origin: &str, base: &Path) -> Result<Config> {
         let raw: RawConfig = if text.trim().is_empty() {
             RawConfig::default()
         } else {
@@ -152,12 +186,80 @@ impl Config {
                     })
                 })
                 .collect::<Result<_>>()?,
+            certs: raw
+                .certs
+                .into_iter()
+                .map(|c| pin(c, origin, base))
+                .collect::<Result<_>>()?,
+            prefix: String::new(),
         })
     }
 
-    pub fn is_allowed(&self, finding: &Finding) -> bool {
-        self.allow.iter().any(|a| a.allows(finding))
+    /// Makes globs apply relative to the config file when paths are relative to `root`.
+    pub fn anchor(&mut self, root: &Path) {
+        let Some(dir) = self.path.as_ref().and_then(|p| p.parent()) else {
+            return;
+        };
+        let rel = crate::source::relative_path(root, dir);
+        self.prefix = if rel == "." || rel.is_empty() {
+            String::new()
+        } else {
+            format!("{rel}/")
+        };
     }
+
+    /// A root-relative path as the config's globs see it; `None` outside the config's directory.
+    fn local<'a>(&self, path: &'a str) -> Option<&'a str> {
+        path.strip_prefix(self.prefix.as_str())
+    }
+
+    /// Whether the `exclude:` globs exclude a root-relative path.
+    pub fn is_excluded(&self, path: &str) -> bool {
+        self.local(path).is_some_and(|p| self.exclude.is_match(p))
+    }
+
+    /// The cert pinned for a repository-relative path.
+    pub fn cert_for(&self, path: &str) -> Option<&PinnedCert> {
+        let path = self.local(path)?;
+        self.certs.iter().find(|c| c.paths.is_match(path))
+    }
+
+    pub fn is_allowed(&self, finding: &Finding) -> bool {
+        let Some(path) = self.local(&finding.path) else {
+            return false;
+        };
+        self.allow.iter().any(|a| a.allows(finding, path))
+    }
+}
+
+/// Loads a pinned cert and checks it against its pin: a mismatch is an error, never a fallback.
+fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
+    let file = base.join(&raw.cert);
+    let cert = Cert::from_pem(&crate::io::read_text(&file)?)
+        .map_err(|e| Error::crypto(file.display().to_string(), e))?;
+    let pinned = raw.sha256.trim().to_ascii_lowercase().replace(':', "");
+    if cert.fingerprint() != pinned {
+        return Err(Error::input_help(
+            origin,
+            format!("cert {:?} ({}) has fingerprint {}, but its pin is {pinned}", raw.name, file.display(), cert.fingerprint()),
+            "if the controller's key was rotated on purpose, update the pin (`sealant cert fingerprint FILE`); otherwise the cert file is not the one you trusted",
+        ));
+    }
+    let paths = raw.paths.iter().map(|p| {
+        Glob::new(p).map_err(|e| Error::input(origin, format!("invalid glob {p:?}: {e}")))
+    });
+    let mut builder = GlobSetBuilder::new();
+    for glob in paths {
+        builder.add(glob?);
+    }
+    let paths = builder
+        .build()
+        .map_err(|e| Error::input(origin, format!("invalid globs: {e}")))?;
+    Ok(PinnedCert {
+        name: raw.name,
+        cert,
+        paths,
+    })
 }
 
 /// The nearest config file in `start` or a parent directory.

@@ -2,6 +2,7 @@
 //! Bitnami Sealed Secrets. The library does the work and never prints; the CLI renders.
 
 pub mod baseline;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -8,9 +8,12 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::baseline::Baseline;
+use crate::check::CheckContext;
 use crate::config::Config;
+use crate::crypto::PrivateKey;
 use crate::detect::{
-    detect_input, findings_from, scan_file, FileOutcome, GeneratorInput, GENERATOR_FILE,
+    detect_input, findings_from, scan_file, FileContext, FileOutcome, GeneratorInput,
+    GENERATOR_FILE,
 };
 use crate::error::{Error, Result};
 use crate::finding::{line_col, CommitInfo, Finding, Note, Severity};
@@ -48,6 +51,8 @@ pub struct ScanRequest<'a> {
     pub force_exclude: bool,
     pub threads: usize,
     pub mode: Mode,
+    /// Private keys for decrypting SealedSecret values, if given.
+    pub keys: Option<&'a [PrivateKey]>,
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
 }
 
@@ -95,16 +100,10 @@ fn first_path(request: &ScanRequest) -> PathBuf {
 
 fn scan_worktree(request: &ScanRequest) -> ScanOutput {
     let root = crate::source::repository_root(&first_path(request));
-    let collector = Collector {
-        rules: RuleSet::builtin(),
-        salt: &request.config.fingerprint_salt,
-        state: Mutex::default(),
-        files: AtomicU64::new(0),
-        bytes: AtomicU64::new(0),
-    };
+    let collector = Collector::new(request);
     let options = WalkOptions {
         root: &root,
-        exclude: &request.config.exclude,
+        config: request.config,
         max_file_size: request.config.max_file_size,
         force_exclude: request.force_exclude,
         threads: request.threads,
@@ -149,6 +148,9 @@ impl State {
 struct Collector<'a> {
     rules: &'a RuleSet,
     salt: &'a str,
+    config: &'a Config,
+    keys: Option<&'a [PrivateKey]>,
+    unpinned_noted: std::sync::atomic::AtomicBool,
     state: Mutex<State>,
     files: AtomicU64,
     bytes: AtomicU64,
@@ -158,7 +160,7 @@ impl Visitor for Collector<'_> {
     fn file(&self, path: &str, bytes: &[u8]) {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let outcome = scan_file(path, bytes, self.rules, self.salt);
+        let outcome = scan_file(path, bytes, &self.context(path, bytes));
         if !outcome.is_empty() {
             self.state
                 .lock()
@@ -179,7 +181,41 @@ impl Visitor for Collector<'_> {
     }
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'a> {
+    fn new(request: &'a ScanRequest) -> Collector<'a> {
+        Collector {
+            rules: RuleSet::builtin(),
+            salt: &request.config.fingerprint_salt,
+            config: request.config,
+            keys: request.keys,
+            unpinned_noted: Default::default(),
+            state: Mutex::default(),
+            files: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// The cert pinned for the file's path; notes once when certs are pinned but a file with a
+    /// SealedSecret matches none of them.
+    fn context(&self, path: &str, bytes: &[u8]) -> FileContext<'_> {
+        let cert = self.config.cert_for(path).map(|p| &p.cert);
+        if cert.is_none()
+            && !self.config.certs.is_empty()
+            && memchr::memmem::find(bytes, b"SealedSecret").is_some()
+            && !self.unpinned_noted.swap(true, Ordering::Relaxed)
+        {
+            self.note(path, "no pinned cert matches this path (nor possibly others): its SealedSecrets are checked for shape only".into());
+        }
+        FileContext {
+            rules: self.rules,
+            salt: self.salt,
+            check: CheckContext {
+                cert,
+                keys: self.keys,
+            },
+        }
+    }
+
     fn into_output(self) -> (ScanOutput, Vec<(String, GeneratorInput, Option<Origin>)>) {
         let state = self
             .state
@@ -207,13 +243,7 @@ fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
         Mode::Worktree => unreachable!("handled by scan_worktree"),
     };
     let blobs = select(blobs, request, &root);
-    let collector = Collector {
-        rules: RuleSet::builtin(),
-        salt: &request.config.fingerprint_salt,
-        state: Mutex::default(),
-        files: AtomicU64::new(0),
-        bytes: AtomicU64::new(0),
-    };
+    let collector = Collector::new(request);
     let total = blobs.len() as u64;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(request.threads)
@@ -290,7 +320,7 @@ fn select(blobs: Vec<GitBlob>, request: &ScanRequest, root: &Path) -> Vec<GitBlo
                     .iter()
                     .any(|p| b.path == *p || b.path.starts_with(&format!("{p}/")))
         })
-        .filter(|b| !request.config.exclude.is_match(&b.path))
+        .filter(|b| !request.config.is_excluded(&b.path))
         .filter(|b| {
             !ignore
                 .matched_path_or_any_parents(&b.path, false)
@@ -336,7 +366,7 @@ fn scan_blob(repo: &gix::Repository, blob: &GitBlob, config: &Config, collector:
     collector
         .bytes
         .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-    let mut outcome = scan_file(&blob.path, &bytes, collector.rules, collector.salt);
+    let mut outcome = scan_file(&blob.path, &bytes, &collector.context(&blob.path, &bytes));
     for finding in &mut outcome.findings {
         finding.commit = blob.origin.as_ref().map(commit_info);
     }

@@ -14,7 +14,7 @@ import os
 import random
 import shutil
 
-VERSION = 3
+VERSION = 4
 WORDS = ("alpha beta gamma delta request response handler config value index buffer stream client server "
          "cache token_count retry timeout deadline context logger metrics router session user account").split()
 
@@ -52,7 +52,9 @@ class Tree:
 
 
 def ciphertext(t):
-    return "Ag" + base64.b64encode(bytes(t.rng.getrandbits(8) for _ in range(t.rng.randint(300, 520)))).decode()
+    """Shaped like a value sealed to a 4096-bit key: u16 512, the RSA part, AES-GCM and tag."""
+    body = bytes(t.rng.getrandbits(8) for _ in range(512 + 16 + t.rng.randint(4, 120)))
+    return base64.b64encode(b"\x02\x00" + body).decode()
 
 
 def app(t, i):

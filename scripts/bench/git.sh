@@ -77,7 +77,7 @@ PY
   local size; size=$(du -sb "$repo/.git" | cut -f1)
   echo "history repo: $(git -C "$repo" rev-list --count main) commits, .git $((size / 1048576)) MiB"
   local cmds=("$SEALANT scan --history --format json $repo")
-  command -v gitleaks >/dev/null && cmds+=("$(command -v gitleaks) git $repo --no-banner --exit-code 0 --report-format json --report-path /dev/null")
+  command -v gitleaks >/dev/null && cmds+=("$(command -v gitleaks) git $repo --no-banner --exit-code 0 --report-format json --report-path $BENCH/out/gitleaks-history.json")
   hyperfine -i --warmup 1 --runs 3 --export-markdown "$BENCH/history.md" "${cmds[@]}"
   "$SEALANT" scan --history --format json "$repo" | python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["summary"]; print(f"sealant: {len(d[\"findings\"])} findings, {s[\"files_scanned\"]} blobs, {s[\"bytes_scanned\"]/1e6:.0f} MB of distinct blobs")'
   cat "$BENCH/history.md"

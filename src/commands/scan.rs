@@ -16,7 +16,8 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         .paths
         .first()
         .map_or(std::path::Path::new("."), |p| p.as_path());
-    let config = Config::load(args.config.as_deref(), first)?;
+    let mut config = Config::load(args.config.as_deref(), first)?;
+    config.anchor(&crate::source::repository_root(first));
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let mode = match (&args.range, args.staged, args.history) {
         (Some(range), ..) => Mode::Range(range.clone()),
@@ -26,7 +27,13 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     };
     let show_progress = mode != Mode::Worktree && std::io::stderr().is_terminal();
     let progress = |p: Progress| print_progress(p);
+    let keys = if args.keys.is_empty() {
+        None
+    } else {
+        Some(crate::keyring::load_keys(&args.keys)?)
+    };
     let request = ScanRequest {
+        keys: keys.as_deref(),
         paths: args.paths.clone(),
         config: &config,
         baseline: baseline.as_ref(),

@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use zeroize::Zeroizing;
 
+use crate::check::{check_sealed_secret, CheckContext};
 use crate::finding::{line_col, Category, Finding, Severity};
 use crate::fingerprint::fingerprint;
 use crate::rules::{Hits, RuleSet};
@@ -27,6 +28,8 @@ pub struct Detection {
     pub span: Range<usize>,
     pub message: String,
     pub value: Zeroizing<Vec<u8>>,
+    /// Overrides the rule's severity for this one (e.g. a deprecation that is also a conflict).
+    pub severity: Option<Severity>,
 }
 
 impl Detection {
@@ -36,6 +39,7 @@ impl Detection {
             span,
             message,
             value: Zeroizing::new(value),
+            severity: None,
         }
     }
 }
@@ -75,8 +79,27 @@ const REFERENCE_KINDS: &[&str] = &[
     "SecretProviderClass",
 ];
 
+/// What scanning a file needs besides its bytes.
+#[derive(Clone, Copy)]
+pub struct FileContext<'a> {
+    pub rules: &'a RuleSet,
+    pub salt: &'a str,
+    pub check: CheckContext<'a>,
+}
+
+impl<'a> FileContext<'a> {
+    pub fn new(rules: &'a RuleSet, salt: &'a str) -> FileContext<'a> {
+        FileContext {
+            rules,
+            salt,
+            check: CheckContext::default(),
+        }
+    }
+}
+
 /// Scans one file. `path` is repository-relative and `/`-separated.
-pub fn scan_file(path: &str, bytes: &[u8], rules: &RuleSet, salt: &str) -> FileOutcome {
+pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
+    let (rules, salt) = (ctx.rules, ctx.salt);
     let hits = rules.prefilter(bytes);
     let mut outcome = FileOutcome::default();
     if hits.is_empty() {
@@ -91,6 +114,7 @@ pub fn scan_file(path: &str, bytes: &[u8], rules: &RuleSet, salt: &str) -> FileO
                 text,
                 file_name,
                 &hits,
+                &ctx.check,
                 &mut detections,
                 &mut quiet,
                 &mut outcome,
@@ -132,6 +156,7 @@ fn scan_documents(
     text: &str,
     file_name: &str,
     hits: &Hits,
+    check: &CheckContext,
     detections: &mut Vec<Detection>,
     quiet: &mut Vec<Range<usize>>,
     outcome: &mut FileOutcome,
@@ -150,6 +175,9 @@ fn scan_documents(
         }
         match parse_node(text, doc.range.clone()) {
             Ok(Some(root)) => {
+                if root.str_at(&["kind"]) == Some("SealedSecret") {
+                    check_sealed_secret(&root, check, detections);
+                }
                 if is_quiet(&root) {
                     quiet.push(doc.range.clone());
                     continue;
@@ -213,7 +241,9 @@ pub fn findings_from(
         }
         let rule = rules.get(&d.rule);
         outcome.findings.push(Finding {
-            severity: rule.map_or(Severity::Error, |r| r.severity),
+            severity: d
+                .severity
+                .unwrap_or(rule.map_or(Severity::Error, |r| r.severity)),
             category: rule.map_or(Category::Leak, |r| r.category),
             fingerprint: fingerprint(salt, &d.rule, &d.value),
             rule: d.rule,
@@ -233,7 +263,11 @@ mod tests {
     use super::*;
 
     fn rules_found(file_name: &str, text: &str) -> Vec<String> {
-        let outcome = scan_file(file_name, text.as_bytes(), RuleSet::builtin(), "salt");
+        let outcome = scan_file(
+            file_name,
+            text.as_bytes(),
+            &FileContext::new(RuleSet::builtin(), "salt"),
+        );
         outcome.findings.into_iter().map(|f| f.rule).collect()
     }
 
@@ -279,7 +313,11 @@ mod tests {
         let text = format!(
             "apiVersion: v1\nkind: Secret\nmetadata: {{name: a}}\ndata:\n  token: {token}\n"
         );
-        let outcome = scan_file("s.yaml", text.as_bytes(), RuleSet::builtin(), "salt");
+        let outcome = scan_file(
+            "s.yaml",
+            text.as_bytes(),
+            &FileContext::new(RuleSet::builtin(), "salt"),
+        );
         assert!(
             outcome.findings[0].message.contains("GitHub token"),
             "{}",

@@ -29,6 +29,7 @@ const PACK: &[(&str, &str)] = &[
         "rules/credentials.yaml",
         include_str!("../../rules/credentials.yaml"),
     ),
+    ("rules/sealed.yaml", include_str!("../../rules/sealed.yaml")),
 ];
 
 /// How far past its hit a multi-line rule looks.

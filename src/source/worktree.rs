@@ -5,7 +5,6 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use globset::GlobSet;
 use ignore::{WalkBuilder, WalkState};
 
 use super::{relative_path, Visitor};
@@ -17,7 +16,7 @@ const ELOOP: [i32; 2] = [40, 62];
 
 pub struct WalkOptions<'a> {
     pub root: &'a Path,
-    pub exclude: &'a GlobSet,
+    pub config: &'a crate::config::Config,
     pub max_file_size: u64,
     /// Apply ignore files and excludes to explicitly named files too.
     pub force_exclude: bool,
@@ -31,7 +30,7 @@ pub fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Vis
     for file in files {
         let rel = relative_path(options.root, file);
         if options.force_exclude
-            && (options.exclude.is_match(&rel) || is_ignored(options.root, file))
+            && (options.config.is_excluded(&rel) || is_ignored(options.root, file))
         {
             continue;
         }
@@ -91,7 +90,7 @@ fn visit_entry(
         }
         return;
     }
-    if !kind.is_file() || options.exclude.is_match(&rel) {
+    if !kind.is_file() || options.config.is_excluded(&rel) {
         return;
     }
     read_and_visit(entry.path(), &rel, options.max_file_size, buffer, visitor);

@@ -436,3 +436,62 @@ fn the_pre_commit_framework_runs_the_hook_from_this_repository() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_pre_push_hook_checks_the_pushed_range() {
+    let dir = repo();
+    let root = dir.path();
+    let base = commit(
+        root,
+        &[("old.yaml", &secret("pushed-before-PLANTED-14"))],
+        "already on the remote",
+    );
+    let clean = commit(root, &[("c.yaml", CLEAN)], "clean");
+    let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-push");
+    let push = |stdin: String| {
+        let mut child = Command::new(&hook)
+            .args(["origin", "https://example.invalid/repo.git"])
+            .current_dir(root)
+            .env("PATH", path_with_sealant())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // Only the clean commit is new: the old leak is the remote's business, not this push's.
+    let out = push(format!("refs/heads/main {clean} refs/heads/main {base}\n"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let leak = commit(root, &[("new.yaml", &secret("pushed-PLANTED-15"))], "leak");
+    let out = push(format!("refs/heads/main {leak} refs/heads/main {base}\n"));
+    assert!(!out.status.success(), "a pushed leak is blocked");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("new.yaml") && !shown.contains("PLANTED"),
+        "{shown}"
+    );
+    // A new branch: everything it reaches is checked.
+    let zero = "0".repeat(40);
+    let out = push(format!(
+        "refs/heads/topic {clean} refs/heads/topic {zero}\n"
+    ));
+    assert!(
+        !out.status.success(),
+        "the old leak is reachable from the new branch"
+    );
+    // Deleting a branch adds nothing.
+    let out = push(format!("(delete) {zero} refs/heads/gone {base}\n"));
+    assert!(out.status.success());
+}

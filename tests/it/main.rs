@@ -6,4 +6,5 @@ mod git;
 mod integrations;
 mod kat;
 mod scan;
+mod sealed;
 mod xcheck;

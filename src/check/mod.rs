@@ -1,0 +1,307 @@
+//! SealedSecret checks on one document: scope annotations, template, ciphertext shape, the
+//! pinned cert's key size, the template type's keys, and (given private keys) decryption.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use crate::crypto::{
+    hybrid_decrypt, label_for, Cert, PrivateKey, Scope, CLUSTER_WIDE_ANNOTATION,
+    NAMESPACE_WIDE_ANNOTATION,
+};
+use crate::detect::Detection;
+use crate::sealed::is_valid_secret_key;
+use crate::yaml::Node;
+
+pub const SCOPE_ANNOTATIONS: &str = "sealed-scope-annotations";
+pub const TEMPLATE_MISMATCH: &str = "sealed-template-mismatch";
+pub const EMPTY_DATA: &str = "sealed-empty-data";
+pub const INVALID_KEY: &str = "sealed-invalid-key";
+pub const INVALID_CIPHERTEXT: &str = "sealed-invalid-ciphertext";
+pub const WRONG_KEY: &str = "sealed-wrong-key";
+pub const TYPE_KEYS: &str = "sealed-type-keys";
+pub const LEGACY_DATA: &str = "sealed-legacy-data";
+pub const UNDECRYPTABLE: &str = "sealed-undecryptable";
+
+/// Keys a Secret of a built-in type must have (any one of them, for basic-auth).
+const TYPE_KEYS_REQUIRED: &[(&str, &[&str], bool)] = &[
+    ("kubernetes.io/tls", &["tls.crt", "tls.key"], true),
+    (
+        "kubernetes.io/dockerconfigjson",
+        &[".dockerconfigjson"],
+        true,
+    ),
+    ("kubernetes.io/dockercfg", &[".dockercfg"], true),
+    ("kubernetes.io/basic-auth", &["username", "password"], false),
+    ("kubernetes.io/ssh-auth", &["ssh-privatekey"], true),
+];
+
+/// What the checks may use: the cert pinned for the file's path, and private keys.
+#[derive(Default, Clone, Copy)]
+pub struct CheckContext<'a> {
+    pub cert: Option<&'a Cert>,
+    pub keys: Option<&'a [PrivateKey]>,
+}
+
+/// Checks one SealedSecret document.
+pub fn check_sealed_secret(root: &Node, ctx: &CheckContext, out: &mut Vec<Detection>) {
+    let name = root
+        .str_at(&["metadata", "name"])
+        .unwrap_or("(unnamed)")
+        .to_string();
+    let namespace = root.str_at(&["metadata", "namespace"]);
+    let scope = scope_annotations(root, &name, out);
+    template_matches(root, &name, namespace, out);
+    let encrypted = root.at(&["spec", "encryptedData"]);
+    legacy_data(root, &name, encrypted.is_some(), out);
+    if let Some(map) = encrypted {
+        if map.entries().next().is_none() {
+            out.push(detection(EMPTY_DATA, map, format!("SealedSecret {name:?} has an empty encryptedData: the Secret it makes holds nothing")));
+        }
+    }
+    type_keys(root, &name, out);
+    let label = label_for(scope, namespace.unwrap_or_default(), &name);
+    for (key, value) in encrypted
+        .map(|m| m.entries().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        let Some(key) = key.as_str() else { continue };
+        if !is_valid_secret_key(key) {
+            out.push(detection(INVALID_KEY, value, format!("encryptedData key {key:?} of {name:?} is not a valid Secret key (letters, digits, '-', '_', '.')")));
+        }
+        let Some(text) = value.as_str() else { continue };
+        let Some(bytes) = ciphertext(text, key, &name, ctx, value, out) else {
+            continue;
+        };
+        if let (Some(keys), true) = (ctx.keys, scope.needs_namespace() <= namespace.is_some()) {
+            decrypts(
+                &bytes,
+                keys,
+                &label,
+                scope,
+                namespace.unwrap_or_default(),
+                &name,
+                key,
+                value,
+                out,
+            );
+        }
+    }
+}
+
+fn detection(rule: &str, at: &Node, message: String) -> Detection {
+    let value = message.as_bytes().to_vec();
+    Detection::new(rule, at.span.clone(), message, value)
+}
+
+/// Annotations that contradict each other, or scope annotations whose value is not "true".
+fn scope_annotations(root: &Node, name: &str, out: &mut Vec<Detection>) -> Scope {
+    let annotations = root.at(&["metadata", "annotations"]);
+    let get = |key: &str| annotations.and_then(|a| a.get(key));
+    for key in [CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION] {
+        if let Some(node) = get(key) {
+            if node.as_str() != Some("true") {
+                let shown = node.as_str().unwrap_or("not a string");
+                out.push(detection(SCOPE_ANNOTATIONS, node, format!("{key} on {name:?} is {shown:?}, not \"true\": the controller reads it as not set")));
+            }
+        }
+    }
+    let on = |key: &str| get(key).and_then(Node::as_str) == Some("true");
+    if on(CLUSTER_WIDE_ANNOTATION) && on(NAMESPACE_WIDE_ANNOTATION) {
+        let node = get(NAMESPACE_WIDE_ANNOTATION).expect("checked");
+        out.push(detection(SCOPE_ANNOTATIONS, node, format!("{name:?} is annotated both cluster-wide and namespace-wide; cluster-wide wins, so remove one")));
+    }
+    Scope::from_annotations(|k| get(k).and_then(Node::as_str))
+}
+
+/// `spec.template.metadata.name/namespace` that differ from the SealedSecret's own.
+fn template_matches(root: &Node, name: &str, namespace: Option<&str>, out: &mut Vec<Detection>) {
+    for (field, own) in [("name", Some(name)), ("namespace", namespace)] {
+        let Some(node) = root.at(&["spec", "template", "metadata", field]) else {
+            continue;
+        };
+        if let (Some(template), Some(own)) = (node.as_str(), own) {
+            if template != own {
+                out.push(detection(TEMPLATE_MISMATCH, node, format!("spec.template.metadata.{field} is {template:?} but the SealedSecret's is {own:?}; the controller uses its own and the template's is misleading")));
+            }
+        }
+    }
+}
+
+fn legacy_data(root: &Node, name: &str, has_encrypted: bool, out: &mut Vec<Detection>) {
+    let Some(node) = root.at(&["spec", "data"]) else {
+        return;
+    };
+    let message = if has_encrypted {
+        format!("{name:?} has both the deprecated spec.data and encryptedData; the controller uses only one: re-seal into encryptedData")
+    } else {
+        format!("{name:?} uses the deprecated spec.data; re-seal it into encryptedData (sealant reseal, or kubeseal)")
+    };
+    let mut found = detection(LEGACY_DATA, node, message);
+    if has_encrypted {
+        found.severity = Some(crate::finding::Severity::Error);
+    }
+    out.push(found);
+}
+
+/// The Secret type's required keys, from encryptedData and template.data.
+fn type_keys(root: &Node, name: &str, out: &mut Vec<Detection>) {
+    let Some(type_node) = root.at(&["spec", "template", "type"]) else {
+        return;
+    };
+    let Some(kind) = type_node.as_str() else {
+        return;
+    };
+    let Some((_, required, all)) = TYPE_KEYS_REQUIRED.iter().find(|(t, ..)| *t == kind) else {
+        return;
+    };
+    let has = |key: &str| {
+        [
+            root.at(&["spec", "encryptedData"]),
+            root.at(&["spec", "template", "data"]),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|m| m.get(key).is_some())
+    };
+    let missing: Vec<&str> = required.iter().copied().filter(|k| !has(k)).collect();
+    let broken = if *all {
+        !missing.is_empty()
+    } else {
+        missing.len() == required.len()
+    };
+    if broken {
+        let what = if *all {
+            "needs"
+        } else {
+            "needs at least one of"
+        };
+        out.push(detection(
+            TYPE_KEYS,
+            type_node,
+            format!(
+                "{name:?} is a {kind} Secret, which {what} {}; missing: {}",
+                required.join(", "),
+                missing.join(", ")
+            ),
+        ));
+    }
+}
+
+/// Decodes a value and checks its framing against the pinned cert; `None` when broken.
+fn ciphertext(
+    text: &str,
+    key: &str,
+    name: &str,
+    ctx: &CheckContext,
+    at: &Node,
+    out: &mut Vec<Detection>,
+) -> Option<Vec<u8>> {
+    let Ok(bytes) = STANDARD.decode(text.trim()) else {
+        out.push(detection(
+            INVALID_CIPHERTEXT,
+            at,
+            format!("encryptedData.{key} of {name:?} is not padded standard base64"),
+        ));
+        return None;
+    };
+    let Some((prefix, _)) = bytes.split_first_chunk::<2>() else {
+        out.push(detection(
+            INVALID_CIPHERTEXT,
+            at,
+            format!(
+                "encryptedData.{key} of {name:?} is {} bytes: too short to be sealed",
+                bytes.len()
+            ),
+        ));
+        return None;
+    };
+    let rsa_len = usize::from(u16::from_be_bytes(*prefix));
+    if let Some(cert) = ctx.cert {
+        if rsa_len != cert.modulus_len() {
+            out.push(detection(
+                WRONG_KEY,
+                at,
+                format!(
+                    "encryptedData.{key} of {name:?} was sealed against another key: its RSA part is {} bits, the pinned cert's key {} bits",
+                    rsa_len * 8,
+                    cert.key_bits()
+                ),
+            ));
+            return None;
+        }
+    }
+    if bytes.len() < 2 + rsa_len + 16 {
+        out.push(detection(INVALID_CIPHERTEXT, at, format!("encryptedData.{key} of {name:?} is {} bytes, shorter than 2 + {rsa_len} + 16: truncated", bytes.len())));
+        return None;
+    }
+    Some(bytes)
+}
+
+/// With private keys: the value must open with its own label; say so if another scope's would.
+#[allow(clippy::too_many_arguments)]
+fn decrypts(
+    bytes: &[u8],
+    keys: &[PrivateKey],
+    label: &[u8],
+    scope: Scope,
+    namespace: &str,
+    name: &str,
+    key: &str,
+    at: &Node,
+    out: &mut Vec<Detection>,
+) {
+    if hybrid_decrypt(keys, bytes, label).is_ok() {
+        return;
+    }
+    let other = Scope::ALL
+        .into_iter()
+        .filter(|s| *s != scope)
+        .find(|s| hybrid_decrypt(keys, bytes, &label_for(*s, namespace, name)).is_ok());
+    let hint = match other {
+        Some(s) => format!("; it decrypts with the {s} label, so its scope annotation is wrong"),
+        None => String::new(),
+    };
+    out.push(detection(
+        UNDECRYPTABLE,
+        at,
+        format!("encryptedData.{key} of {name:?}: no key could decrypt secret with the {scope} label {:?} ({} keys tried){hint}", String::from_utf8_lossy(label), keys.len()),
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    /// Every id the checks and detectors emit is documented in the rule pack.
+    #[test]
+    fn every_emitted_rule_is_documented() {
+        let ids = [
+            SCOPE_ANNOTATIONS,
+            TEMPLATE_MISMATCH,
+            EMPTY_DATA,
+            INVALID_KEY,
+            INVALID_CIPHERTEXT,
+            WRONG_KEY,
+            TYPE_KEYS,
+            LEGACY_DATA,
+            UNDECRYPTABLE,
+            crate::detect::SECRET_DATA,
+            crate::detect::SECRET_STRING_DATA,
+            crate::detect::SECRET_INVALID_BASE64,
+            crate::detect::GENERATOR_LITERAL,
+            crate::detect::GENERATOR_FILE,
+        ];
+        for id in ids {
+            let rule = RuleSet::builtin()
+                .get(id)
+                .unwrap_or_else(|| panic!("{id} is not in rules/"));
+            let expected = if id.starts_with("sealed-") {
+                crate::finding::Category::SealedSecret
+            } else {
+                crate::finding::Category::Leak
+            };
+            assert_eq!(rule.category, expected, "{id}");
+        }
+    }
+}
