@@ -109,8 +109,16 @@ fn scan_worktree(request: &ScanRequest) -> ScanOutput {
         threads: request.threads,
     };
     walk_worktree(&request.paths, &options, &collector);
-    let (mut output, inputs) = collector.into_output();
+    let (mut output, inputs, (facts, manifests)) = collector.into_parts();
     output.root = root.clone();
+    let bases: Vec<String> = request
+        .paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .map(|p| relative_path(&root, p))
+        .filter(|p| p != ".")
+        .collect();
+    graph_findings(&mut output, &facts, &manifests, &bases, request.config);
     let read = |path: &str, _: Option<&Origin>| {
         read_capped(&root.join(path), request.config.max_file_size)
     };
@@ -125,6 +133,9 @@ struct State {
     suppressed: usize,
     /// (kustomization path, input, origin) to read after the walk.
     inputs: Vec<(String, GeneratorInput, Option<Origin>)>,
+    /// Facts for the kustomize/Flux graph, and every manifest file seen.
+    facts: Vec<crate::graph::Fact>,
+    manifests: Vec<String>,
 }
 
 impl State {
@@ -142,6 +153,7 @@ impl State {
                 .into_iter()
                 .map(|i| (path.to_string(), i, origin.cloned())),
         );
+        self.facts.extend(outcome.facts);
     }
 }
 
@@ -161,11 +173,14 @@ impl Visitor for Collector<'_> {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let outcome = scan_file(path, bytes, &self.context(path, bytes));
-        if !outcome.is_empty() {
-            self.state
-                .lock()
-                .expect("no panics while holding the lock")
-                .add(path, outcome, None);
+        // Manifest paths feed the graph: Flux builds every manifest under its path.
+        let manifest = [".yaml", ".yml", ".json"].iter().any(|e| path.ends_with(e));
+        if !outcome.is_empty() || manifest {
+            let mut state = self.state.lock().expect("no panics while holding the lock");
+            if manifest {
+                state.manifests.push(path.to_string());
+            }
+            state.add(path, outcome, None);
         }
     }
 
@@ -217,6 +232,19 @@ impl<'a> Collector<'a> {
     }
 
     fn into_output(self) -> (ScanOutput, Vec<(String, GeneratorInput, Option<Origin>)>) {
+        let (output, inputs, _) = self.into_parts();
+        (output, inputs)
+    }
+
+    /// The output, the generator inputs to read, and the graph facts with the manifest files.
+    #[allow(clippy::type_complexity)]
+    fn into_parts(
+        self,
+    ) -> (
+        ScanOutput,
+        Vec<(String, GeneratorInput, Option<Origin>)>,
+        (Vec<crate::graph::Fact>, Vec<String>),
+    ) {
         let state = self
             .state
             .into_inner()
@@ -229,7 +257,7 @@ impl<'a> Collector<'a> {
             suppressed: state.suppressed,
             ..ScanOutput::default()
         };
-        (output, state.inputs)
+        (output, state.inputs, (state.facts, state.manifests))
     }
 }
 
@@ -288,6 +316,43 @@ fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
         dedupe_history(&mut output, &blobs, &repo.head_blob_ids()?);
     }
     Ok(output)
+}
+
+/// The checks that need the whole kustomize/Flux graph (working-tree scans only: a commit
+/// range or the index holds only part of the graph).
+fn graph_findings(
+    output: &mut ScanOutput,
+    facts: &[crate::graph::Fact],
+    manifests: &[String],
+    bases: &[String],
+    config: &Config,
+) {
+    let rules = RuleSet::builtin();
+    for g in crate::graph::Graph::new(facts, manifests, bases).check() {
+        let bytes = std::fs::read(output.root.join(&g.path)).unwrap_or_default();
+        if crate::detect::is_suppressed(&bytes, g.line, g.rule) {
+            output.suppressed += 1;
+            continue;
+        }
+        let rule = rules.get(g.rule);
+        let value = format!("{}\0{}", g.path, g.message);
+        output.findings.push(Finding {
+            rule: g.rule.to_string(),
+            category: rule.map_or(crate::finding::Category::SealedSecret, |r| r.category),
+            severity: rule.map_or(Severity::Error, |r| r.severity),
+            fingerprint: crate::fingerprint::fingerprint(
+                &config.fingerprint_salt,
+                g.rule,
+                value.as_bytes(),
+            ),
+            path: g.path,
+            line: g.line,
+            column: g.column,
+            span: 0..0,
+            message: g.message,
+            commit: None,
+        });
+    }
 }
 
 /// For `--staged` with files named: exactly those paths (as pre-commit passes them).

@@ -54,6 +54,8 @@ pub struct FileOutcome {
     pub generator_inputs: Vec<GeneratorInput>,
     /// Things worth telling that are not findings (e.g. a document that is not valid YAML).
     pub notes: Vec<String>,
+    /// What this file tells about the kustomize/Flux graph.
+    pub facts: Vec<crate::graph::Fact>,
 }
 
 impl FileOutcome {
@@ -62,6 +64,7 @@ impl FileOutcome {
             && self.notes.is_empty()
             && self.generator_inputs.is_empty()
             && self.suppressed == 0
+            && self.facts.is_empty()
     }
 }
 
@@ -102,16 +105,18 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     let (rules, salt) = (ctx.rules, ctx.salt);
     let hits = rules.prefilter(bytes);
     let mut outcome = FileOutcome::default();
-    if hits.is_empty() {
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    // A kustomization matters to the graph even without a keyword in it.
+    if hits.is_empty() && !is_kustomization_file(file_name) {
         return outcome;
     }
-    let file_name = path.rsplit('/').next().unwrap_or(path);
     let mut detections = Vec::new();
     let mut quiet: Vec<Range<usize>> = Vec::new();
     if is_manifest_file(file_name) {
         if let Ok(text) = std::str::from_utf8(bytes) {
             scan_documents(
                 text,
+                path,
                 file_name,
                 &hits,
                 &ctx.check,
@@ -152,8 +157,10 @@ fn is_manifest_file(file_name: &str) -> bool {
         || file_name == "Kustomization"
 }
 
+#[allow(clippy::too_many_arguments)]
 fn scan_documents(
     text: &str,
+    path: &str,
     file_name: &str,
     hits: &Hits,
     check: &CheckContext,
@@ -170,11 +177,15 @@ fn scan_documents(
         split_documents(text.as_bytes())
     };
     for doc in docs {
-        if !hits.any_within(doc.range.clone()) {
+        if !hits.any_within(doc.range.clone()) && !is_kustomization_file(file_name) {
             continue;
         }
         match parse_node(text, doc.range.clone()) {
             Ok(Some(root)) => {
+                let at = |offset| line_col(text.as_bytes(), offset);
+                outcome
+                    .facts
+                    .extend(crate::graph::facts_of(&root, path, file_name, at));
                 if root.str_at(&["kind"]) == Some("SealedSecret") {
                     check_sealed_secret(&root, check, detections);
                 }

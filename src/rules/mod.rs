@@ -18,7 +18,8 @@ pub use placeholder::is_placeholder;
 pub use prefilter::Hits;
 
 /// Literals the YAML detectors need from the same prefilter pass.
-pub const DETECTOR_KEYWORDS: &[&str] = &["secretGenerator", "SealedSecret", "Secret"];
+/// `kustomize` finds kustomize and Flux Kustomizations (their apiVersions), for the graph.
+pub const DETECTOR_KEYWORDS: &[&str] = &["secretGenerator", "SealedSecret", "Secret", "kustomize"];
 
 const PACK: &[(&str, &str)] = &[
     (

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod git;
+mod graph;
 mod integrations;
 mod kat;
 mod scan;
