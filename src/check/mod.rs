@@ -1,5 +1,8 @@
 //! SealedSecret checks on one document: scope annotations, template, ciphertext shape, the
-//! pinned cert's key size, the template type's keys, and (given private keys) decryption.
+//! pinned cert's key size, the template type's keys, the CRD schema, and (given private keys)
+//! decryption.
+
+mod schema;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -21,6 +24,7 @@ pub const WRONG_KEY: &str = "sealed-wrong-key";
 pub const TYPE_KEYS: &str = "sealed-type-keys";
 pub const LEGACY_DATA: &str = "sealed-legacy-data";
 pub const UNDECRYPTABLE: &str = "sealed-undecryptable";
+pub const SCHEMA: &str = "sealed-schema";
 
 /// Keys a Secret of a built-in type must have (any one of them, for basic-auth).
 const TYPE_KEYS_REQUIRED: &[(&str, &[&str], bool)] = &[
@@ -50,6 +54,11 @@ pub fn check_sealed_secret(root: &Node, ctx: &CheckContext, out: &mut Vec<Detect
         .to_string();
     let namespace = root.str_at(&["metadata", "namespace"]);
     let scope = scope_annotations(root, &name, out);
+    let mut problems = Vec::new();
+    schema::validate(root, schema::schema(), "", &mut problems);
+    for (node, message) in problems {
+        out.push(detection(SCHEMA, node, format!("{name:?}: {message}")));
+    }
     template_matches(root, &name, namespace, out);
     let encrypted = root.at(&["spec", "encryptedData"]);
     legacy_data(root, &name, encrypted.is_some(), out);

@@ -54,6 +54,7 @@ const SHAPE: &[(&str, &str, u64)] = &[
     ),
     ("beta/not-base64.yaml", "sealed-invalid-ciphertext", 9),
     ("beta/other-name.yaml", "sealed-template-mismatch", 13),
+    ("beta/schema-typo.yaml", "sealed-schema", 10),
     (
         "beta/template-mismatch.yaml",
         "sealed-template-mismatch",
