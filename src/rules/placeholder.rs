@@ -1,7 +1,8 @@
-//! Values that are never secrets: templates, substitutions, ciphertext and placeholders. One
-//! function, used by every rule and detector.
+//! Values that are never secrets: templates, substitutions, ciphertext, references to a secret
+//! store, and obvious placeholders. One function, applied to every rule's and detector's value.
 
-/// Words people write where a secret will go (compared case-insensitively, whole value).
+/// Words people write where a secret will go (whole value, any case). Kept short: each entry
+/// is a value nobody uses as a real secret.
 const PLACEHOLDER_WORDS: &[&str] = &[
     "changeme",
     "change-me",
@@ -18,52 +19,79 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "null",
     "secret",
     "password",
-    "your-token-here",
     "notset",
 ];
 
-/// Prefixes of references to a secret kept elsewhere.
+/// Prefixes of references to a secret kept elsewhere (any case): Vault/Bank-Vaults, vals
+/// (`ref+`), 1Password, AWS Secrets Manager and SSM, Azure Key Vault, Argo CD plugins, and
+/// Apple notarisation configs (`@env:`, `@keychain:`).
 const REFERENCE_PREFIXES: &[&str] = &[
     "vault:",
     "ref+",
+    "op://",
     "arn:aws:secretsmanager:",
     "arn:aws:ssm:",
-    "secretref:",
     "akv:",
+    "secretref:",
+    "@env:",
+    "@keychain:",
 ];
 
 /// Whether `value` is empty, a template, a substitution, SOPS ciphertext, a reference or an
 /// obvious placeholder.
 pub fn is_placeholder(value: &[u8]) -> bool {
     let text = String::from_utf8_lossy(value);
-    let v = text.trim().trim_matches(|c| c == '"' || c == '\'');
+    let v = text.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    let lower = v.to_ascii_lowercase();
     v.is_empty()
-        || v.contains("{{")
-        || v.contains("${")
-        || v.contains("$(")
-        || (v.starts_with('$')
-            && v[1..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_'))
+        || is_template_or_substitution(v)
         || v.starts_with("ENC[")
-        || (v.starts_with('<') && v.ends_with('>'))
-        || v.chars()
-            .all(|c| c == v.chars().next().unwrap_or(' ') || c == '-' || c == '_')
-        || has_repeated_run(v)
-        || PLACEHOLDER_WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
-        || REFERENCE_PREFIXES
-            .iter()
-            .any(|p| v.to_ascii_lowercase().starts_with(p))
+        // `<password>`, and `<your token>` cut at its space.
+        || v.starts_with('<')
+        || is_variable_name(v)
+        || is_masked(v)
+        || PLACEHOLDER_WORDS.contains(&lower.as_str())
+        || is_your_something(&lower)
+        // AWS's documentation keys (AKIAIOSFODNN7EXAMPLE) and their imitators.
+        || v.contains("EXAMPLE")
+        || REFERENCE_PREFIXES.iter().any(|p| lower.starts_with(p))
+        || lower.contains("secretkeyref")
 }
 
-/// `xxxxxxxx` or `********` inside a longer value: a masked or template value.
-fn has_repeated_run(v: &str) -> bool {
+/// `{{ .Values.x }}`, `${VAR}`, `$(VAR)`, `$VAR`: filled in at deploy time. `$name` also
+/// covers Argo CD's `$secret-name:key` references.
+fn is_template_or_substitution(v: &str) -> bool {
+    v.contains("{{")
+        || v.contains("${")
+        || v.contains("$(")
+        || v.strip_prefix('$')
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+}
+
+/// `DB_PASSWORD`, `YOUR_API_KEY`: the name of an environment variable, not its value.
+fn is_variable_name(v: &str) -> bool {
+    v.contains('_')
+        && v.starts_with(|c: char| c.is_ascii_uppercase())
+        && v.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// One character repeated (`xxxx`, `****`, `0000-0000`), or a masked run inside a longer
+/// value (`sk_live_****1234`, `glpat-xxxxxxxxxxxxxxxx`). Runs of `x` must be long: random
+/// base64 has short ones.
+fn is_masked(v: &str) -> bool {
     let bytes = v.as_bytes();
-    bytes.windows(8).any(|w| {
-        w.iter()
-            .all(|&b| b == w[0] && matches!(b, b'x' | b'X' | b'*' | b'#' | b'0'))
-    })
+    let first = bytes[0];
+    let one_char = bytes.iter().all(|&b| b == first || b == b'-' || b == b'_');
+    let run = |c: &[u8], n: usize| bytes.windows(n).any(|w| w.iter().all(|b| c.contains(b)));
+    one_char || run(b"*", 3) || run(b"x", 6) || run(b"X", 6) || run(b"#", 6)
+}
+
+/// `your-token-here`, `YOUR_API_KEY`, `your_password`.
+fn is_your_something(lower: &str) -> bool {
+    lower
+        .strip_prefix("your")
+        .is_some_and(|rest| rest.starts_with(['-', '_', ' ']))
 }
 
 #[cfg(test)]
@@ -75,17 +103,35 @@ mod tests {
         for v in [
             "",
             "  ",
+            "\"\"",
             "{{ .Values.pw }}",
+            "prefix-{{ .Values.pw }}",
             "${DB_PASS}",
             "$DB_PASS",
             "$(cat f)",
+            "$(DB_PASS)",
+            "$oidc.azuread.clientSecret",
+            "DB_PASSWORD",
+            "<authentication",
+            "@env:AC_PASSWORD",
             "ENC[AES256_GCM,data:x]",
             "<password>",
+            "***",
             "********",
-            "xxxxxxxxxxxx",
+            "xxxx",
+            "xxxx-xxxx-xxxx",
+            "sk_live_****4242",
             "CHANGEME",
+            "REPLACE_ME",
+            "dummy",
+            "Example",
+            "your-token-here",
+            "YOUR_API_KEY",
             "vault:secret/data/db#pw",
             "ref+vault://x",
+            "op://vault/item/field",
+            "secretKeyRef:db",
+            "AKIAIOSFODNN7EXAMPLE",
             "glpat-xxxxxxxxxxxxxxxxxxxx",
         ] {
             assert!(is_placeholder(v.as_bytes()), "{v:?}");
@@ -98,7 +144,11 @@ mod tests {
             "hunter2",
             "Zq8r2Lm5Nv9Wt1",
             "$5ecret",
+            "AKIAEZ446EM5QDJYCB5H",
             "s3cr3t-example-value",
+            "exampleZq8r2Lm5",
+            "xoxb-1234-Kq8Zr2Lm5Nv9",
+            "yourself123",
         ] {
             assert!(!is_placeholder(v.as_bytes()), "{v:?}");
         }

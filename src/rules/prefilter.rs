@@ -1,40 +1,55 @@
-//! One aho-corasick pass per file over every keyword of every rule and detector.
+//! One pass per file over every keyword of every rule and detector.
 //!
-//! aho-corasick only uses its SIMD (Teddy) search with at most 64 patterns and without
-//! `ascii_case_insensitive`; past that it falls back to a DFA and the whole scan gets about 3x
-//! slower. So keywords are case-sensitive literals (spellings listed in the rules) and their
-//! number is checked by the tests.
+//! aho-corasick is only fast here with its SIMD Teddy searcher, which takes at most 64
+//! case-sensitive patterns; past that (or with `ascii_case_insensitive`) it falls back to an
+//! automaton and the whole scan gets about 3x slower. `AhoCorasick` does not say which it chose,
+//! so Teddy is built directly (`packed::Searcher`, `None` when unavailable) and the automaton is
+//! only the fallback; `uses_teddy` lets the tests catch a pack that outgrew it.
 
 use std::ops::Range;
 
+use aho_corasick::packed;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-/// Above this many patterns aho-corasick stops using Teddy.
-#[cfg(test)]
+/// The most patterns Teddy takes.
 pub const TEDDY_LIMIT: usize = 64;
 
+enum Searcher {
+    Teddy(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
 pub struct Prefilter {
-    automaton: AhoCorasick,
+    searcher: Searcher,
     keywords: Vec<String>,
     /// For each keyword: the rules to run when it hits.
     rules_of: Vec<Vec<usize>>,
-    /// Keywords `0..extras` are the detectors' (they come first, so that `secretGenerator`
-    /// wins over a rule's `secret` at the same place).
-    extras: usize,
+    /// For each keyword: whether it is, or contains, a detector keyword.
+    is_extra: Vec<bool>,
+    /// For each keyword: (offset, other keyword) for keywords that may start inside it and end
+    /// past it (`Secret` + `token` in `Secretoken`), by offset.
+    overlaps: Vec<Vec<(usize, usize)>>,
 }
 
 impl Prefilter {
     pub fn new(rule_keywords: &[&[String]], extra: &[&str]) -> Result<Prefilter, String> {
-        let mut keywords: Vec<String> = extra.iter().map(|k| k.to_string()).collect();
-        for list in rule_keywords {
-            for k in list.iter() {
-                if !keywords.contains(k) {
-                    keywords.push(k.clone());
-                }
+        let mut keywords: Vec<String> = Vec::new();
+        let all = extra.iter().copied().chain(
+            rule_keywords
+                .iter()
+                .flat_map(|l| l.iter().map(String::as_str)),
+        );
+        for k in all {
+            if k.is_empty() {
+                return Err("empty keyword".to_string());
+            }
+            if !keywords.iter().any(|have| have == k) {
+                keywords.push(k.to_string());
             }
         }
-        // A hit on a longer keyword hides the shorter ones inside it (leftmost-first), so a
-        // keyword also triggers the rules of every keyword it contains.
+        // Leftmost-longest hits never overlap, so a hit on a longer keyword hides the shorter
+        // ones inside it (`secretGenerator` hides `secret`): a hit stands for every keyword it
+        // contains. Keywords that only overlap a hit's end are looked for after it (`scan`).
         let rules_of = keywords
             .iter()
             .map(|k| {
@@ -43,15 +58,16 @@ impl Prefilter {
                     .collect()
             })
             .collect();
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(&keywords)
-            .map_err(|e| e.to_string())?;
+        let is_extra = keywords
+            .iter()
+            .map(|k| extra.iter().any(|e| k.contains(e)))
+            .collect();
         Ok(Prefilter {
-            automaton,
+            searcher: searcher(&keywords)?,
+            overlaps: keywords.iter().map(|k| overlaps(k, &keywords)).collect(),
             keywords,
             rules_of,
-            extras: extra.len(),
+            is_extra,
         })
     }
 
@@ -59,31 +75,85 @@ impl Prefilter {
         &self.keywords
     }
 
+    pub fn uses_teddy(&self) -> bool {
+        matches!(self.searcher, Searcher::Teddy(_))
+    }
+
     pub fn rules_of(&self, keyword: usize) -> &[usize] {
         &self.rules_of[keyword]
     }
 
-    pub fn scan(&self, text: &[u8]) -> Hits {
-        let hits = self
-            .automaton
-            .find_iter(text)
-            .map(|m| (m.pattern().as_usize() as u32, m.start()))
-            .collect();
+    pub fn scan(&self, text: &[u8]) -> Hits<'_> {
+        let mut hits = Vec::new();
+        let mut add = |keyword: usize, at: usize| {
+            hits.push((keyword as u32, at));
+            for &(offset, other) in &self.overlaps[keyword] {
+                if text[at + offset..].starts_with(self.keywords[other].as_bytes()) {
+                    hits.push((other as u32, at + offset));
+                }
+            }
+        };
+        match &self.searcher {
+            Searcher::Teddy(s) => s
+                .find_iter(text)
+                .for_each(|m| add(m.pattern().as_usize(), m.start())),
+            Searcher::Automaton(a) => a
+                .find_iter(text)
+                .for_each(|m| add(m.pattern().as_usize(), m.start())),
+        }
         Hits {
+            prefilter: self,
             hits,
-            extras: self.extras as u32,
         }
     }
 }
 
-/// Where keywords occur in one text, in order.
-#[derive(Debug, Default)]
-pub struct Hits {
-    hits: Vec<(u32, usize)>,
-    extras: u32,
+/// Keywords that can start inside `keyword` and run past its end, with where they start.
+fn overlaps(keyword: &str, keywords: &[String]) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    for offset in 1..keyword.len() {
+        let tail = &keyword.as_bytes()[offset..];
+        for (index, other) in keywords.iter().enumerate() {
+            if other.len() > tail.len() && other.as_bytes().starts_with(tail) {
+                found.push((offset, index));
+            }
+        }
+    }
+    found
 }
 
-impl Hits {
+fn searcher(keywords: &[String]) -> Result<Searcher, String> {
+    let teddy = packed::Config::new()
+        .match_kind(packed::MatchKind::LeftmostLongest)
+        .builder()
+        .extend(keywords)
+        .build();
+    if let Some(teddy) = teddy {
+        return Ok(Searcher::Teddy(teddy));
+    }
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(keywords)
+        .map(Searcher::Automaton)
+        .map_err(|e| e.to_string())
+}
+
+/// Where keywords occur in one text, in order of offset.
+pub struct Hits<'a> {
+    prefilter: &'a Prefilter,
+    /// (keyword index, byte offset of the hit).
+    hits: Vec<(u32, usize)>,
+}
+
+impl std::fmt::Debug for Hits<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|(k, at)| (&self.prefilter.keywords[k], at)))
+            .finish()
+    }
+}
+
+impl Hits<'_> {
     pub fn is_empty(&self) -> bool {
         self.hits.is_empty()
     }
@@ -93,18 +163,40 @@ impl Hits {
         self.hits.iter().map(|&(k, at)| (k as usize, at))
     }
 
+    /// The keyword a hit was on.
+    pub fn keyword(&self, index: usize) -> &str {
+        &self.prefilter.keywords[index]
+    }
+
+    /// Whether `keyword` (one of the extra keywords the set was built with) occurs.
+    pub fn has_extra(&self, keyword: &str) -> bool {
+        self.first_offset_of(keyword).is_some()
+    }
+
+    /// Where `keyword` first occurs, counting occurrences inside longer keywords' hits.
+    pub fn first_offset_of(&self, keyword: &str) -> Option<usize> {
+        debug_assert!(
+            self.prefilter.keywords.iter().any(|k| k == keyword),
+            "{keyword:?} is not a prefilter keyword"
+        );
+        self.iter().find_map(|(k, at)| {
+            let hit = &self.prefilter.keywords[k];
+            hit.find(keyword).map(|inner| at + inner)
+        })
+    }
+
     /// Whether any keyword occurs within `range`.
     pub fn any_within(&self, range: Range<usize>) -> bool {
         let first = self.hits.partition_point(|&(_, at)| at < range.start);
         self.hits.get(first).is_some_and(|&(_, at)| at < range.end)
     }
 
-    /// Whether a detector keyword (not a rule's) occurs within `range`.
+    /// Whether a detector keyword (not only a rule's) occurs within `range`.
     pub fn detector_within(&self, range: Range<usize>) -> bool {
         let first = self.hits.partition_point(|&(_, at)| at < range.start);
         self.hits[first..]
             .iter()
             .take_while(|&&(_, at)| at < range.end)
-            .any(|&(k, _)| k < self.extras)
+            .any(|&(k, _)| self.prefilter.is_extra[k as usize])
     }
 }

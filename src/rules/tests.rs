@@ -1,138 +1,381 @@
-//! Every rule's examples match and its negative examples don't; the pack is well-formed.
+//! Every rule's examples match and its negative examples don't; the pack is well-formed and
+//! stays within what keeps the prefilter on Teddy.
 
+use super::matcher::name_matches;
 use super::*;
+use crate::finding::{Category, Severity};
 
-fn sample_name(rule: &Rule) -> String {
-    match rule.paths.first() {
-        None => "example.txt".to_string(),
-        Some(p) if p.starts_with("*.") => format!("example{}", &p[1..]),
-        Some(p) => {
-            p.trim_end_matches('*').to_string() + if p.ends_with('*') { "local" } else { "" }
-        }
+/// A file name each of the rule's include patterns accepts (`*.env` → `example.env`).
+fn sample_names(rule: &Rule) -> Vec<String> {
+    let names: Vec<String> = rule
+        .paths
+        .iter()
+        .filter(|p| !p.starts_with('!'))
+        .map(|p| match (p.strip_prefix('*'), p.strip_suffix('*')) {
+            (Some(suffix), _) => format!("example{suffix}"),
+            (None, Some(prefix)) => format!("{prefix}local"),
+            (None, None) => p.clone(),
+        })
+        .collect();
+    if names.is_empty() {
+        vec!["example.txt".to_string()]
+    } else {
+        names
     }
 }
 
-fn matches_of<'a>(set: &'a RuleSet, rule: &Rule, text: &str) -> Vec<RuleMatch<'a>> {
+fn matches_of<'a>(set: &'a RuleSet, rule: &Rule, name: &str, text: &str) -> Vec<RuleMatch<'a>> {
     let hits = set.prefilter(text.as_bytes());
-    set.find(&sample_name(rule), text.as_bytes(), &hits)
+    set.find(name, text.as_bytes(), &hits)
         .into_iter()
         .filter(|m| m.rule.id == rule.id)
         .collect()
 }
 
+fn pattern_rules(set: &RuleSet) -> impl Iterator<Item = &Rule> {
+    set.rules().iter().filter(|r| r.pattern.is_some())
+}
+
 #[test]
-fn every_example_matches_and_no_negative_does() {
+fn every_example_matches_with_a_span_inside_it() {
     let set = RuleSet::builtin();
-    for rule in set.rules().iter().filter(|r| r.pattern.is_some()) {
+    for rule in pattern_rules(set) {
+        let name = &sample_names(rule)[0];
         for example in &rule.examples {
-            let found = matches_of(set, rule, example);
-            assert!(
-                !found.is_empty(),
-                "{}: example not found: {example:?}",
-                rule.id
-            );
+            let found = matches_of(set, rule, name, example);
+            assert!(!found.is_empty(), "{}: not found: {example:?}", rule.id);
             for m in found {
                 assert!(
                     m.span.start < m.span.end && m.span.end <= example.len(),
-                    "{}: bad span {:?}",
+                    "{}: bad span {:?} in {example:?}",
                     rule.id,
                     m.span
                 );
             }
         }
-        for negative in &rule.negative_examples {
+    }
+}
+
+#[test]
+fn no_negative_example_matches_in_any_file_the_rule_runs_on() {
+    let set = RuleSet::builtin();
+    for rule in pattern_rules(set) {
+        for name in sample_names(rule) {
+            for negative in &rule.negative_examples {
+                let found = matches_of(set, rule, &name, negative);
+                assert!(
+                    found.is_empty(),
+                    "{}: negative example matched as {name}: {negative:?} at {:?}",
+                    rule.id,
+                    found
+                        .iter()
+                        .map(|m| &negative[m.span.clone()])
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_builtin_pack_is_well_formed() {
+    let texts: Vec<&str> = PACK.iter().map(|(_, text)| *text).collect();
+    let set = RuleSet::from_yaml(&texts, DETECTOR_KEYWORDS).expect("every pattern compiles");
+    for rule in set.rules() {
+        let id = &rule.id;
+        assert!(schema::is_kebab_case(id), "{id}");
+        assert!(
+            !rule.description.trim().is_empty() && !rule.description.contains('\n'),
+            "{id}: a one-line description"
+        );
+        assert!(
+            rule.explanation.len() > 120,
+            "{id}: explain what, why, and how to fix"
+        );
+        let Some(pattern) = &rule.pattern else {
+            continue;
+        };
+        assert!(
+            !rule.keywords.is_empty(),
+            "{id}: a pattern rule needs keywords"
+        );
+        assert!(
+            rule.examples.len() >= 2 && rule.negative_examples.len() >= 2,
+            "{id}: needs 2 examples and 2 negatives"
+        );
+        assert!(
+            pattern.starts_with("(?") && pattern[..8].contains("-u"),
+            "{id}: ASCII (?-u)"
+        );
+        let regex = rule.regex().unwrap();
+        assert!(
+            regex.capture_names().flatten().any(|n| n == "secret"),
+            "{id}: names its `secret` group"
+        );
+        for example in &rule.examples {
             assert!(
-                matches_of(set, rule, negative).is_empty(),
-                "{}: negative example matched: {negative:?}",
-                rule.id
+                rule.keywords.iter().any(|k| example.contains(k.as_str())),
+                "{id}: example without a keyword can never match: {example:?}"
             );
         }
     }
 }
 
 #[test]
-fn the_pack_is_well_formed() {
+fn the_prefilter_stays_on_teddy() {
     let set = RuleSet::builtin();
-    let mut ids: Vec<&str> = set.rules().iter().map(|r| r.id.as_str()).collect();
-    for rule in set.rules() {
-        assert!(
-            rule.id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-            "{}",
-            rule.id
-        );
-        assert!(
-            !rule.description.is_empty() && rule.explanation.len() > 40,
-            "{} needs documentation",
-            rule.id
-        );
-        if let Some(pattern) = &rule.pattern {
-            assert!(
-                Regex::new(pattern).is_ok(),
-                "{}: pattern does not compile",
-                rule.id
-            );
-            assert!(
-                !rule.keywords.is_empty(),
-                "{}: a pattern rule needs keywords",
-                rule.id
-            );
-            assert!(
-                rule.examples.len() >= 2 && rule.negative_examples.len() >= 2,
-                "{}: needs 2 examples and 2 negatives",
-                rule.id
-            );
+    let keywords = set.keywords();
+    assert!(
+        keywords.len() <= TEDDY_LIMIT,
+        "{} keywords: Teddy takes at most {TEDDY_LIMIT}",
+        keywords.len()
+    );
+    for k in keywords {
+        // Teddy fingerprints min(4, shortest keyword) bytes; shorter ones flood it with
+        // candidates.
+        assert!(k.len() >= 4, "keyword {k:?} is shorter than 4 bytes");
+        assert!(k.is_ascii(), "keyword {k:?}");
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("ssse3") {
+        assert!(set.uses_teddy(), "the prefilter fell back to the automaton");
+    }
+}
+
+/// Leftmost-longest hits never overlap: a keyword inside a hit stands for itself through
+/// `rules_of`, and one overlapping a hit's end (`Secret` + `token`) is looked for after it.
+#[test]
+fn every_keyword_occurrence_is_a_hit_or_inside_one() {
+    let set = RuleSet::builtin();
+    let keywords = set.keywords();
+    let mut glued = 0;
+    for a in keywords {
+        for b in keywords {
+            for n in 1..a.len().min(b.len()) {
+                if !a.ends_with(&b[..n]) || a.contains(b.as_str()) {
+                    continue;
+                }
+                glued += 1;
+                let text = format!("{a}{}", &b[n..]);
+                let hits = set.prefilter(text.as_bytes());
+                assert_eq!(hits.first_offset_of(a), Some(0), "{text}");
+                assert_eq!(hits.first_offset_of(b), Some(a.len() - n), "{text}");
+            }
         }
     }
-    ids.sort_unstable();
-    let before = ids.len();
-    ids.dedup();
-    assert_eq!(before, ids.len(), "rule ids are unique");
     assert!(
-        set.keywords().len() <= prefilter::TEDDY_LIMIT,
-        "{} keywords: the prefilter would leave Teddy",
-        set.keywords().len()
+        glued > 0,
+        "the built-in keywords overlap (`Secretoken`): keep testing it"
     );
 }
 
 #[test]
-fn no_hits_no_matches() {
+fn detector_rules_are_documented_as_data() {
+    let set = RuleSet::builtin();
+    for id in [
+        "k8s-secret-data",
+        "k8s-secret-string-data",
+        "k8s-secret-invalid-base64",
+        "kustomize-secret-generator-literal",
+        "kustomize-secret-generator-file",
+    ] {
+        let rule = set.get(id).unwrap_or_else(|| panic!("{id} is missing"));
+        assert!(rule.pattern.is_none(), "{id} is implemented in src/detect");
+        assert_eq!(rule.severity, Severity::Error, "{id}");
+        assert_eq!(rule.category, Category::Leak, "{id}");
+    }
+    assert_eq!(
+        DETECTOR_KEYWORDS,
+        ["Secret", "secretGenerator", "SealedSecret", "kustomize"]
+    );
+    for k in DETECTOR_KEYWORDS {
+        assert!(set.keywords().iter().any(|have| have == k), "{k}");
+    }
+}
+
+const PLACEHOLDERS: &[&str] = &[
+    "",
+    "{{ .Values.secret }}",
+    "${SECRET}",
+    "$SECRET",
+    "$(SECRET)",
+    "ENC[AES256_GCM,data:Zq8r2Lm5Nv9W,iv:x,tag:y,type:str]",
+    "changeme",
+    "<password>",
+    "xxxxxxxxxxxxxxxxxxxxxxxx",
+    "***",
+    "REPLACE_ME",
+    "vault:secret/data/app#token",
+    "ref+awssm://app/token",
+];
+
+/// Each example's reported value replaced by each placeholder: the rule must stay quiet.
+#[test]
+fn placeholders_never_match() {
+    let set = RuleSet::builtin();
+    for rule in pattern_rules(set) {
+        let name = &sample_names(rule)[0];
+        for example in &rule.examples {
+            let spans: Vec<Range<usize>> = matches_of(set, rule, name, example)
+                .into_iter()
+                .map(|m| m.span)
+                .collect();
+            for placeholder in PLACEHOLDERS {
+                let mut text = example.clone();
+                for span in spans.iter().rev() {
+                    text.replace_range(span.clone(), placeholder);
+                }
+                let found = matches_of(set, rule, name, &text);
+                assert!(
+                    found.is_empty(),
+                    "{}: {placeholder:?} matched in {text:?}",
+                    rule.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn nothing_runs_without_hits() {
     let set = RuleSet::builtin();
     let text = b"nothing to see here\n";
     let hits = set.prefilter(text);
     assert!(hits.is_empty());
     assert!(set.find("a.yaml", text, &hits).is_empty());
+    // The rules run only where the hits say, even if the text would match.
+    let leaky = b"token: ghp_zaUJTXY0zxHSNjbeqeFs720eZmeikV8dDBfj\n";
+    assert!(set.find("a.yaml", leaky, &hits).is_empty());
+    assert!(!set.find("a.yaml", leaky, &set.prefilter(leaky)).is_empty());
+}
+
+#[test]
+fn hits_report_extra_keywords_also_inside_longer_hits() {
+    let set = RuleSet::builtin();
+    let text = b"kind: SealedSecret\nspec: {}\n";
+    let hits = set.prefilter(text);
+    assert!(hits.has_extra("SealedSecret"));
+    assert!(hits.has_extra("Secret"), "inside SealedSecret");
+    assert_eq!(hits.first_offset_of("Secret"), Some(12));
+    assert!(!hits.has_extra("secretGenerator"));
+    assert!(hits.detector_within(0..10));
+    assert!(!set.prefilter(b"a: b\n").has_extra("Secret"));
 }
 
 #[test]
 fn longer_keywords_still_trigger_the_rules_of_the_shorter_ones() {
-    // Leftmost-first: the detector keyword `secretGenerator` hides the rule keyword `secret`
-    // at the same offset; the rule must run all the same.
-    let pack = "rules:\n  - id: demo\n    description: d\n    explanation: e\n    keywords: [secret]\n    pattern: 'secret(?P<secret>Generator)'\n";
+    // `secretGenerator` (a detector's) and `secret` (the rule's) hit at the same place; the
+    // longer wins the hit, and the rule must run all the same.
+    let pack = "rules:\n  - id: demo\n    description: d\n    explanation: e\n    keywords: [secret]\n    pattern: '(?-u)secret(?P<secret>Generator)'\n";
     let set = RuleSet::from_yaml(&[pack], &["secretGenerator"]).unwrap();
     let text = b"secretGenerator:\n";
     let hits = set.prefilter(text);
-    assert_eq!(
-        hits.iter().next(),
-        Some((0, 0)),
-        "the detector keyword wins the hit"
-    );
+    assert_eq!(hits.iter().collect::<Vec<_>>(), [(0, 0)]);
     let found = set.find("a.yaml", text, &hits);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].span, 6..15);
 }
 
 #[test]
+fn aws_secret_key_is_found_behind_the_secret_detector_keyword() {
+    // `SecretAccessKey` starts with the detector keyword `Secret`.
+    let set = RuleSet::builtin();
+    let text = b"SecretAccessKey: VWpJ366r+bym1D8npa+2nA74U0hxsW/PuzTmNFVg\n";
+    let found = set.find("cfn.yaml", text, &set.prefilter(text));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].rule.id, "aws-secret-access-key");
+    assert_eq!(found[0].span, 17..57);
+}
+
+#[test]
+fn one_finding_per_value() {
+    let set = RuleSet::builtin();
+    // The generic rule also matches `password: ghp_…`: the specific rule wins.
+    let text = b"password: ghp_zaUJTXY0zxHSNjbeqeFs720eZmeikV8dDBfj\n";
+    let ids: Vec<&str> = set
+        .find("values.yaml", text, &set.prefilter(text))
+        .iter()
+        .map(|m| m.rule.id.as_str())
+        .collect();
+    assert_eq!(ids, ["github-token"]);
+    // The PEM body inside a service-account key is reported once, as the key.
+    let rule = set.get("gcp-service-account-key").unwrap();
+    let text = &rule.examples[0];
+    let ids: Vec<&str> = set
+        .find("sa.json", text.as_bytes(), &set.prefilter(text.as_bytes()))
+        .iter()
+        .map(|m| m.rule.id.as_str())
+        .collect();
+    assert_eq!(ids, ["gcp-service-account-key"]);
+}
+
+#[test]
+fn every_match_in_a_window_is_found() {
+    let set = RuleSet::builtin();
+    let text = br#"{"auths": {"a.io": {"auth": "cm9ib3QkZGVwbG95Oko4cmliZ2sx"}, "b.io": {"auth": "Y2ktYm90Om1PTzdrTHdRdExaS01EYzQ="}}}"#;
+    let found = set.find("config.json", text, &set.prefilter(text));
+    assert_eq!(found.len(), 2, "{found:?}");
+    // Two keys in one file, and the END lines' hits do not start new searches.
+    let key = &set.get("private-key").unwrap().examples[0];
+    let two = format!("{key}\n# next\n{key}");
+    let found = set.find("keys.pem", two.as_bytes(), &set.prefilter(two.as_bytes()));
+    assert_eq!(found.len(), 2, "{found:?}");
+    // Hits on one line each get their matches, however long the line.
+    let far = format!(
+        "{{\"token\": \"203oTWcmUCTy9G\"{}, \"token\": \"4U9Ijg3uNSwZACBPcOV\"}}",
+        ", \"a\": 1".repeat(2000)
+    );
+    let found = set.find("min.json", far.as_bytes(), &set.prefilter(far.as_bytes()));
+    assert_eq!(found.len(), 2, "{found:?}");
+}
+
+#[test]
 fn paths_limit_where_generic_rules_run() {
     let set = RuleSet::builtin();
-    let text = b"password: Zq8r2Lm5Nv9Wt1\n";
+    let text = b"password: 203oTWcmUCTy9G\n";
     let hits = set.prefilter(text);
     assert!(!set.find("values.yaml", text, &hits).is_empty());
+    assert!(!set.find("charts/app/values.yaml", text, &hits).is_empty());
     assert!(set.find("main.go", text, &hits).is_empty());
+    let env = b"API_TOKEN=203oTWcmUCTy9G\n";
+    let hits = set.prefilter(env);
+    assert!(!set.find(".env", env, &hits).is_empty());
+    assert!(!set.find(".env.production", env, &hits).is_empty());
+    assert!(set.find(".env.example", env, &hits).is_empty());
+    assert!(name_matches("*.env", "prod.env") && !name_matches(".env", "x.env"));
+}
+
+#[test]
+fn from_yaml_rejects_broken_packs() {
+    let rule = |extra: &str| {
+        format!("rules:\n  - id: demo\n    description: d\n    explanation: e\n{extra}")
+    };
+    for (pack, why) in [
+        (rule("    id2: x\n"), "unknown field"),
+        (rule("    pattern: 'x'\n"), "pattern without keywords"),
+        (
+            rule("    keywords: [abcd]\n    pattern: '(x'\n"),
+            "bad regex",
+        ),
+        (
+            rule("    keywords: [abcd]\n    pattern: '(?P<value>x)'\n"),
+            "named group is not `secret`",
+        ),
+        (rule("    severity: fatal\n"), "unknown severity"),
+        (rule("    generic: true\n"), "generic without pattern"),
+        (
+            "rules:\n  - id: Demo_Rule\n    description: d\n    explanation: e\n".into(),
+            "id",
+        ),
+    ] {
+        assert!(RuleSet::from_yaml(&[&pack], &[]).is_err(), "{why}");
+    }
+    let twice = rule("");
     assert!(
-        name_matches(".env.*", ".env.local")
-            && name_matches("*.env", "prod.env")
-            && !name_matches(".env", "x.env")
+        RuleSet::from_yaml(&[&twice, &twice], &[]).is_err(),
+        "duplicate id"
     );
+    let ok = RuleSet::from_yaml(&[&rule("")], &[]).unwrap();
+    assert_eq!(ok.rules()[0].severity, Severity::Error);
+    assert_eq!(ok.rules()[0].category, Category::Leak);
 }
