@@ -167,8 +167,8 @@ pub struct Graph<'a> {
     kustomizations: HashMap<String, (&'a Transform, &'a [String])>,
     facts: &'a [Fact],
     /// Every manifest file the scan saw, to expand directories a Flux Kustomization builds
-    /// without a kustomization of its own.
-    files: &'a [String],
+    /// without a kustomization of its own; sorted, so a directory's files are one range.
+    files: Vec<&'a str>,
     /// Scanned directories (root-relative): a Flux `spec.path` may be relative to one of them
     /// when a repository is scanned from a subdirectory holding the GitOps tree.
     bases: &'a [String],
@@ -187,12 +187,25 @@ impl<'a> Graph<'a> {
                 _ => None,
             })
             .collect();
+        let mut files: Vec<&str> = files.iter().map(String::as_str).collect();
+        files.sort_unstable();
         Graph {
             kustomizations,
             facts,
             files,
             bases,
         }
+    }
+
+    /// The manifest files under `dir` (all of them for the root), by binary search.
+    fn files_under(&self, dir: &str) -> &[&'a str] {
+        if dir.is_empty() {
+            return &self.files;
+        }
+        let prefix = format!("{dir}/");
+        let start = self.files.partition_point(|f| *f < prefix.as_str());
+        let len = self.files[start..].partition_point(|f| f.starts_with(&prefix));
+        &self.files[start..start + len]
     }
 
     /// For every file reachable from an entry point: the chains of transforms (innermost
@@ -224,13 +237,9 @@ impl<'a> Graph<'a> {
                     self.visit(dir, vec![outer], &mut reached, &mut Vec::new());
                 } else {
                     // Flux generates a kustomization of every manifest under the path.
-                    for file in self
-                        .files
-                        .iter()
-                        .filter(|f| dir.is_empty() || f.starts_with(&format!("{dir}/")))
-                    {
+                    for file in self.files_under(dir) {
                         reached
-                            .entry(file.clone())
+                            .entry(file.to_string())
                             .or_default()
                             .push(vec![outer.clone()]);
                     }
@@ -247,10 +256,8 @@ impl<'a> Graph<'a> {
 
     /// `spec.path` as it stands under the root or, failing that, under a scanned directory.
     fn resolve_flux_path(&self, dir: &str) -> String {
-        let exists = |d: &str| {
-            self.kustomizations.contains_key(d)
-                || self.files.iter().any(|f| f.starts_with(&format!("{d}/")))
-        };
+        let exists =
+            |d: &str| self.kustomizations.contains_key(d) || !self.files_under(d).is_empty();
         std::iter::once(dir.to_string())
             .chain(self.bases.iter().map(|b| join(b, dir)))
             .find(|d| exists(d))
