@@ -185,7 +185,7 @@ measure_big() {
     awk "BEGIN{exit !($WALL > $SLOW)}" && break
   done
   if [ ${#walls[@]} -gt 0 ]; then
-    BIG_WALL=$(printf '%s\n' "${walls[@]}" | median)
+    BIG_WALL=$(printf '%s\n' "${walls[@]}" | median | awk '{printf "%.2f", $1}')
     BIG_RUNS=${#walls[@]}
   else
     BIG_WALL=""; BIG_RUNS=0
@@ -286,7 +286,8 @@ main() {
     for tool in "${tools[@]}"; do
       [ -n "${BIN[$tool]:-}" ] || continue
       command_for "$tool" "$(basename "$BIG")"
-      echo "- $tool: \`${CMD[*]/#$ROOT\//}\`"
+      local shown=("${CMD[@]/#$ROOT\//}")
+      echo "- $tool: \`$(printf '%q ' "${shown[@]}" | sed 's/ $//')\`"
     done
   } | tee "$BENCH/results.md"
 }
