@@ -88,3 +88,34 @@ pub fn fails(out: Output) -> String {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// (path relative to `base`, rule, line) of every finding of a JSON report.
+pub fn found(
+    report: &serde_json::Value,
+    base: &str,
+) -> std::collections::BTreeSet<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            let rel = path
+                .strip_prefix(base)
+                .unwrap_or(path)
+                .trim_start_matches('/');
+            (
+                rel.to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The same set, written as a list in a test.
+pub fn expect(list: &[(&str, &str, u64)]) -> std::collections::BTreeSet<(String, String, u64)> {
+    list.iter()
+        .map(|(p, r, l)| (p.to_string(), r.to_string(), *l))
+        .collect()
+}

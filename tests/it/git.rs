@@ -381,8 +381,9 @@ fn the_pre_commit_framework_runs_the_hook_from_this_repository() {
     );
     commit(root, &[(".pre-commit-config.yaml", &config)], "config");
     let home = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(&pre_commit)
+    // pre-commit and the git commits it hooks into run with the same environment.
+    let command = |program: &Path, args: &[&str]| {
+        Command::new(program)
             .args(args)
             .current_dir(root)
             .env("PATH", path_with_sealant())
@@ -395,6 +396,7 @@ fn the_pre_commit_framework_runs_the_hook_from_this_repository() {
             .output()
             .unwrap()
     };
+    let run = |args: &[&str]| command(&pre_commit, args);
     let out = run(&["install"]);
     assert!(
         out.status.success(),
@@ -404,18 +406,7 @@ fn the_pre_commit_framework_runs_the_hook_from_this_repository() {
 
     fs::write(root.join("leak.yaml"), secret("precommit-PLANTED-13")).unwrap();
     git(root, &["add", "leak.yaml"]);
-    let out = Command::new("git")
-        .args(["commit", "-q", "-m", "leak"])
-        .current_dir(root)
-        .env("PATH", path_with_sealant())
-        .env("PRE_COMMIT_HOME", home.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "T")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "T")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap();
+    let out = command(Path::new("git"), &["commit", "-q", "-m", "leak"]);
     let shown =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "the leak must be blocked:\n{shown}");

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine;
 use serde_json::Value;
 
-use crate::common::{path_str, sealant, sealant_in, stderr, stdout, testdata};
+use crate::common::{expect, found, path_str, sealant, sealant_in, stderr, stdout, testdata};
 
 const FORMATS: [&str; 4] = ["human", "json", "sarif", "github"];
 
@@ -31,32 +31,6 @@ fn scan_json(paths: &[&Path], extra: &[&str]) -> (i32, Value) {
 }
 
 /// (path relative to `base`, rule, line) of every finding.
-fn found(report: &Value, base: &str) -> BTreeSet<(String, String, u64)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let path = f["path"].as_str().unwrap();
-            let rel = path
-                .strip_prefix(base)
-                .unwrap_or(path)
-                .trim_start_matches('/');
-            (
-                rel.to_string(),
-                f["rule"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
-
-fn expect(list: &[(&str, &str, u64)]) -> BTreeSet<(String, String, u64)> {
-    list.iter()
-        .map(|(p, r, l)| (p.to_string(), r.to_string(), *l))
-        .collect()
-}
-
 /// Every planted value of the fixtures, in plain and base64 forms.
 fn planted_values(dir: &Path) -> Vec<String> {
     let mut values = BTreeSet::new();

@@ -1,12 +1,11 @@
 //! SealedSecret checks on the fixtures of testdata/sealed (with its pinned certs), with and
 //! without the controller's keys.
 
-use std::collections::BTreeSet;
 use std::fs;
 
 use serde_json::Value;
 
-use crate::common::{path_str, sealant, stderr, stdout, testdata, vector};
+use crate::common::{expect, found, path_str, sealant, stderr, stdout, testdata, vector};
 
 fn scan(extra: &[&str]) -> (i32, Value) {
     let dir = testdata("sealed");
@@ -17,29 +16,6 @@ fn scan(extra: &[&str]) -> (i32, Value) {
     let code = out.status.code().unwrap();
     assert!(code <= 1, "{}", stderr(&out));
     (code, serde_json::from_str(&stdout(&out)).unwrap())
-}
-
-fn found(report: &Value) -> BTreeSet<(String, String, u64)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let path = f["path"].as_str().unwrap();
-            let rel = path.split("testdata/sealed/").last().unwrap();
-            (
-                rel.to_string(),
-                f["rule"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
-
-fn expect(list: &[(&str, &str, u64)]) -> BTreeSet<(String, String, u64)> {
-    list.iter()
-        .map(|(p, r, l)| (p.to_string(), r.to_string(), *l))
-        .collect()
 }
 
 const SHAPE: &[(&str, &str, u64)] = &[
@@ -70,7 +46,7 @@ const SHAPE: &[(&str, &str, u64)] = &[
 fn shape_checks_against_the_pinned_certs() {
     let (code, report) = scan(&[]);
     assert_eq!(code, 1);
-    assert_eq!(found(&report), expect(SHAPE));
+    assert_eq!(found(&report, "testdata/sealed"), expect(SHAPE));
     let wrong = report["findings"]
         .as_array()
         .unwrap()
@@ -104,7 +80,7 @@ fn with_keys_every_value_must_decrypt_with_its_own_label() {
         ("beta/scope-mismatch.yaml", "sealed-undecryptable", 12),
     ]));
     // The value sealed with the backup's older (4096-bit) key decrypts: no finding for it.
-    assert_eq!(found(&report), expected);
+    assert_eq!(found(&report, "testdata/sealed"), expected);
     let messages: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()
