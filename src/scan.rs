@@ -118,7 +118,7 @@ fn scan_worktree(request: &ScanRequest) -> ScanOutput {
         .map(|p| relative_path(&root, p))
         .filter(|p| p != ".")
         .collect();
-    graph_findings(&mut output, &facts, &manifests, &bases, request.config);
+    graph_findings(&mut output, &facts, &manifests, &bases, request);
     let read = |path: &str, _: Option<&Origin>| {
         read_capped(&root.join(path), request.config.max_file_size)
     };
@@ -162,6 +162,8 @@ struct Collector<'a> {
     salt: &'a str,
     config: &'a Config,
     keys: Option<&'a [PrivateKey]>,
+    /// Worktree scans decrypt once the graph tells the label a deployment applies.
+    defer_decrypt: bool,
     unpinned_noted: std::sync::atomic::AtomicBool,
     state: Mutex<State>,
     files: AtomicU64,
@@ -203,6 +205,7 @@ impl<'a> Collector<'a> {
             salt: &request.config.fingerprint_salt,
             config: request.config,
             keys: request.keys,
+            defer_decrypt: matches!(request.mode, Mode::Worktree),
             unpinned_noted: Default::default(),
             state: Mutex::default(),
             files: AtomicU64::new(0),
@@ -227,6 +230,7 @@ impl<'a> Collector<'a> {
             check: CheckContext {
                 cert,
                 keys: self.keys,
+                defer_decrypt: self.defer_decrypt,
             },
         }
     }
@@ -325,10 +329,10 @@ fn graph_findings(
     facts: &[crate::graph::Fact],
     manifests: &[String],
     bases: &[String],
-    config: &Config,
+    request: &ScanRequest,
 ) {
-    let rules = RuleSet::builtin();
-    for g in crate::graph::Graph::new(facts, manifests, bases).check() {
+    let (rules, config) = (RuleSet::builtin(), request.config);
+    for g in crate::graph::Graph::new(facts, manifests, bases).check(request.keys) {
         let bytes = std::fs::read(output.root.join(&g.path)).unwrap_or_default();
         if crate::detect::is_suppressed(&bytes, g.line, g.rule) {
             output.suppressed += 1;

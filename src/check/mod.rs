@@ -44,10 +44,22 @@ const TYPE_KEYS_REQUIRED: &[(&str, &[&str], bool)] = &[
 pub struct CheckContext<'a> {
     pub cert: Option<&'a Cert>,
     pub keys: Option<&'a [PrivateKey]>,
+    /// Leave decryption to the graph, which knows the namespace and name a deployment applies:
+    /// the well-formed values are returned instead.
+    pub defer_decrypt: bool,
 }
 
-/// Checks one SealedSecret document.
-pub fn check_sealed_secret(root: &Node, ctx: &CheckContext, out: &mut Vec<Detection>) {
+/// A well-formed sealed value: its key, where it starts, its bytes.
+pub type DeferredValue = (String, usize, Vec<u8>);
+
+/// Checks one SealedSecret document; returns the values to decrypt later (with keys and
+/// `defer_decrypt`).
+pub fn check_sealed_secret(
+    root: &Node,
+    ctx: &CheckContext,
+    out: &mut Vec<Detection>,
+) -> Vec<DeferredValue> {
+    let mut deferred = Vec::new();
     let name = root
         .str_at(&["metadata", "name"])
         .unwrap_or("(unnamed)")
@@ -68,7 +80,6 @@ pub fn check_sealed_secret(root: &Node, ctx: &CheckContext, out: &mut Vec<Detect
         }
     }
     type_keys(root, &name, out);
-    let label = label_for(scope, namespace.unwrap_or_default(), &name);
     for (key, value) in encrypted
         .map(|m| m.entries().collect::<Vec<_>>())
         .unwrap_or_default()
@@ -81,11 +92,14 @@ pub fn check_sealed_secret(root: &Node, ctx: &CheckContext, out: &mut Vec<Detect
         let Some(bytes) = ciphertext(text, key, &name, ctx, value, out) else {
             continue;
         };
+        if ctx.keys.is_some() && ctx.defer_decrypt {
+            deferred.push((key.to_string(), value.span.start, bytes));
+            continue;
+        }
         if let (Some(keys), true) = (ctx.keys, scope.needs_namespace() <= namespace.is_some()) {
             decrypts(
                 &bytes,
                 keys,
-                &label,
                 scope,
                 namespace.unwrap_or_default(),
                 &name,
@@ -95,6 +109,7 @@ pub fn check_sealed_secret(root: &Node, ctx: &CheckContext, out: &mut Vec<Detect
             );
         }
     }
+    deferred
 }
 
 fn detection(rule: &str, at: &Node, message: String) -> Detection {
@@ -251,7 +266,6 @@ fn ciphertext(
 fn decrypts(
     bytes: &[u8],
     keys: &[PrivateKey],
-    label: &[u8],
     scope: Scope,
     namespace: &str,
     name: &str,
@@ -259,8 +273,25 @@ fn decrypts(
     at: &Node,
     out: &mut Vec<Detection>,
 ) {
-    if hybrid_decrypt(keys, bytes, label).is_ok() {
-        return;
+    if let Some(message) = undecryptable(bytes, keys, scope, namespace, name, key, name) {
+        out.push(detection(UNDECRYPTABLE, at, message));
+    }
+}
+
+/// Why `encryptedData.KEY` of SealedSecret `sealed_name` does not open with the `scope` label
+/// of `namespace`/`name`, or `None` when it does. Tells when another scope's label opens it.
+pub fn undecryptable(
+    bytes: &[u8],
+    keys: &[PrivateKey],
+    scope: Scope,
+    namespace: &str,
+    name: &str,
+    key: &str,
+    sealed_name: &str,
+) -> Option<String> {
+    let label = label_for(scope, namespace, name);
+    if hybrid_decrypt(keys, bytes, &label).is_ok() {
+        return None;
     }
     let other = Scope::ALL
         .into_iter()
@@ -270,11 +301,11 @@ fn decrypts(
         Some(s) => format!("; it decrypts with the {s} label, so its scope annotation is wrong"),
         None => String::new(),
     };
-    out.push(detection(
-        UNDECRYPTABLE,
-        at,
-        format!("encryptedData.{key} of {name:?}: no key could decrypt secret with the {scope} label {:?} ({} keys tried){hint}", String::from_utf8_lossy(label), keys.len()),
-    ));
+    Some(format!(
+        "encryptedData.{key} of {sealed_name:?}: no key could decrypt secret with the {scope} label {:?} ({} keys tried){hint}",
+        String::from_utf8_lossy(&label),
+        keys.len()
+    ))
 }
 
 #[cfg(test)]
@@ -295,6 +326,10 @@ mod tests {
             TYPE_KEYS,
             LEGACY_DATA,
             UNDECRYPTABLE,
+            crate::graph::MOVED,
+            crate::graph::NO_NAMESPACE,
+            crate::graph::MISSING_SECRET,
+            crate::graph::MISSING_KEY,
             crate::detect::SECRET_DATA,
             crate::detect::SECRET_STRING_DATA,
             crate::detect::SECRET_INVALID_BASE64,

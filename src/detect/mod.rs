@@ -183,11 +183,11 @@ fn scan_documents(
         match parse_node(text, doc.range.clone()) {
             Ok(Some(root)) => {
                 let at = |offset| line_col(text.as_bytes(), offset);
-                outcome
-                    .facts
-                    .extend(crate::graph::facts_of(&root, path, file_name, at));
+                let first_fact = outcome.facts.len();
+                crate::graph::facts_of(&root, path, file_name, &at, &mut outcome.facts);
                 if root.str_at(&["kind"]) == Some("SealedSecret") {
-                    check_sealed_secret(&root, check, detections);
+                    let deferred = check_sealed_secret(&root, check, detections);
+                    attach_values(&mut outcome.facts[first_fact..], deferred, &at);
                 }
                 if is_quiet(&root) {
                     quiet.push(doc.range.clone());
@@ -213,6 +213,25 @@ fn scan_documents(
                 ));
             }
         }
+    }
+}
+
+/// Gives the SealedSecret's fact the values to decrypt once the graph is known.
+fn attach_values(
+    facts: &mut [crate::graph::Fact],
+    deferred: Vec<crate::check::DeferredValue>,
+    at: &impl Fn(usize) -> (usize, usize),
+) {
+    if let Some(crate::graph::Fact::Sealed { values, .. }) = facts.first_mut() {
+        values.extend(deferred.into_iter().map(|(key, offset, ciphertext)| {
+            let (line, column) = at(offset);
+            crate::graph::SealedValue {
+                key,
+                line,
+                column,
+                ciphertext,
+            }
+        }));
     }
 }
 

@@ -21,7 +21,17 @@ pub use schema::Rule;
 
 /// Literals the YAML detectors need from the same prefilter pass.
 /// `kustomize` finds kustomize and Flux Kustomizations (their apiVersions), for the graph.
-pub const DETECTOR_KEYWORDS: &[&str] = &["Secret", "secretGenerator", "SealedSecret", "kustomize"];
+/// The `secret…` ones and Reloader's annotation find workloads' Secret references.
+pub const DETECTOR_KEYWORDS: &[&str] = &[
+    "Secret",
+    "secretGenerator",
+    "SealedSecret",
+    "kustomize",
+    "secretKeyRef",
+    "secretRef",
+    "secretName",
+    "reloader.stakater.com",
+];
 
 /// The built-in pack: (path, text).
 const PACK: &[(&str, &str)] = &[

@@ -1,49 +1,128 @@
 //! SealedSecrets moved after sealing by kustomize or Flux, on testdata/gitops; the effective
 //! namespace and name sealant reports are checked against the real `kubectl kustomize`.
 
-use std::collections::BTreeSet;
 use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{path_str, sealant, stderr, stdout, testdata};
+use crate::common::{expect, found, path_str, sealant, stderr, stdout, testdata, vector};
+
+fn report(extra: &[&str]) -> Value {
+    let dir = testdata("gitops");
+    let mut args = vec!["scan", "--format", "json", path_str(&dir)];
+    args.extend(extra);
+    let out = sealant(&args, b"");
+    assert!(out.status.code().unwrap() <= 1, "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
 
 fn findings() -> Vec<Value> {
-    let out = sealant(
-        &["scan", "--format", "json", path_str(&testdata("gitops"))],
-        b"",
+    report(&[])["findings"].as_array().unwrap().clone()
+}
+
+const GRAPH_FINDINGS: &[(&str, &str, u64)] = &[
+    ("apps/api/base/sealed-strict.yaml", "sealed-moved", 5),
+    (
+        "apps/api/base/sealed-namespace-wide.yaml",
+        "sealed-moved",
+        7,
+    ),
+    ("apps/web/base/sealed-strict.yaml", "sealed-moved", 5),
+    ("apps/flux-moved/sealed.yaml", "sealed-moved", 5),
+    ("apps/nons/sealed.yaml", "sealed-no-namespace", 5),
+    // The Reloader annotation's "gone", the envFrom "api-token"; "db" lacks "host".
+    ("apps/refs/deployment.yaml", "sealed-ref-missing-secret", 6),
+    ("apps/refs/deployment.yaml", "sealed-ref-missing-secret", 31),
+    ("apps/refs/deployment.yaml", "sealed-ref-missing-key", 25),
+    // namePrefix renames the SealedSecret but not the Job's reference to it.
+    ("apps/refs-prefix/job.yaml", "sealed-ref-missing-secret", 15),
+];
+
+#[test]
+fn moved_renamed_and_missing_are_found_and_cluster_wide_ones_pass() {
+    let base = "testdata/gitops";
+    assert_eq!(found(&report(&[]), base), expect(GRAPH_FINDINGS));
+}
+
+/// With the controller's key, every value is decrypted with the label of the namespace and
+/// name a deployment applies: the moved ones fail and say why, the one that only gets its
+/// namespace from its kustomization (apps/nons-ok) and the untouched ones open.
+#[test]
+fn with_keys_values_decrypt_under_the_label_a_deployment_applies() {
+    let base = "testdata/gitops";
+    let keys = vector("key2048.pem");
+    let report = report(&["--keys", path_str(&keys)]);
+    let mut expected = expect(GRAPH_FINDINGS);
+    expected.extend(expect(&[
+        (
+            "apps/api/base/sealed-strict.yaml",
+            "sealed-undecryptable",
+            9,
+        ),
+        (
+            "apps/api/base/sealed-namespace-wide.yaml",
+            "sealed-undecryptable",
+            11,
+        ),
+        (
+            "apps/web/base/sealed-strict.yaml",
+            "sealed-undecryptable",
+            9,
+        ),
+        ("apps/flux-moved/sealed.yaml", "sealed-undecryptable", 9),
+    ]));
+    assert_eq!(found(&report, base), expected);
+    let message = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rule"] == "sealed-undecryptable"
+                && f["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("web/base/sealed-strict.yaml")
+        })
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("strict label \"web/web-creds\"")
+            && message.contains("decrypts as sealed, for web/creds")
+            && message.contains("apps/web/base/kustomization.yaml applies it as web/web-creds"),
+        "{message}"
     );
-    assert!(out.status.code().unwrap() <= 1, "{}", stderr(&out));
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    report["findings"].as_array().unwrap().clone()
 }
 
 #[test]
-fn moved_and_renamed_sealed_secrets_are_found_and_cluster_wide_ones_pass() {
-    let found: BTreeSet<(String, String)> = findings()
-        .iter()
-        .map(|f| {
-            (
-                f["path"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches("testdata/gitops/")
-                    .to_string(),
-                f["rule"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    let expected: BTreeSet<(String, String)> = [
-        ("apps/api/base/sealed-strict.yaml", "sealed-moved"),
-        ("apps/api/base/sealed-namespace-wide.yaml", "sealed-moved"),
-        ("apps/web/base/sealed-strict.yaml", "sealed-moved"),
-        ("apps/flux-moved/sealed.yaml", "sealed-moved"),
-        ("apps/nons/sealed.yaml", "sealed-no-namespace"),
-    ]
-    .iter()
-    .map(|(p, r)| (p.to_string(), r.to_string()))
-    .collect();
-    assert_eq!(found, expected);
+fn reference_messages_say_what_is_missing_and_why() {
+    let all = findings();
+    let message = |path: &str, line: u64| {
+        all.iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(path) && f["line"] == line)
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let key = message("apps/refs/deployment.yaml", 25);
+    assert!(
+        key.contains("needs key \"host\" of Secret \"db\"")
+            && key.contains("it has: password, username"),
+        "{key}"
+    );
+    let gone = message("apps/refs/deployment.yaml", 6);
+    assert!(
+        gone.contains("\"gone\" (the Reloader annotation)")
+            && gone.contains("in namespace \"shop\""),
+        "{gone}"
+    );
+    let renamed = message("apps/refs-prefix/job.yaml", 15);
+    assert!(
+        renamed.contains("is applied as \"dev-api-key\""),
+        "{renamed}"
+    );
 }
 
 #[test]
@@ -135,6 +214,18 @@ fn the_resolution_agrees_with_kubectl_kustomize() {
             "{entry}: kubectl builds {built:?}, sealant says {ns}/{name}"
         );
     }
+    // kustomize renames the SealedSecret but leaves the Job's reference as written.
+    let out = Command::new("kubectl")
+        .args(["kustomize", path_str(&testdata("gitops/apps/refs-prefix"))])
+        .output()
+        .unwrap();
+    let (_, docs) =
+        sealant::doc::parse_documents(&String::from_utf8(out.stdout).unwrap(), "refs-prefix")
+            .unwrap();
+    let of = |kind: &str| docs.iter().find(|d| d["kind"] == kind).unwrap();
+    assert_eq!(of("SealedSecret")["metadata"]["name"], "dev-api-key");
+    let env = &of("Job")["spec"]["template"]["spec"]["containers"][0]["env"][0];
+    assert_eq!(env["valueFrom"]["secretKeyRef"]["name"], "api-key");
     // And the cluster-wide one, which passes, is moved too: the scope is what saves it.
     let out = Command::new("kubectl")
         .args([

@@ -1,0 +1,476 @@
+//! What one parsed document tells the graph: kustomizations and their secretGenerators, Flux
+//! Kustomizations, SealedSecrets, other Secret providers, and workloads' Secret references.
+
+use crate::crypto::Scope;
+use crate::yaml::Node;
+
+/// What one document contributes to the graph.
+#[derive(Clone, Debug)]
+pub enum Fact {
+    /// A kustomize Kustomization in `path` (its directory is the base for `resources`).
+    Kustomization {
+        path: String,
+        transform: Transform,
+        resources: Vec<String>,
+        generators: Vec<Provider>,
+    },
+    /// A Flux Kustomization: builds `dir` (root-relative) into `target_namespace`.
+    Flux {
+        path: String,
+        line: usize,
+        dir: String,
+        target_namespace: Option<String>,
+    },
+    /// A SealedSecret as sealed: its own namespace, name and scope, and where its name stands.
+    Sealed {
+        path: String,
+        line: usize,
+        column: usize,
+        name: String,
+        namespace: Option<String>,
+        scope: Scope,
+        /// The keys of the Secret it makes (encryptedData and template.data).
+        keys: Vec<String>,
+        /// Well-formed values, kept only when private keys are given, to decrypt them with the
+        /// label of the namespace and name a deployment applies.
+        values: Vec<SealedValue>,
+    },
+    /// A Secret, or something that makes one (ExternalSecret).
+    Provider { path: String, provider: Provider },
+    /// A Deployment, Pod, CronJob…: the Secrets and keys it needs.
+    Workload {
+        path: String,
+        kind: String,
+        name: String,
+        namespace: Option<String>,
+        refs: Vec<SecretRef>,
+    },
+}
+
+/// A sealed value that passed the shape checks.
+#[derive(Clone, Debug)]
+pub struct SealedValue {
+    pub key: String,
+    pub line: usize,
+    pub column: usize,
+    pub ciphertext: Vec<u8>,
+}
+
+/// What a kustomization does to the names of what it includes.
+#[derive(Clone, Debug, Default)]
+pub struct Transform {
+    /// The file that sets it, for messages.
+    pub file: String,
+    pub namespace: Option<String>,
+    pub prefix: String,
+    pub suffix: String,
+}
+
+/// Something in a build that makes a Secret other than a SealedSecret.
+#[derive(Clone, Debug)]
+pub struct Provider {
+    /// "Secret", "secretGenerator" or "ExternalSecret", for messages.
+    pub kind: &'static str,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// The Secret's keys, where the manifest says them.
+    pub keys: Option<Vec<String>>,
+    /// kustomize rewrites references to Secrets and generated Secrets it builds, so a
+    /// reference matches the name as written; an ExternalSecret's target name is never
+    /// rewritten.
+    pub refs_follow_renames: bool,
+    /// The name the Secret gets whatever kustomize does (an ExternalSecret's target.name).
+    pub fixed_name: bool,
+}
+
+/// A workload's reference to a Secret (and maybe one key of it).
+#[derive(Clone, Debug)]
+pub struct SecretRef {
+    pub secret: String,
+    pub key: Option<String>,
+    /// Where it is written (`secretKeyRef`, `imagePullSecrets`…), for messages.
+    pub via: &'static str,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Kinds whose pod spec sits at these paths.
+const WORKLOADS: &[(&str, &[&str])] = &[
+    ("Pod", &["spec"]),
+    ("Deployment", &["spec", "template", "spec"]),
+    ("StatefulSet", &["spec", "template", "spec"]),
+    ("DaemonSet", &["spec", "template", "spec"]),
+    ("ReplicaSet", &["spec", "template", "spec"]),
+    ("Job", &["spec", "template", "spec"]),
+    (
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+    ),
+];
+
+/// Reloader restarts the workload when these Secrets change; they must exist.
+pub const RELOADER_ANNOTATION: &str = "secret.reloader.stakater.com/reload";
+
+/// Facts of one parsed document (`path` is root-relative).
+pub fn facts_of(
+    root: &Node,
+    path: &str,
+    file_name: &str,
+    line_col: &impl Fn(usize) -> (usize, usize),
+    out: &mut Vec<Fact>,
+) {
+    let kind = root.str_at(&["kind"]);
+    let api = root.str_at(&["apiVersion"]).unwrap_or_default();
+    let is_kustomization = match kind {
+        Some("Kustomization") => api.starts_with("kustomize.config.k8s.io"),
+        Some("Component") | None => crate::detect::is_kustomization_file(file_name),
+        _ => false,
+    };
+    let fact = match kind {
+        Some("Kustomization") if api.starts_with("kustomize.toolkit.fluxcd.io") => {
+            flux(root, path, line_col)
+        }
+        _ if is_kustomization => Some(kustomization(root, path)),
+        Some("SealedSecret") => sealed(root, path, line_col),
+        Some("Secret") if api == "v1" => Some(secret(root, path)),
+        Some("ExternalSecret") => external_secret(root, path),
+        Some(kind) => workload(root, path, kind, line_col),
+        None => None,
+    };
+    out.extend(fact);
+}
+
+fn flux(root: &Node, path: &str, line_col: &impl Fn(usize) -> (usize, usize)) -> Option<Fact> {
+    let dir = root.str_at(&["spec", "path"])?;
+    let (line, _) = line_col(root.at(&["spec", "path"])?.span.start);
+    Some(Fact::Flux {
+        path: path.to_string(),
+        line,
+        dir: super::normalize(dir.trim_start_matches("./")),
+        target_namespace: root
+            .str_at(&["spec", "targetNamespace"])
+            .map(str::to_string),
+    })
+}
+
+fn strings(node: Option<&Node>) -> Vec<String> {
+    node.map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Node::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
+fn kustomization(root: &Node, path: &str) -> Fact {
+    let mut resources = strings(root.get("resources"));
+    resources.extend(strings(root.get("bases")));
+    resources.extend(strings(root.get("components")));
+    let generators = root
+        .get("secretGenerator")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(generator)
+        .collect();
+    Fact::Kustomization {
+        path: path.to_string(),
+        transform: Transform {
+            file: path.to_string(),
+            namespace: root.str_at(&["namespace"]).map(str::to_string),
+            prefix: root.str_at(&["namePrefix"]).unwrap_or_default().to_string(),
+            suffix: root.str_at(&["nameSuffix"]).unwrap_or_default().to_string(),
+        },
+        resources,
+        generators,
+    }
+}
+
+/// A secretGenerator's Secret; its keys are known unless it reads env files.
+fn generator(node: &Node) -> Option<Provider> {
+    let name = node.str_at(&["name"])?;
+    let mut keys = Vec::new();
+    for literal in strings(node.get("literals")) {
+        keys.extend(literal.split_once('=').map(|(k, _)| k.trim().to_string()));
+    }
+    for file in strings(node.get("files")) {
+        let key = match file.split_once('=') {
+            Some((key, _)) => key.trim(),
+            None => file.rsplit('/').next().unwrap_or(&file),
+        };
+        keys.push(key.to_string());
+    }
+    let reads_env = node.get("envs").is_some() || node.get("env").is_some();
+    Some(Provider {
+        kind: "secretGenerator",
+        name: name.to_string(),
+        namespace: node.str_at(&["namespace"]).map(str::to_string),
+        keys: (!reads_env).then_some(keys),
+        refs_follow_renames: true,
+        fixed_name: false,
+    })
+}
+
+fn map_keys(node: Option<&Node>) -> impl Iterator<Item = String> + '_ {
+    node.into_iter()
+        .flat_map(Node::entries)
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+}
+
+fn sealed(root: &Node, path: &str, line_col: &impl Fn(usize) -> (usize, usize)) -> Option<Fact> {
+    let name_node = root.at(&["metadata", "name"])?;
+    let (line, column) = line_col(name_node.span.start);
+    let annotations = root.at(&["metadata", "annotations"]);
+    let mut keys: Vec<String> = map_keys(root.at(&["spec", "encryptedData"])).collect();
+    keys.extend(map_keys(root.at(&["spec", "template", "data"])));
+    Some(Fact::Sealed {
+        path: path.to_string(),
+        line,
+        column,
+        name: name_node.as_str()?.to_string(),
+        namespace: root.str_at(&["metadata", "namespace"]).map(str::to_string),
+        scope: Scope::from_annotations(|k| annotations?.get(k)?.as_str()),
+        keys,
+        values: Vec::new(),
+    })
+}
+
+fn secret(root: &Node, path: &str) -> Fact {
+    let mut keys: Vec<String> = map_keys(root.get("data")).collect();
+    keys.extend(map_keys(root.get("stringData")));
+    Fact::Provider {
+        path: path.to_string(),
+        provider: Provider {
+            kind: "Secret",
+            name: root
+                .str_at(&["metadata", "name"])
+                .unwrap_or_default()
+                .to_string(),
+            namespace: root.str_at(&["metadata", "namespace"]).map(str::to_string),
+            keys: Some(keys),
+            refs_follow_renames: true,
+            fixed_name: false,
+        },
+    }
+}
+
+fn external_secret(root: &Node, path: &str) -> Option<Fact> {
+    let target = root.str_at(&["spec", "target", "name"]);
+    let name = target.or(root.str_at(&["metadata", "name"]))?;
+    Some(Fact::Provider {
+        path: path.to_string(),
+        provider: Provider {
+            kind: "ExternalSecret",
+            name: name.to_string(),
+            namespace: root.str_at(&["metadata", "namespace"]).map(str::to_string),
+            keys: None,
+            refs_follow_renames: false,
+            fixed_name: target.is_some(),
+        },
+    })
+}
+
+fn workload(
+    root: &Node,
+    path: &str,
+    kind: &str,
+    line_col: &impl Fn(usize) -> (usize, usize),
+) -> Option<Fact> {
+    let (kind, spec_path) = WORKLOADS.iter().find(|(k, _)| *k == kind)?;
+    let mut refs = Vec::new();
+    let mut push = |node: &Node, secret: &str, key: Option<&str>, via| {
+        let (line, column) = line_col(node.span.start);
+        refs.push(SecretRef {
+            secret: secret.to_string(),
+            key: key.map(str::to_string),
+            via,
+            line,
+            column,
+        });
+    };
+    if let Some(reload) = root.at(&["metadata", "annotations", RELOADER_ANNOTATION]) {
+        for name in reload.as_str().unwrap_or_default().split(',') {
+            if !name.trim().is_empty() {
+                push(reload, name.trim(), None, "the Reloader annotation");
+            }
+        }
+    }
+    if let Some(spec) = root.at(spec_path) {
+        pod_refs(spec, &mut push);
+    }
+    if refs.is_empty() {
+        return None;
+    }
+    Some(Fact::Workload {
+        path: path.to_string(),
+        kind: kind.to_string(),
+        name: root
+            .str_at(&["metadata", "name"])
+            .unwrap_or_default()
+            .to_string(),
+        namespace: root.str_at(&["metadata", "namespace"]).map(str::to_string),
+        refs,
+    })
+}
+
+fn is_optional(node: &Node) -> bool {
+    node.str_at(&["optional"]) == Some("true")
+}
+
+/// Every non-optional Secret reference in a pod spec.
+fn pod_refs(spec: &Node, push: &mut impl FnMut(&Node, &str, Option<&str>, &'static str)) {
+    let containers = ["containers", "initContainers", "ephemeralContainers"]
+        .iter()
+        .flat_map(|field| spec.get(field).map(Node::items).unwrap_or_default());
+    for container in containers {
+        for env in container.get("env").map(Node::items).unwrap_or_default() {
+            let Some(r) = env.at(&["valueFrom", "secretKeyRef"]) else {
+                continue;
+            };
+            if let (Some(name), false) = (r.get("name"), is_optional(r)) {
+                let key = r.get("key");
+                let at = key.unwrap_or(name);
+                if let Some(secret) = name.as_str() {
+                    push(at, secret, key.and_then(Node::as_str), "secretKeyRef");
+                }
+            }
+        }
+        for from in container
+            .get("envFrom")
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            if let Some(r) = from.get("secretRef").filter(|r| !is_optional(r)) {
+                if let Some(name) = r.get("name") {
+                    push(name, name.as_str().unwrap_or_default(), None, "secretRef");
+                }
+            }
+        }
+    }
+    for volume in spec.get("volumes").map(Node::items).unwrap_or_default() {
+        if let Some(secret) = volume.get("secret").filter(|s| !is_optional(s)) {
+            if let Some(name) = secret.get("secretName") {
+                item_refs(secret, name, "volumes[].secret", push);
+            }
+        }
+        let sources = volume.at(&["projected", "sources"]);
+        for source in sources.map(Node::items).unwrap_or_default() {
+            if let Some(secret) = source.get("secret").filter(|s| !is_optional(s)) {
+                if let Some(name) = secret.get("name") {
+                    item_refs(secret, name, "projected secret", push);
+                }
+            }
+        }
+    }
+    for pull in spec
+        .get("imagePullSecrets")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        if let Some(name) = pull.get("name") {
+            push(
+                name,
+                name.as_str().unwrap_or_default(),
+                None,
+                "imagePullSecrets",
+            );
+        }
+    }
+}
+
+/// A volume's Secret, and each key its `items` select.
+fn item_refs(
+    secret: &Node,
+    name: &Node,
+    via: &'static str,
+    push: &mut impl FnMut(&Node, &str, Option<&str>, &'static str),
+) {
+    let Some(secret_name) = name.as_str() else {
+        return;
+    };
+    push(name, secret_name, None, via);
+    for item in secret.get("items").map(Node::items).unwrap_or_default() {
+        if let Some(key) = item.get("key") {
+            push(key, secret_name, key.as_str(), via);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(text: &str, file: &str) -> Vec<Fact> {
+        let root = crate::yaml::parse_node(text, 0..text.len())
+            .unwrap()
+            .unwrap();
+        let mut out = Vec::new();
+        facts_of(&root, file, file, &|_| (1, 1), &mut out);
+        out
+    }
+
+    #[test]
+    fn workloads_list_their_non_optional_references() {
+        let text = r#"
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: backup
+  annotations: {secret.reloader.stakater.com/reload: "a, b"}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          imagePullSecrets: [{name: regcred}]
+          containers:
+            - name: c
+              env:
+                - name: P
+                  valueFrom: {secretKeyRef: {name: db, key: password}}
+                - name: Q
+                  valueFrom: {secretKeyRef: {name: maybe, key: x, optional: true}}
+              envFrom: [{secretRef: {name: env}}]
+          volumes:
+            - name: v
+              secret: {secretName: tls, items: [{key: tls.crt, path: c}]}
+"#;
+        let [Fact::Workload { kind, refs, .. }]: [Fact; 1] =
+            facts(text, "cron.yaml").try_into().unwrap()
+        else {
+            panic!("not a workload");
+        };
+        assert_eq!(kind, "CronJob");
+        let got: Vec<(String, Option<String>)> =
+            refs.into_iter().map(|r| (r.secret, r.key)).collect();
+        let want = [
+            ("a", None),
+            ("b", None),
+            ("db", Some("password")),
+            ("env", None),
+            ("tls", None),
+            ("tls", Some("tls.crt")),
+            ("regcred", None),
+        ];
+        let want: Vec<(String, Option<String>)> = want
+            .iter()
+            .map(|(s, k)| (s.to_string(), k.map(str::to_string)))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn generators_know_their_keys_unless_they_read_env_files() {
+        let text = "secretGenerator:\n- name: a\n  literals: [user=x, pass=y]\n  files: [tls.crt, k=dir/f.txt]\n- name: b\n  envs: [.env]\n";
+        let [Fact::Kustomization { generators, .. }]: [Fact; 1] =
+            facts(text, "kustomization.yaml").try_into().unwrap()
+        else {
+            panic!("not a kustomization");
+        };
+        assert_eq!(
+            generators[0].keys.as_deref().unwrap(),
+            ["user", "pass", "tls.crt", "k"]
+        );
+        assert!(generators[1].keys.is_none());
+    }
+}

@@ -1,0 +1,279 @@
+//! The kustomize and Flux graph of a repository: which kustomizations and Flux Kustomizations
+//! include which manifest, with which namespace, name prefix and suffix; and the checks that
+//! need it: SealedSecrets moved after sealing or without a namespace, workloads referring to
+//! Secrets their build does not provide, and (with private keys) decryption under the label a
+//! deployment applies.
+//!
+//! Built once per scan from facts the file scans collect; paths are root-relative.
+
+mod decrypt;
+mod facts;
+mod moved;
+mod refs;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::crypto::PrivateKey;
+
+pub use facts::{facts_of, Fact, Provider, SealedValue, SecretRef, Transform};
+pub use moved::{MOVED, NO_NAMESPACE};
+pub use refs::{MISSING_KEY, MISSING_SECRET};
+
+/// A problem the graph shows.
+#[derive(Debug, PartialEq, Eq)]
+pub struct GraphFinding {
+    pub rule: &'static str,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// One build: an entry point (a top-level kustomization or a Flux Kustomization) and every
+/// file it includes, each with the transforms applied to it, innermost first.
+pub struct Build {
+    pub entry: String,
+    pub members: Vec<(String, Vec<Transform>)>,
+}
+
+/// What a chain of transforms makes of a name and namespace, and which files did it.
+pub struct Applied<'a> {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub renamed_by: Vec<&'a str>,
+    /// The last file that set a namespace other than the one before it.
+    pub moved_by: Option<&'a str>,
+}
+
+/// Applies a chain (innermost first) to a name and namespace.
+pub fn apply<'a>(name: &str, namespace: Option<&str>, chain: &'a [Transform]) -> Applied<'a> {
+    let mut applied = Applied {
+        name: name.to_string(),
+        namespace: namespace.map(str::to_string),
+        renamed_by: Vec::new(),
+        moved_by: None,
+    };
+    for t in chain {
+        if !t.prefix.is_empty() || !t.suffix.is_empty() {
+            applied.name = format!("{}{}{}", t.prefix, applied.name, t.suffix);
+            applied.renamed_by.push(t.file.as_str());
+        }
+        if let Some(ns) = &t.namespace {
+            if applied.namespace.as_deref() != Some(ns) {
+                applied.moved_by = Some(t.file.as_str());
+            }
+            applied.namespace = Some(ns.clone());
+        }
+    }
+    applied
+}
+
+/// `a/./b/../c` → `a/c`.
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    parts.push("..");
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+fn join(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        normalize(rel)
+    } else {
+        normalize(&format!("{dir}/{rel}"))
+    }
+}
+
+/// The graph: kustomizations by directory, and the files each entry point reaches.
+pub struct Graph<'a> {
+    kustomizations: HashMap<String, (&'a Transform, &'a [String])>,
+    facts: &'a [Fact],
+    /// Every manifest file the scan saw, to expand directories a Flux Kustomization builds
+    /// without a kustomization of its own; sorted, so a directory's files are one range.
+    files: Vec<&'a str>,
+    /// Scanned directories (root-relative): a Flux `spec.path` may be relative to one of them
+    /// when a repository is scanned from a subdirectory holding the GitOps tree.
+    bases: &'a [String],
+}
+
+impl<'a> Graph<'a> {
+    pub fn new(facts: &'a [Fact], files: &'a [String], bases: &'a [String]) -> Graph<'a> {
+        let kustomizations = facts
+            .iter()
+            .filter_map(|f| match f {
+                Fact::Kustomization {
+                    path,
+                    transform,
+                    resources,
+                    ..
+                } => Some((dir_of(path).to_string(), (transform, resources.as_slice()))),
+                _ => None,
+            })
+            .collect();
+        let mut files: Vec<&str> = files.iter().map(String::as_str).collect();
+        files.sort_unstable();
+        Graph {
+            kustomizations,
+            facts,
+            files,
+            bases,
+        }
+    }
+
+    /// The manifest files under `dir` (all of them for the root), by binary search.
+    fn files_under(&self, dir: &str) -> &[&'a str] {
+        if dir.is_empty() {
+            return &self.files;
+        }
+        let prefix = format!("{dir}/");
+        let start = self.files.partition_point(|f| *f < prefix.as_str());
+        let len = self.files[start..].partition_point(|f| f.starts_with(&prefix));
+        &self.files[start..start + len]
+    }
+
+    /// Every build: Flux Kustomizations, and kustomizations nothing else includes.
+    pub fn builds(&self) -> Vec<Build> {
+        let included: HashSet<String> = self
+            .kustomizations
+            .iter()
+            .flat_map(|(dir, (_, resources))| resources.iter().map(move |r| join(dir, r)))
+            .collect();
+        let mut builds = Vec::new();
+        let mut flux_dirs = HashSet::new();
+        for fact in self.facts {
+            let Fact::Flux {
+                path,
+                dir,
+                target_namespace,
+                ..
+            } = fact
+            else {
+                continue;
+            };
+            let dir = &self.resolve_flux_path(dir);
+            flux_dirs.insert(dir.clone());
+            let outer = Transform {
+                file: path.clone(),
+                namespace: target_namespace.clone(),
+                ..Transform::default()
+            };
+            let mut build = Build {
+                entry: path.clone(),
+                members: Vec::new(),
+            };
+            if self.kustomizations.contains_key(dir) {
+                self.visit(dir, vec![outer], &mut build.members, &mut Vec::new());
+            } else {
+                // Flux generates a kustomization of every manifest under the path.
+                for file in self.files_under(dir) {
+                    build.members.push((file.to_string(), vec![outer.clone()]));
+                }
+            }
+            builds.push(build);
+        }
+        let mut roots: Vec<&String> = self
+            .kustomizations
+            .keys()
+            .filter(|dir| !included.contains(*dir) && !flux_dirs.contains(*dir))
+            .collect();
+        roots.sort_unstable();
+        for dir in roots {
+            let mut build = Build {
+                entry: self.kustomizations[dir].0.file.clone(),
+                members: Vec::new(),
+            };
+            self.visit(dir, Vec::new(), &mut build.members, &mut Vec::new());
+            builds.push(build);
+        }
+        builds.sort_by(|a, b| a.entry.cmp(&b.entry));
+        builds
+    }
+
+    /// `spec.path` as it stands under the root or, failing that, under a scanned directory.
+    fn resolve_flux_path(&self, dir: &str) -> String {
+        let exists =
+            |d: &str| self.kustomizations.contains_key(d) || !self.files_under(d).is_empty();
+        std::iter::once(dir.to_string())
+            .chain(self.bases.iter().map(|b| join(b, dir)))
+            .find(|d| exists(d))
+            .unwrap_or_else(|| dir.to_string())
+    }
+
+    /// Follows `resources` from the kustomization in `dir`; `outer` holds the transforms of
+    /// the including levels, outermost first. The kustomization itself is a member too: its
+    /// secretGenerators are part of the build.
+    fn visit(
+        &self,
+        dir: &str,
+        outer: Vec<Transform>,
+        members: &mut Vec<(String, Vec<Transform>)>,
+        stack: &mut Vec<String>,
+    ) {
+        let Some((transform, resources)) = self.kustomizations.get(dir) else {
+            return;
+        };
+        if stack.iter().any(|d| d == dir) || stack.len() > 64 {
+            return; // a cycle: kustomize refuses it, so do we (quietly: it is not ours to report)
+        }
+        stack.push(dir.to_string());
+        let mut chain = outer;
+        chain.push((*transform).clone());
+        let innermost_first = || chain.iter().rev().cloned().collect::<Vec<_>>();
+        members.push((transform.file.clone(), innermost_first()));
+        for resource in resources.iter() {
+            let target = join(dir, resource);
+            if self.kustomizations.contains_key(&target) {
+                self.visit(&target, chain.clone(), members, stack);
+            } else {
+                members.push((target, innermost_first()));
+            }
+        }
+        stack.pop();
+    }
+
+    /// Every check that needs the graph; decryption only when private keys are given.
+    pub fn check(&self, keys: Option<&[PrivateKey]>) -> Vec<GraphFinding> {
+        let builds = self.builds();
+        let mut reached: HashMap<&str, Vec<&[Transform]>> = HashMap::new();
+        for build in &builds {
+            for (file, chain) in &build.members {
+                reached.entry(file).or_default().push(chain);
+            }
+        }
+        let mut out = Vec::new();
+        moved::check(self.facts, &reached, &mut out);
+        refs::check(self.facts, &builds, &mut out);
+        if let Some(keys) = keys {
+            decrypt::check(self.facts, &reached, keys, &mut out);
+        }
+        out.sort_by(|a, b| {
+            (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))
+        });
+        out.dedup();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_paths() {
+        assert_eq!(normalize("./a/./b/../c/"), "a/c");
+        assert_eq!(join("apps/x/overlays/dev", "../../base"), "apps/x/base");
+    }
+}
