@@ -41,6 +41,9 @@ pub enum Command {
     Seal(SealArgs),
     /// Turn SealedSecrets back into Secrets with the controller's private keys (recovery).
     Unseal(UnsealArgs),
+    /// Re-encrypt every SealedSecret under the paths with the cert pinned for its path
+    /// (offline `kubeseal --re-encrypt`, in bulk), keeping everything else in each file.
+    Reseal(ResealArgs),
     /// Inspect certificates.
     #[command(subcommand)]
     Cert(CertCommand),
@@ -176,6 +179,35 @@ pub struct ScanArgs {
     /// Colour in human output.
     #[arg(long, default_value = "auto", value_name = "auto|always|never")]
     pub color: ColorChoice,
+    /// Seal every plaintext Secret found, in place, against the cert pinned for its path, for
+    /// the namespace and name its deployment applies; then report what remains.
+    #[arg(long, conflicts_with_all = ["staged", "range", "history", "write_baseline"])]
+    pub fix: bool,
+    /// With --fix: print what would change as a unified diff (values redacted); change nothing.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResealArgs {
+    /// Files or directories whose SealedSecrets to re-encrypt.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Controller private keys (PEM, key Secrets or backup Lists) that open the current values.
+    #[arg(
+        long,
+        value_name = "FILE",
+        value_delimiter = ',',
+        env = "SEALANT_KEYS",
+        required = true
+    )]
+    pub keys: Vec<PathBuf>,
+    /// Configuration file (default: the nearest .sealant.yaml above the first path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print what would change as a unified diff; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

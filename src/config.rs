@@ -25,6 +25,8 @@ struct RawConfig {
     allow: Vec<RawAllow>,
     #[serde(default)]
     certs: Vec<RawCert>,
+    /// The scope `scan --fix` seals with when a Secret has no scope annotation.
+    scope: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +95,8 @@ pub struct Config {
     pub allow: Vec<Allow>,
     /// In order: the first whose paths match a file is its cert.
     pub certs: Vec<PinnedCert>,
+    /// Scope for `scan --fix` when the Secret has no scope annotation (strict if unset).
+    pub scope: Option<crate::crypto::Scope>,
     /// The config file's directory relative to the scan's root, `/`-terminated ("" at the
     /// root): globs are relative to the config file, paths in findings to the root.
     prefix: String,
@@ -108,6 +112,7 @@ impl Default for Config {
             fingerprint_salt: DEFAULT_SALT.to_string(),
             allow: Vec::new(),
             certs: Vec::new(),
+            scope: None,
             prefix: String::new(),
         }
     }
@@ -167,8 +172,22 @@ impl Config {
                 )
             })?,
         };
+        let scope = raw
+            .scope
+            .as_deref()
+            .map(|s| {
+                s.parse::<crate::crypto::Scope>().map_err(|_| {
+                    Error::input_help(
+                        origin,
+                        format!("scope {s:?} is not a sealing scope"),
+                        "write strict, namespace-wide or cluster-wide",
+                    )
+                })
+            })
+            .transpose()?;
         Ok(Config {
             path: None,
+            scope,
             exclude: globs(&raw.exclude, origin)?,
             exclude_patterns: raw.exclude,
             max_file_size,

@@ -12,6 +12,7 @@ pub mod doc;
 pub mod error;
 pub mod finding;
 pub mod fingerprint;
+pub mod fix;
 pub mod graph;
 pub mod io;
 pub mod keyring;

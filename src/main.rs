@@ -29,6 +29,7 @@ fn reads_stdin(cli: &Cli) -> bool {
         Command::Unseal(a) => a.file.is_none(),
         Command::Cert(_)
         | Command::Scan(_)
+        | Command::Reseal(_)
         | Command::Init(_)
         | Command::Explain { .. }
         | Command::InstallHooks { .. } => false,

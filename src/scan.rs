@@ -126,6 +126,42 @@ fn scan_worktree(request: &ScanRequest) -> ScanOutput {
     output
 }
 
+/// Where each file of the repository at `root` is deployed: for every build that includes
+/// it, the kustomize/Flux transforms applied to it (innermost first). Root-relative paths.
+pub fn deployment_chains(
+    root: &Path,
+    config: &Config,
+    threads: usize,
+) -> HashMap<String, Vec<Vec<crate::graph::Transform>>> {
+    let request = ScanRequest {
+        paths: vec![root.to_path_buf()],
+        config,
+        baseline: None,
+        force_exclude: false,
+        threads,
+        mode: Mode::Worktree,
+        keys: None,
+        progress: None,
+    };
+    let collector = Collector::new(&request);
+    let options = WalkOptions {
+        root,
+        config,
+        max_file_size: config.max_file_size,
+        force_exclude: false,
+        threads,
+    };
+    walk_worktree(&request.paths, &options, &collector);
+    let (_, _, (facts, manifests)) = collector.into_parts();
+    let mut chains: HashMap<String, Vec<Vec<crate::graph::Transform>>> = HashMap::new();
+    for build in crate::graph::Graph::new(&facts, &manifests, &[]).builds() {
+        for (file, chain) in build.members {
+            chains.entry(file).or_default().push(chain);
+        }
+    }
+    chains
+}
+
 #[derive(Default)]
 struct State {
     findings: Vec<Finding>,

@@ -3,6 +3,7 @@
 
 mod cert;
 mod explain;
+mod fix;
 mod hooks;
 mod init;
 mod scan;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8>
         Command::Unseal(args) => unseal::run(&args, stdin, stdout),
         Command::Cert(CertCommand::Fingerprint { file }) => cert::fingerprint(&file, stdout),
         Command::Scan(args) => scan::run(&args, stdout),
+        Command::Reseal(args) => fix::reseal(&args, stdout),
         Command::Init(args) => init::run(&args, stdout),
         Command::Explain { rule } => explain::run(&rule, stdout),
         Command::InstallHooks { dir } => hooks::install(&dir, stdout),

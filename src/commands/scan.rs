@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::report::{render, Report, RuleDoc, Summary};
 use crate::rules::RuleSet;
-use crate::scan::{scan, Mode, Progress, ScanRequest};
+use crate::scan::{scan, Mode, Progress, ScanOutput, ScanRequest};
 
 pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     let started = Instant::now();
@@ -46,11 +46,24 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     if show_progress {
         eprint!("\r\x1b[2K");
     }
-    let root = output.root.clone();
     if let Some(path) = &args.write_baseline {
         crate::io::write_atomic(path, Baseline::render(&output.findings).as_bytes(), 0o644)?;
         return Ok(EXIT_OK);
     }
+    if args.fix {
+        return super::fix::scan_fix(args, &request, &output, started, stdout);
+    }
+    report(args, &output, started, stdout)
+}
+
+/// Renders the scan's report; the exit code says whether a finding reaches `--fail-on`.
+pub fn report(
+    args: &ScanArgs,
+    output: &ScanOutput,
+    started: Instant,
+    stdout: &mut dyn Write,
+) -> Result<u8> {
+    let root = output.root.clone();
     let summary = Summary {
         files_scanned: output.files_scanned,
         bytes_scanned: output.bytes_scanned,
@@ -102,7 +115,7 @@ fn print_progress(p: Progress) {
     }
 }
 
-fn default_threads() -> usize {
+pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 

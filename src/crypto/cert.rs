@@ -19,6 +19,7 @@ pub const MIN_KEY_BITS: usize = 2048;
 #[derive(Clone, Debug)]
 pub struct Cert {
     der: Vec<u8>,
+    spki: Vec<u8>,
     public_key: rsa::PublicKey,
     not_before: SystemTime,
     not_after: SystemTime,
@@ -61,8 +62,14 @@ impl Cert {
             not_after: validity.not_after.to_system_time(),
             not_after_text: validity.not_after.to_string(),
             der,
+            spki,
             public_key,
         })
+    }
+
+    /// DER `SubjectPublicKeyInfo`, to pair the cert with its private key.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki
     }
 
     pub fn public_key(&self) -> &rsa::PublicKey {

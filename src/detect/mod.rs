@@ -15,7 +15,7 @@ use crate::fingerprint::fingerprint;
 use crate::rules::{Hits, RuleSet};
 use crate::yaml::{parse_node, split_documents, Node};
 
-pub use kube::{SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
+pub use kube::{detect_secrets, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
 pub use kustomize::{
     detect_input, is_kustomization_file, GeneratorInput, GENERATOR_FILE, GENERATOR_LITERAL,
 };

@@ -1,0 +1,165 @@
+//! A unified diff of a file's edits, with the secret values of removed lines shown as
+//! `<redacted>`.
+
+use std::ops::Range;
+
+use super::edit::Edit;
+
+const CONTEXT: usize = 3;
+
+/// One changed region in line numbers (0-based, end exclusive) of the old and new text.
+struct Change {
+    old: Range<usize>,
+    new: Range<usize>,
+}
+
+/// The unified diff of `edits` on `original` (which yield `fixed`), for `path`.
+pub fn unified(
+    path: &str,
+    original: &[u8],
+    fixed: &[u8],
+    edits: &[Edit],
+    redact: &[Range<usize>],
+) -> String {
+    let old_lines = lines(original);
+    let new_lines = lines(fixed);
+    let changes = changes(original, edits);
+    let mut out = format!("--- a/{path}\n+++ b/{path}\n");
+    let mut i = 0;
+    while i < changes.len() {
+        let mut j = i;
+        while j + 1 < changes.len() && changes[j + 1].old.start <= changes[j].old.end + 2 * CONTEXT
+        {
+            j += 1;
+        }
+        let old_start = changes[i].old.start.saturating_sub(CONTEXT);
+        let old_end = (changes[j].old.end + CONTEXT).min(old_lines.len());
+        let new_start = changes[i].new.start.saturating_sub(CONTEXT);
+        let new_end = (changes[j].new.end + CONTEXT).min(new_lines.len());
+        out.push_str(&format!(
+            "@@ -{},{} +{},{} @@\n",
+            old_start + 1,
+            old_end - old_start,
+            new_start + 1,
+            new_end - new_start
+        ));
+        let mut at = old_start;
+        for change in &changes[i..=j] {
+            for line in &old_lines[at..change.old.start] {
+                push(&mut out, ' ', &text(original, line));
+            }
+            for line in &old_lines[change.old.clone()] {
+                push(&mut out, '-', &redacted(original, line, redact));
+            }
+            for line in &new_lines[change.new.clone()] {
+                push(&mut out, '+', &text(fixed, line));
+            }
+            at = change.old.end;
+        }
+        for line in &old_lines[at..old_end] {
+            push(&mut out, ' ', &text(original, line));
+        }
+        i = j + 1;
+    }
+    out
+}
+
+fn push(out: &mut String, mark: char, line: &str) {
+    out.push(mark);
+    out.push_str(line.trim_end_matches(['\n', '\r']));
+    out.push('\n');
+}
+
+/// Byte ranges of the lines, each with its line break.
+fn lines(text: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'\n', text) {
+        out.push(start..i + 1);
+        start = i + 1;
+    }
+    if start < text.len() {
+        out.push(start..text.len());
+    }
+    out
+}
+
+fn line_of(text: &[u8], offset: usize) -> usize {
+    memchr::memchr_iter(b'\n', &text[..offset]).count()
+}
+
+/// The whole lines each edit touches, before and after.
+fn changes(original: &[u8], edits: &[Edit]) -> Vec<Change> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| e.range.start);
+    let mut delta: isize = 0;
+    let mut out = Vec::new();
+    for edit in sorted {
+        let first = line_of(original, edit.range.start);
+        // The line holding the edit's last byte (or its start, for an insertion).
+        let last_byte = edit.range.end.max(edit.range.start + 1) - 1;
+        let last = line_of(original, last_byte.min(original.len().saturating_sub(1)));
+        let old = first..last + 1;
+        let added_breaks = edit.text.matches('\n').count();
+        let removed_breaks = memchr::memchr_iter(b'\n', &original[edit.range.clone()]).count();
+        let new_len = (old.len() + added_breaks) as isize - removed_breaks as isize;
+        let new_start = (first as isize + delta) as usize;
+        out.push(Change {
+            new: new_start..new_start + new_len.max(0) as usize,
+            old,
+        });
+        delta += added_breaks as isize - removed_breaks as isize;
+    }
+    out
+}
+
+fn text(bytes: &[u8], line: &Range<usize>) -> String {
+    String::from_utf8_lossy(&bytes[line.clone()]).into_owned()
+}
+
+/// The line with every part inside a secret value replaced by `<redacted>`.
+fn redacted(bytes: &[u8], line: &Range<usize>, redact: &[Range<usize>]) -> String {
+    let mut out = String::new();
+    let mut at = line.start;
+    let mut inside: Vec<&Range<usize>> = redact
+        .iter()
+        .filter(|r| r.start < line.end && line.start < r.end)
+        .collect();
+    inside.sort_by_key(|r| r.start);
+    for r in inside {
+        let start = r.start.max(at);
+        let end = r.end.min(line.end);
+        if start >= end {
+            continue;
+        }
+        out.push_str(&String::from_utf8_lossy(&bytes[at..start]));
+        out.push_str("<redacted>");
+        at = end;
+    }
+    out.push_str(&String::from_utf8_lossy(&bytes[at..line.end]));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removed_values_are_redacted_and_hunks_carry_context() {
+        let original = b"a\nb\nkind: Secret\npassword: hunter2\nz\n";
+        let start = 4;
+        let end = original.len() - 3;
+        let edits = [Edit {
+            range: start..end,
+            text: "kind: SealedSecret\nspec: {}\nx: y".into(),
+        }];
+        let fixed = super::super::edit::apply(original, &edits);
+        let secret = 27..34;
+        assert_eq!(&original[secret.clone()], b"hunter2");
+        let diff = unified("f.yaml", original, &fixed, &edits, &[secret]);
+        assert_eq!(
+            diff,
+            "--- a/f.yaml\n+++ b/f.yaml\n@@ -1,5 +1,6 @@\n a\n b\n-kind: Secret\n-password: <redacted>\n+kind: SealedSecret\n+spec: {}\n+x: y\n z\n"
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! `scan --fix`: plaintext Secrets replaced in place by SealedSecrets sealed against the cert
+//! pinned for their path, for the namespace and name a deployment applies; and `reseal`.
+//!
+//! Planning never writes: a [`FilePlan`] holds the new bytes, the edits (for a diff) and the
+//! value ranges to redact. A file with any Secret that cannot be sealed gets no plan at all,
+//! only [`Problem`]s, so it is left byte-identical.
+
+mod diff;
+mod edit;
+mod reseal;
+mod secrets;
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+pub use diff::unified;
+pub use edit::Edit;
+pub use reseal::plan_reseal;
+pub use secrets::plan_secrets;
+
+use crate::config::Config;
+use crate::graph::Transform;
+
+/// What planning needs besides the file.
+pub struct FixContext<'a> {
+    pub config: &'a Config,
+    /// Every file's deployment chains ([`crate::scan::deployment_chains`]).
+    pub chains: &'a HashMap<String, Vec<Vec<Transform>>>,
+    /// "Now", for cert expiry.
+    pub now: std::time::SystemTime,
+}
+
+/// The change to one file.
+#[derive(Debug)]
+pub struct FilePlan {
+    pub path: String,
+    pub original: Vec<u8>,
+    pub fixed: Vec<u8>,
+    pub edits: Vec<Edit>,
+    /// Byte ranges of secret values in `original`, never to be shown.
+    pub redact: Vec<Range<usize>>,
+    /// How many documents were sealed (or values re-encrypted).
+    pub count: usize,
+}
+
+impl FilePlan {
+    /// The unified diff, values redacted.
+    pub fn diff(&self) -> String {
+        unified(
+            &self.path,
+            &self.original,
+            &self.fixed,
+            &self.edits,
+            &self.redact,
+        )
+    }
+}
+
+/// Why something could not be fixed, where, and what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// The outcome of planning one file: a plan, nothing to do, or why it stays as it is.
+pub type Planned = std::result::Result<Option<FilePlan>, Vec<Problem>>;

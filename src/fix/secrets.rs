@@ -1,0 +1,220 @@
+//! Plaintext Secret documents (alone, in a multi-document file, or items of a `List`; YAML or
+//! JSON) replaced by their SealedSecret, every other byte of the file kept.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::edit::{apply, column_of, content_range, fit, is_crlf, is_flow, Edit};
+use super::{FilePlan, FixContext, Planned, Problem};
+use crate::crypto::{Scope, TryCryptoRng, CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION};
+use crate::detect::{detect_secrets, Detection, SECRET_INVALID_BASE64};
+use crate::finding::line_col;
+use crate::graph::{apply as apply_chain, Transform};
+use crate::sealed::{seal_secret, SealRequest};
+use crate::yaml::{parse_node, split_documents, DocSpan, Node};
+
+/// Plans sealing every plaintext Secret of one file that has a finding in `reported` (the
+/// value spans the scan reported, after suppressions: a suppressed Secret stays as it is).
+pub fn plan_secrets<R: TryCryptoRng + ?Sized>(
+    path: &str,
+    bytes: &[u8],
+    reported: &[std::ops::Range<usize>],
+    ctx: &FixContext,
+    rng: &mut R,
+) -> Planned {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok(None);
+    };
+    let is_json = path.to_ascii_lowercase().ends_with(".json");
+    let docs = if is_json {
+        vec![DocSpan {
+            range: 0..text.len(),
+            first_line: 1,
+        }]
+    } else {
+        split_documents(bytes)
+    };
+    let mut plan = FilePlan {
+        path: path.to_string(),
+        original: bytes.to_vec(),
+        fixed: Vec::new(),
+        edits: Vec::new(),
+        redact: Vec::new(),
+        count: 0,
+    };
+    let mut problems = Vec::new();
+    for doc in docs {
+        if !text[doc.range.clone()].contains("Secret") {
+            continue;
+        }
+        let Ok(Some(root)) = parse_node(text, doc.range.clone()) else {
+            continue; // not YAML (a Helm template, say): the scan reports it, --fix can't
+        };
+        if root.get("sops").is_some() {
+            continue;
+        }
+        let targets = secrets_in(&root);
+        if targets.is_empty() {
+            continue;
+        }
+        let Ok((_, values)) = crate::doc::parse_documents(&text[doc.range.clone()], path) else {
+            continue;
+        };
+        let Some(value) = values.first() else {
+            continue;
+        };
+        for (node, item) in targets {
+            let value = item.map_or(value, |i| &value["items"][i]);
+            let inside =
+                |r: &std::ops::Range<usize>| node.span.start <= r.start && r.end <= node.span.end;
+            if !reported.iter().any(inside) {
+                continue;
+            }
+            match seal_node(path, bytes, node, value, is_json, ctx, rng) {
+                Ok(Some((edit, detections))) => {
+                    plan.redact
+                        .extend(detections.iter().map(|d| d.span.clone()));
+                    plan.edits.push(edit);
+                    plan.count += 1;
+                }
+                Ok(None) => {}
+                Err(message) => {
+                    let (line, column) = line_col(bytes, node.span.start);
+                    problems.push(Problem {
+                        path: path.to_string(),
+                        line,
+                        column,
+                        message,
+                    });
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if plan.edits.is_empty() {
+        return Ok(None);
+    }
+    plan.fixed = apply(bytes, &plan.edits);
+    Ok(Some(plan))
+}
+
+/// The Secret nodes of a document, with their index among a List's items.
+fn secrets_in(root: &Node) -> Vec<(&Node, Option<usize>)> {
+    let is_secret = |n: &Node| {
+        n.str_at(&["kind"]) == Some("Secret") && n.str_at(&["apiVersion"]).is_none_or(|v| v == "v1")
+    };
+    match root.str_at(&["kind"]) {
+        Some("List" | "SecretList") => root
+            .get("items")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| is_secret(n))
+            .map(|(i, n)| (n, Some(i)))
+            .collect(),
+        _ if is_secret(root) => vec![(root, None)],
+        _ => Vec::new(),
+    }
+}
+
+/// The edit that seals one Secret, `None` if it holds no real value, or why it can't be.
+#[allow(clippy::too_many_arguments)]
+fn seal_node<R: TryCryptoRng + ?Sized>(
+    path: &str,
+    bytes: &[u8],
+    node: &Node,
+    value: &Value,
+    is_json: bool,
+    ctx: &FixContext,
+    rng: &mut R,
+) -> Result<Option<(Edit, Vec<Detection>)>, String> {
+    let mut detections = Vec::new();
+    detect_secrets(node, &mut detections);
+    if detections.is_empty() {
+        return Ok(None); // placeholders only
+    }
+    if detections.iter().any(|d| d.rule == SECRET_INVALID_BASE64) {
+        return Err("a data value is not valid base64, so what it holds is unknown: fix or remove it (or move it to stringData), then run --fix again".into());
+    }
+    let pinned = ctx.config.cert_for(path).ok_or_else(|| {
+        "no cert is pinned for this path: add an entry to `certs:` in .sealant.yaml whose `paths` match it, so that --fix knows which cluster it deploys to".to_string()
+    })?;
+    if pinned.cert.is_expired_at(ctx.now) {
+        return Err(format!(
+            "the cert pinned as {:?} expired on {}: fetch the controller's current cert (kubeseal --fetch-cert), pin it, then run --fix again",
+            pinned.name,
+            pinned.cert.not_after_text()
+        ));
+    }
+    let chains = ctx.chains.get(path).map(Vec::as_slice).unwrap_or_default();
+    let (namespace, scope) = placement(node, chains, ctx)?;
+    let mut secret = value.clone();
+    if let (Some(ns), Some(meta)) = (&namespace, secret["metadata"].as_object_mut()) {
+        meta.insert("namespace".into(), Value::String(ns.clone()));
+    }
+    let request = SealRequest {
+        scope: Some(scope),
+        ..SealRequest::default()
+    };
+    let sealed = seal_secret(&secret, path, &pinned.cert, &request, rng)
+        .map_err(|e| format!("cannot seal it: {e}"))?;
+    let range = content_range(bytes, node);
+    let rendered = if is_json {
+        serde_json::to_string_pretty(&sealed).expect("JSON values serialize")
+    } else if is_flow(bytes, node) {
+        serde_json::to_string(&sealed).expect("JSON values serialize")
+    } else {
+        crate::doc::to_yaml(&sealed)
+    };
+    let text = fit(&rendered, column_of(bytes, range.start), is_crlf(bytes));
+    Ok(Some((Edit { range, text }, detections)))
+}
+
+/// The namespace to seal for and the scope, from the Secret and every build that deploys it.
+fn placement(
+    node: &Node,
+    chains: &[Vec<Transform>],
+    ctx: &FixContext,
+) -> Result<(Option<String>, Scope), String> {
+    let name = node
+        .str_at(&["metadata", "name"])
+        .ok_or("the Secret has no metadata.name, which sealing binds the values to: add one")?;
+    let own_ns = node.str_at(&["metadata", "namespace"]);
+    let annotations = node.at(&["metadata", "annotations"]);
+    let annotated = [CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION]
+        .iter()
+        .any(|k| annotations.and_then(|a| a.get(k)).is_some());
+    let scope = if annotated {
+        Scope::from_annotations(|k| annotations?.get(k)?.as_str())
+    } else {
+        ctx.config.scope.unwrap_or(Scope::Strict)
+    };
+    let none: &[Vec<Transform>] = &[Vec::new()];
+    let chains = if chains.is_empty() { none } else { chains };
+    let applied: Vec<_> = chains
+        .iter()
+        .map(|c| apply_chain(name, own_ns, c))
+        .collect();
+    if scope == Scope::Strict {
+        if let Some(a) = applied.iter().find(|a| a.name != name) {
+            return Err(format!("{} renames Secret {name:?} to {:?}; a strict SealedSecret is sealed for one name, which the build would change again: seal it namespace-wide (annotate the Secret with {NAMESPACE_WIDE_ANNOTATION}: \"true\", or set `scope: namespace-wide` in .sealant.yaml), then run --fix again", a.renamed_by.join(" and "), a.name));
+        }
+    }
+    if !scope.needs_namespace() {
+        return Ok((own_ns.map(str::to_string), scope));
+    }
+    let namespaces: BTreeSet<Option<&str>> =
+        applied.iter().map(|a| a.namespace.as_deref()).collect();
+    match namespaces.into_iter().collect::<Vec<_>>().as_slice() {
+        [Some(ns)] => Ok((Some(ns.to_string()), scope)),
+        [None] => Err(format!("Secret {name:?} has no namespace, and nothing that deploys it sets one, while a {scope} SealedSecret only decrypts in the namespace it is sealed for: set metadata.namespace or a kustomization `namespace:`, or seal it cluster-wide (`scope: cluster-wide` in .sealant.yaml)")),
+        many => {
+            let list: Vec<&str> = many.iter().map(|n| n.unwrap_or("(none)")).collect();
+            Err(format!("Secret {name:?} is deployed to several namespaces ({}), while a {scope} SealedSecret decrypts in one only: seal it cluster-wide, or give each overlay its own Secret", list.join(", ")))
+        }
+    }
+}
