@@ -83,7 +83,20 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<()> {
     tmp.write_all(contents).map_err(err)?;
     set_mode(tmp.as_file(), mode).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
+    simulated_crash(path).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// Tests stop a debug build between writing the temp file and renaming it, as a kill would,
+/// for the file named by `SEALANT_TEST_FAIL_RENAME`.
+fn simulated_crash(path: &Path) -> std::io::Result<()> {
+    let failing = cfg!(debug_assertions)
+        && std::env::var_os("SEALANT_TEST_FAIL_RENAME")
+            .is_some_and(|n| path.file_name() == Some(&n));
+    if failing {
+        return Err(std::io::Error::other("simulated crash before the rename"));
+    }
     Ok(())
 }
 

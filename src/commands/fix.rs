@@ -214,6 +214,10 @@ fn carry_out(
 /// Writes a plan unless the file changed since it was read.
 fn write_plan(root: &Path, plan: &FilePlan) -> std::result::Result<(), String> {
     let path = root.join(&plan.path);
+    let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read it again: {e}"))?;
+    if meta.permissions().readonly() {
+        return Err("it is read-only: make it writable to let sealant rewrite it".into());
+    }
     let now = std::fs::read(&path).map_err(|e| format!("cannot read it again: {e}"))?;
     if now != plan.original {
         return Err("it changed while sealant was fixing it; run --fix again".into());

@@ -183,11 +183,21 @@ fn scan_documents(
         match parse_node(text, doc.range.clone()) {
             Ok(Some(root)) => {
                 let at = |offset| line_col(text.as_bytes(), offset);
-                let first_fact = outcome.facts.len();
-                crate::graph::facts_of(&root, path, file_name, &at, &mut outcome.facts);
-                if root.str_at(&["kind"]) == Some("SealedSecret") {
-                    let deferred = check_sealed_secret(&root, check, detections);
-                    attach_values(&mut outcome.facts[first_fact..], deferred, &at);
+                // A List's items are manifests of their own.
+                let objects = match root.str_at(&["kind"]) {
+                    Some("List") => root.get("items").map(Node::items).unwrap_or_default(),
+                    _ => std::slice::from_ref(&root),
+                };
+                for object in objects {
+                    let first_fact = outcome.facts.len();
+                    crate::graph::facts_of(object, path, file_name, &at, &mut outcome.facts);
+                    if object.str_at(&["kind"]) == Some("SealedSecret") {
+                        let deferred = check_sealed_secret(object, check, detections);
+                        attach_values(&mut outcome.facts[first_fact..], deferred, &at);
+                    }
+                    if is_quiet(object) {
+                        quiet.push(object.span.clone());
+                    }
                 }
                 if is_quiet(&root) {
                     quiet.push(doc.range.clone());

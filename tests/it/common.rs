@@ -33,7 +33,17 @@ pub fn sealant(args: &[&str], stdin: &[u8]) -> Output {
 }
 
 pub fn sealant_in(dir: Option<&Path>, args: &[&str], stdin: &[u8]) -> Output {
+    sealant_full(dir, args, &[], stdin)
+}
+
+/// Runs sealant with extra environment variables.
+pub fn sealant_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    sealant_full(None, args, env, b"")
+}
+
+fn sealant_full(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sealant"));
+    cmd.envs(env.iter().copied());
     cmd.args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -118,4 +128,40 @@ pub fn expect(list: &[(&str, &str, u64)]) -> std::collections::BTreeSet<(String,
     list.iter()
         .map(|(p, r, l)| (p.to_string(), r.to_string(), *l))
         .collect()
+}
+
+/// Copies a directory tree (files and directories only) into `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` with its bytes, by path relative to `dir`.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
 }
