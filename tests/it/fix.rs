@@ -235,7 +235,10 @@ fn dry_run_prints_a_redacted_diff_and_changes_nothing() {
             );
         }
     }
-    assert!(!out.contains("Zml4dHVyZS1hcGktdG9rZW4tMg=="), "data values as committed");
+    assert!(
+        !out.contains("Zml4dHVyZS1hcGktdG9rZW4tMg=="),
+        "data values as committed"
+    );
     assert!(err.contains("would seal 7 Secret(s) in 6 file(s)"), "{err}");
 }
 

@@ -350,52 +350,60 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     }
 }
 
-#[test]
-fn the_pre_commit_framework_runs_the_hook_from_this_repository() {
-    let Some(pre_commit) = tool("pre-commit") else {
-        return;
-    };
-    // The hook repository: this repository's .pre-commit-hooks.yaml, committed.
+/// A repository holding this repository's .pre-commit-hooks.yaml, committed, and its rev.
+fn hook_repository() -> (tempfile::TempDir, String) {
     let hooks = repo();
     fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
         hooks.path().join(".pre-commit-hooks.yaml"),
     )
     .unwrap();
-    let rev = commit(hooks.path(), &[], "hooks");
     git(hooks.path(), &["add", ".pre-commit-hooks.yaml"]);
-    let rev = if git(hooks.path(), &["status", "--porcelain"])
-        .stdout
-        .is_empty()
-    {
-        rev
-    } else {
-        commit(hooks.path(), &[], "hooks file")
-    };
+    let rev = commit(hooks.path(), &[], "hooks");
+    (hooks, rev)
+}
 
+/// A repository whose pre-commit config uses `hook` from [`hook_repository`], with
+/// pre-commit installed; returns it, pre-commit's home, and the hooks repository.
+fn pre_commit_consumer(hook: &str) -> [tempfile::TempDir; 3] {
+    let (hooks, rev) = hook_repository();
     let consumer = repo();
-    let root = consumer.path();
     let config = format!(
-        "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: sealant-system\n",
+        "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: {hook}\n",
         path_str(hooks.path())
     );
-    commit(root, &[(".pre-commit-config.yaml", &config)], "config");
-    let home = tempfile::tempdir().unwrap();
-    // pre-commit and the git commits it hooks into run with the same environment.
-    let command = |program: &Path, args: &[&str]| {
-        Command::new(program)
-            .args(args)
-            .current_dir(root)
-            .env("PATH", path_with_sealant())
-            .env("PRE_COMMIT_HOME", home.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_NAME", "T")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "T")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap()
+    commit(
+        consumer.path(),
+        &[(".pre-commit-config.yaml", &config)],
+        "config",
+    );
+    [consumer, tempfile::tempdir().unwrap(), hooks]
+}
+
+/// `program args` in `root`, with the environment pre-commit and its git commits share.
+fn hooked(root: &Path, home: &Path, program: &Path, args: &[&str]) -> Output {
+    Command::new(program)
+        .args(args)
+        .current_dir(root)
+        .env("PATH", path_with_sealant())
+        .env("PRE_COMMIT_HOME", home)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "T")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "T")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_pre_commit_framework_runs_the_hook_from_this_repository() {
+    let Some(pre_commit) = tool("pre-commit") else {
+        return;
     };
+    let [consumer, home, _hooks] = pre_commit_consumer("sealant-system");
+    let root = consumer.path();
+    let command = |program: &Path, args: &[&str]| hooked(root, home.path(), program, args);
     let run = |args: &[&str]| command(&pre_commit, args);
     let out = run(&["install"]);
     assert!(
@@ -485,4 +493,58 @@ fn the_pre_push_hook_checks_the_pushed_range() {
     // Deleting a branch adds nothing.
     let out = push(format!("(delete) {zero} refs/heads/gone {base}\n"));
     assert!(out.status.success());
+}
+
+/// `sealant-fix` seals the staged Secret in place; pre-commit then stops the commit because
+/// the hook changed a file, as it does for formatters, and the sealed file commits cleanly.
+#[test]
+fn the_sealant_fix_hook_seals_staged_secrets_and_stops_the_commit() {
+    let Some(pre_commit) = tool("pre-commit") else {
+        return;
+    };
+    let [consumer, home, _hooks] = pre_commit_consumer("sealant-fix-system");
+    let root = consumer.path();
+    let cert = crate::common::vector("cert2048.pem");
+    let pin = stdout(&crate::common::sealant(
+        &["cert", "fingerprint", path_str(&cert)],
+        b"",
+    ));
+    let config = format!(
+        "certs:\n  - name: c\n    cert: cert.pem\n    sha256: {}\n    paths: [\"**\"]\n",
+        pin.trim()
+    );
+    let pem = fs::read_to_string(&cert).unwrap();
+    commit(
+        root,
+        &[(".sealant.yaml", &config), ("cert.pem", &pem)],
+        "pin",
+    );
+    let command = |program: &Path, args: &[&str]| hooked(root, home.path(), program, args);
+    assert!(command(&pre_commit, &["install"]).status.success());
+
+    fs::write(root.join("leak.yaml"), secret("fix-hook-PLANTED-15")).unwrap();
+    git(root, &["add", "leak.yaml"]);
+    let out = command(Path::new("git"), &["commit", "-q", "-m", "leak"]);
+    let shown =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{shown}");
+    assert!(
+        shown.contains("files were modified by this hook"),
+        "{shown}"
+    );
+    assert!(!shown.contains("fix-hook-PLANTED"), "{shown}");
+    let sealed = fs::read_to_string(root.join("leak.yaml")).unwrap();
+    assert!(
+        sealed.contains("kind: SealedSecret") && !sealed.contains("PLANTED"),
+        "{sealed}"
+    );
+
+    git(root, &["add", "leak.yaml"]);
+    let out = command(Path::new("git"), &["commit", "-q", "-m", "sealed"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
