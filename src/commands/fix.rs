@@ -1,7 +1,7 @@
 //! `scan --fix` and `reseal`: plan every file, then show the plans as diffs or write them
 //! atomically, and say what was left and why.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write;
 use std::ops::Range;
 use std::path::Path;
@@ -14,9 +14,14 @@ use super::scan::{default_threads, report};
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::cli::{ResealArgs, ScanArgs};
 use crate::config::Config;
-use crate::detect::{SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
+use crate::detect::{
+    GENERATOR_FILE, GENERATOR_LITERAL, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA,
+};
 use crate::error::{Error, Result};
-use crate::fix::{plan_reseal, plan_secrets, FilePlan, FixContext, Planned, Problem};
+use crate::fix::{
+    plan_generators, plan_reseal, plan_secrets, FilePlan, FixContext, GeneratorPlan, Planned,
+    Problem,
+};
 use crate::scan::{deployment_chains, scan, ScanOutput, ScanRequest};
 use crate::source::{walk_worktree, Visitor, WalkOptions};
 
@@ -50,7 +55,9 @@ pub fn scan_fix(
             plan_secrets(path, &bytes, spans, &ctx, &mut crate::crypto::os_rng())
         })
         .collect();
-    let outcome = carry_out(root, planned, args.dry_run, stdout)?;
+    let mut outcome = carry_out(root, planned, args.dry_run, stdout)?;
+    let generators = generators(output, &ctx, args.dry_run, stdout)?;
+    outcome.absorb(generators);
     let sealed: usize = outcome.plans.iter().map(|p| p.count).sum();
     let files = outcome.plans.len();
     if args.dry_run {
@@ -64,6 +71,128 @@ pub fn scan_fix(
         eprintln!("{HISTORY_REMINDER}");
     }
     Ok(code.max(outcome.exit_code(false)))
+}
+
+/// Converts the secretGenerator entries with findings; returns what was done as an outcome.
+fn generators(
+    output: &ScanOutput,
+    ctx: &FixContext,
+    dry_run: bool,
+    stdout: &mut dyn Write,
+) -> Result<Outcome> {
+    let root = &output.root;
+    let mut literals: BTreeMap<String, Vec<Range<usize>>> = BTreeMap::new();
+    let mut inputs = HashSet::new();
+    for f in &output.findings {
+        if f.rule == GENERATOR_LITERAL {
+            literals
+                .entry(f.path.clone())
+                .or_default()
+                .push(f.span.clone());
+        } else if f.rule == GENERATOR_FILE {
+            inputs.insert(f.path.clone());
+        }
+    }
+    let mut kustomizations: BTreeSet<String> = literals.keys().cloned().collect();
+    for input in &inputs {
+        kustomizations.extend(kustomizations_above(root, input));
+    }
+    let read = |rel: &str| -> std::result::Result<Vec<u8>, String> {
+        std::fs::read(root.join(rel)).map_err(|e| e.to_string())
+    };
+    let mut outcome = Outcome::default();
+    for path in kustomizations {
+        let bytes = std::fs::read(root.join(&path)).unwrap_or_default();
+        let spans = literals.get(&path).map(Vec::as_slice).unwrap_or_default();
+        let rng = &mut crate::crypto::os_rng();
+        match plan_generators(&path, &bytes, spans, &inputs, &read, ctx, rng) {
+            Ok(Some(plan)) if dry_run => {
+                show_generator_plan(&plan, stdout)?;
+                outcome.plans.push(plan.kustomization);
+            }
+            Ok(Some(plan)) => match write_generator_plan(root, &plan) {
+                Ok(()) => outcome.plans.push(plan.kustomization),
+                Err(e) => {
+                    eprintln!("{path}: not fixed: {e}");
+                    outcome.write_errors += 1;
+                }
+            },
+            Ok(None) => {}
+            Err(problems) => {
+                report_problems(&problems);
+                outcome.problems.extend(problems);
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// Kustomization files in the directories from `file`'s up to the root.
+fn kustomizations_above(root: &Path, file: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut dir = Path::new(file).parent();
+    while let Some(d) = dir {
+        for name in ["kustomization.yaml", "kustomization.yml", "Kustomization"] {
+            let candidate = d.join(name);
+            if root.join(&candidate).is_file() {
+                out.push(candidate.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        dir = d.parent();
+    }
+    out
+}
+
+/// The dry run of a conversion: the kustomization's diff, the new files, the deleted ones.
+fn show_generator_plan(plan: &GeneratorPlan, stdout: &mut dyn Write) -> Result<()> {
+    let mut text = plan.kustomization.diff();
+    for (path, contents) in &plan.created {
+        let body = String::from_utf8_lossy(contents);
+        text.push_str(&format!(
+            "--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,{} @@\n",
+            body.lines().count()
+        ));
+        body.lines().for_each(|l| text.push_str(&format!("+{l}\n")));
+    }
+    for path in &plan.deleted {
+        text.push_str(&format!(
+            "--- a/{path}\n+++ /dev/null\n(deleted; its values are redacted)\n"
+        ));
+    }
+    write_out(stdout, &text)
+}
+
+/// New manifests first, then the kustomization, then the inputs go: a failure before the
+/// kustomization is rewritten removes what was created, so the build never half-changes.
+fn write_generator_plan(root: &Path, plan: &GeneratorPlan) -> std::result::Result<(), String> {
+    let mut created = Vec::new();
+    let undo = |created: &[std::path::PathBuf]| {
+        for path in created {
+            let _ = std::fs::remove_file(path);
+        }
+    };
+    for (path, contents) in &plan.created {
+        let target = root.join(path);
+        if target.exists() {
+            undo(&created);
+            return Err(format!(
+                "{path} already exists: move it away, then run --fix again"
+            ));
+        }
+        if let Err(e) = crate::io::write_atomic(&target, contents, 0o644) {
+            undo(&created);
+            return Err(e.to_string());
+        }
+        created.push(target);
+    }
+    if let Err(e) = write_plan(root, &plan.kustomization) {
+        undo(&created);
+        return Err(e);
+    }
+    for path in &plan.deleted {
+        std::fs::remove_file(root.join(path)).map_err(|e| format!("cannot delete {path}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// `reseal PATHS --keys K [--dry-run]`.
@@ -140,6 +269,7 @@ impl<F: Fn(&str, &[u8]) -> Planned + Sync> Visitor for Planner<F> {
 }
 
 /// What was done, what was left and what failed.
+#[derive(Default)]
 struct Outcome {
     plans: Vec<FilePlan>,
     problems: Vec<Problem>,
@@ -147,6 +277,12 @@ struct Outcome {
 }
 
 impl Outcome {
+    fn absorb(&mut self, other: Outcome) {
+        self.plans.extend(other.plans);
+        self.problems.extend(other.problems);
+        self.write_errors += other.write_errors;
+    }
+
     fn exit_code(&self, changes_pending: bool) -> u8 {
         if self.write_errors > 0 {
             EXIT_ERROR
@@ -181,21 +317,11 @@ fn carry_out(
     outcome
         .problems
         .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    for problem in &outcome.problems {
-        eprintln!(
-            "{}:{}:{}: not fixed, the file is left as it is: {}",
-            problem.path, problem.line, problem.column, problem.message
-        );
-    }
+    report_problems(&outcome.problems);
     let mut written = Vec::new();
     for plan in outcome.plans.drain(..) {
         if dry_run {
-            stdout
-                .write_all(plan.diff().as_bytes())
-                .map_err(|source| Error::Write {
-                    path: "<stdout>".into(),
-                    source,
-                })?;
+            write_out(stdout, &plan.diff())?;
             written.push(plan);
             continue;
         }
@@ -209,6 +335,24 @@ fn carry_out(
     }
     outcome.plans = written;
     Ok(outcome)
+}
+
+fn report_problems(problems: &[Problem]) {
+    for problem in problems {
+        eprintln!(
+            "{}:{}:{}: not fixed, the file is left as it is: {}",
+            problem.path, problem.line, problem.column, problem.message
+        );
+    }
+}
+
+fn write_out(stdout: &mut dyn Write, text: &str) -> Result<()> {
+    stdout
+        .write_all(text.as_bytes())
+        .map_err(|source| Error::Write {
+            path: "<stdout>".into(),
+            source,
+        })
 }
 
 /// Writes a plan unless the file changed since it was read.

@@ -91,11 +91,23 @@ fn line_of(text: &[u8], offset: usize) -> usize {
 /// The whole lines each edit touches, before and after.
 fn changes(original: &[u8], edits: &[Edit]) -> Vec<Change> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
-    sorted.sort_by_key(|e| e.range.start);
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
     let mut delta: isize = 0;
     let mut out = Vec::new();
     for edit in sorted {
         let first = line_of(original, edit.range.start);
+        let at_line_start = edit.range.start == 0 || original[edit.range.start - 1] == b'\n';
+        if edit.range.is_empty() && at_line_start && edit.text.ends_with('\n') {
+            // Whole lines inserted before line `first`.
+            let added = edit.text.matches('\n').count();
+            let new_start = (first as isize + delta) as usize;
+            out.push(Change {
+                old: first..first,
+                new: new_start..new_start + added,
+            });
+            delta += added as isize;
+            continue;
+        }
         // The line holding the edit's last byte (or its start, for an insertion).
         let last_byte = edit.range.end.max(edit.range.start + 1) - 1;
         let last = line_of(original, last_byte.min(original.len().saturating_sub(1)));

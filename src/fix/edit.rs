@@ -15,7 +15,8 @@ pub struct Edit {
 /// Applies non-overlapping edits (any order).
 pub fn apply(original: &[u8], edits: &[Edit]) -> Vec<u8> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
-    sorted.sort_by_key(|e| e.range.start);
+    // An insertion at the start of a removed range goes first.
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
     let mut out = Vec::with_capacity(original.len());
     let mut at = 0;
     for edit in sorted {

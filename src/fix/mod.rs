@@ -7,6 +7,7 @@
 
 mod diff;
 mod edit;
+mod generator;
 mod reseal;
 mod secrets;
 
@@ -15,6 +16,7 @@ use std::ops::Range;
 
 pub use diff::unified;
 pub use edit::Edit;
+pub use generator::{plan_generators, GeneratorPlan, ReadInput};
 pub use reseal::plan_reseal;
 pub use secrets::plan_secrets;
 

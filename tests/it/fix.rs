@@ -101,8 +101,9 @@ fn text(dir: &Path, rel: &str) -> String {
 fn every_form_is_sealed_in_place_and_unseals_to_the_original_values() {
     let (_tmp, dir) = repo();
     let before = snapshot(&dir);
-    let expected = secret_values(&dir);
+    let mut expected = secret_values(&dir);
     assert_eq!(expected.len(), 7, "{:?}", expected.keys());
+    expected.extend(generated_values(&dir));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -111,7 +112,12 @@ fn every_form_is_sealed_in_place_and_unseals_to_the_original_values() {
     }
     let (code, _, err) = run(&["scan", "--fix", path_str(&dir)]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("sealed 7 Secret(s) in 6 file(s)"), "{err}");
+    assert!(err.contains("sealed 10 Secret(s) in 7 file(s)"), "{err}");
+    for input in ["apps/gen/app.env", "apps/gen/token.txt"] {
+        assert!(!dir.join(input).exists(), "{input} is deleted");
+    }
+    let kustomization = text(&dir, "apps/gen/kustomization.yaml");
+    assert!(kustomization.ends_with("resources:\n  - deployment.yaml\n  - app-env-sealedsecret.yaml\n  - app-literals-sealedsecret.yaml\n  - app-token-sealedsecret.yaml\n"), "{kustomization}");
     assert!(err.contains("sealant scan --history"), "{err}");
     for value in [
         "fixture-db-pass-1",
@@ -179,6 +185,32 @@ fn every_form_is_sealed_in_place_and_unseals_to_the_original_values() {
 /// The real `kubectl kustomize` renders the fixed overlay: every Secret is a SealedSecret in
 /// the namespace it was sealed for.
 fn kustomize_still_builds(dir: &Path) {
+    let Some(docs) = kustomize(&dir.join("apps/shop")) else {
+        return;
+    };
+    let sealed: Vec<&Value> = docs
+        .iter()
+        .filter(|d| d["kind"] == "SealedSecret")
+        .collect();
+    assert_eq!(sealed.len(), 7);
+    assert!(sealed.iter().all(|d| d["metadata"]["namespace"] == "shop"));
+    assert!(docs.iter().all(|d| d["kind"] != "Secret"));
+    // The converted generators: the Deployment's references still name what exists.
+    let docs = kustomize(&dir.join("apps/gen")).unwrap();
+    let names: Vec<&str> = docs
+        .iter()
+        .filter(|d| d["kind"] == "SealedSecret")
+        .map(|d| d["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["app-env", "app-literals", "app-token"]);
+    let text = serde_json::to_string(&docs).unwrap();
+    for name in names {
+        assert!(text.contains(&format!("\"name\":\"{name}\"")), "{text}");
+    }
+}
+
+/// `kubectl kustomize DIR`'s objects, or `None` when kubectl is absent (outside CI).
+fn kustomize(dir: &Path) -> Option<Vec<Value>> {
     if Command::new("kubectl")
         .args(["version", "--client"])
         .output()
@@ -189,10 +221,10 @@ fn kustomize_still_builds(dir: &Path) {
             "kubectl is missing on this machine"
         );
         eprintln!("note: kubectl is not installed; the kustomize render check is skipped");
-        return;
+        return None;
     }
     let out = Command::new("kubectl")
-        .args(["kustomize", path_str(&dir.join("apps/shop"))])
+        .args(["kustomize", path_str(dir)])
         .output()
         .unwrap();
     assert!(
@@ -202,13 +234,56 @@ fn kustomize_still_builds(dir: &Path) {
     );
     let (_, docs) =
         sealant::doc::parse_documents(&String::from_utf8(out.stdout).unwrap(), "build").unwrap();
-    let sealed: Vec<&Value> = docs
+    Some(docs)
+}
+
+/// What apps/gen's secretGenerators make, as written in the fixture; checked against the real
+/// `kubectl kustomize` where it is installed.
+fn generated_values(dir: &Path) -> Values {
+    let pairs: &[(&str, &[(&str, &str)])] = &[
+        (
+            "app-env",
+            &[
+                ("DB_PASSWORD", "fixture-gen-env-9"),
+                ("DB_HOST", "db.gen.svc"),
+            ],
+        ),
+        (
+            "app-literals",
+            &[
+                ("password", "fixture-gen-literal-8"),
+                ("user", "fixture gen user"),
+            ],
+        ),
+        ("app-token", &[("api-token", "fixture-gen-token-10\n")]),
+    ];
+    let values: Values = pairs
         .iter()
-        .filter(|d| d["kind"] == "SealedSecret")
+        .map(|(name, kv)| {
+            let kv = kv
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+                .collect();
+            (name.to_string(), kv)
+        })
         .collect();
-    assert_eq!(sealed.len(), 7);
-    assert!(sealed.iter().all(|d| d["metadata"]["namespace"] == "shop"));
-    assert!(docs.iter().all(|d| d["kind"] != "Secret"));
+    if let Some(docs) = kustomize(&dir.join("apps/gen")) {
+        for secret in docs.iter().filter(|d| d["kind"] == "Secret") {
+            let built = secret["metadata"]["name"].as_str().unwrap();
+            let (name, want) = values
+                .iter()
+                .find(|(n, _)| built.starts_with(n.as_str()))
+                .unwrap();
+            let got: BTreeMap<String, Vec<u8>> = secret["data"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), STANDARD.decode(v.as_str().unwrap()).unwrap()))
+                .collect();
+            assert_eq!(&got, want, "kustomize builds {name} differently");
+        }
+    }
+    values
 }
 
 #[test]
@@ -239,7 +314,14 @@ fn dry_run_prints_a_redacted_diff_and_changes_nothing() {
         !out.contains("Zml4dHVyZS1hcGktdG9rZW4tMg=="),
         "data values as committed"
     );
-    assert!(err.contains("would seal 7 Secret(s) in 6 file(s)"), "{err}");
+    assert!(
+        err.contains("would seal 10 Secret(s) in 7 file(s)"),
+        "{err}"
+    );
+    assert!(
+        !out.contains("fixture-gen") && out.contains("+++ /dev/null"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -257,7 +339,7 @@ fn a_file_with_a_secret_that_cannot_be_sealed_is_left_byte_identical() {
         "{err}"
     );
     assert!(!err.contains("%%not-base64%%"));
-    assert!(err.contains("sealed 6 Secret(s) in 5 file(s)"), "{err}");
+    assert!(err.contains("sealed 9 Secret(s) in 6 file(s)"), "{err}");
 }
 
 /// A small repository with one kustomization and one Secret, pinned to the vectors' cert.
@@ -345,7 +427,8 @@ fn a_failed_rename_or_a_read_only_file_loses_nothing() {
         stderr(&out)
     );
     let after = snapshot(&dir);
-    assert_eq!(after.len(), before.len(), "no temp file is left behind");
+    let temp = |k: &String| k.rsplit('/').next().unwrap().starts_with(".sealant-");
+    assert!(!after.keys().any(temp), "no temp file is left behind");
     assert_eq!(
         after["apps/shop/multi.yaml"],
         before["apps/shop/multi.yaml"]
@@ -402,4 +485,40 @@ fn reseal_moves_values_to_the_pinned_cert_and_they_still_decrypt() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("re-encrypted 0 value(s)"), "{err}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), after);
+}
+
+#[test]
+fn generators_a_sealed_secret_cannot_replace_are_left_with_a_suggestion() {
+    let literal = "secretGenerator:\n  - name: db\n    literals: [password=fixture-gen-refused]\n";
+    let cases = [
+        (
+            format!("namespace: shop\n{literal}    behavior: merge\n"),
+            None,
+            "3:5",
+            "`behavior: merge`",
+        ),
+        (
+            literal.to_string(),
+            Some("namespace: prod\nresources: [../app]\n"),
+            "2:5",
+            "from overlay/kustomization.yaml, a parent of this kustomization",
+        ),
+    ];
+    for (kustomization, overlay, at, message) in cases {
+        let tmp = tiny_repo(&kustomization, "", true);
+        if let Some(overlay) = overlay {
+            std::fs::create_dir_all(tmp.path().join("overlay")).unwrap();
+            std::fs::write(tmp.path().join("overlay/kustomization.yaml"), overlay).unwrap();
+        }
+        let before = snapshot(tmp.path());
+        let (code, _, err) = run(&["scan", "--fix", path_str(tmp.path())]);
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.contains(&format!("app/kustomization.yaml:{at}: not fixed"))
+                && err.contains(message),
+            "{err}"
+        );
+        assert!(!err.contains("fixture-gen-refused"));
+        assert_eq!(snapshot(tmp.path()), before);
+    }
 }
