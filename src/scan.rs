@@ -128,13 +128,24 @@ fn scan_worktree(request: &ScanRequest) -> ScanOutput {
 
 /// Where each file of the repository at `root` is deployed: for every build that includes
 /// it, the kustomize/Flux transforms applied to it (innermost first). Root-relative paths.
+/// The whole repository is read (a named file's kustomizations may be anywhere), and the
+/// directories in `scanned` too, which the repository's ignore files may hide from a walk
+/// of the root.
 pub fn deployment_chains(
     root: &Path,
+    scanned: &[PathBuf],
     config: &Config,
     threads: usize,
 ) -> HashMap<String, Vec<Vec<crate::graph::Transform>>> {
+    let mut paths = vec![root.to_path_buf()];
+    paths.extend(scanned.iter().filter(|p| p.is_dir()).cloned());
+    let bases: Vec<String> = paths[1..]
+        .iter()
+        .map(|p| relative_path(root, p))
+        .filter(|p| p != ".")
+        .collect();
     let request = ScanRequest {
-        paths: vec![root.to_path_buf()],
+        paths,
         config,
         baseline: None,
         force_exclude: false,
@@ -143,7 +154,10 @@ pub fn deployment_chains(
         keys: None,
         progress: None,
     };
-    let collector = Collector::new(&request);
+    let collector = Once {
+        inner: Collector::new(&request),
+        seen: Mutex::default(),
+    };
     let options = WalkOptions {
         root,
         config,
@@ -152,14 +166,37 @@ pub fn deployment_chains(
         threads,
     };
     walk_worktree(&request.paths, &options, &collector);
-    let (_, _, (facts, manifests)) = collector.into_parts();
+    let (_, _, (facts, manifests)) = collector.inner.into_parts();
     let mut chains: HashMap<String, Vec<Vec<crate::graph::Transform>>> = HashMap::new();
-    for build in crate::graph::Graph::new(&facts, &manifests, &[]).builds() {
+    for build in crate::graph::Graph::new(&facts, &manifests, &bases).builds() {
         for (file, chain) in build.members {
             chains.entry(file).or_default().push(chain);
         }
     }
     chains
+}
+
+/// Passes each file on once, when walks overlap.
+struct Once<V> {
+    inner: V,
+    seen: Mutex<HashSet<String>>,
+}
+
+impl<V: Visitor> Visitor for Once<V> {
+    fn file(&self, path: &str, bytes: &[u8]) {
+        let first = self
+            .seen
+            .lock()
+            .expect("no panics while holding the lock")
+            .insert(path.to_string());
+        if first {
+            self.inner.file(path, bytes);
+        }
+    }
+
+    fn note(&self, path: &str, message: String) {
+        self.inner.note(path, message);
+    }
 }
 
 #[derive(Default)]

@@ -42,7 +42,7 @@ pub fn scan_fix(
         }
     }
     let root = &output.root;
-    let chains = deployment_chains(root, request.config, request.threads);
+    let chains = deployment_chains(root, &request.paths, request.config, request.threads);
     let ctx = FixContext {
         config: request.config,
         chains: &chains,
@@ -209,7 +209,7 @@ pub fn reseal(args: &ResealArgs, stdout: &mut dyn Write) -> Result<u8> {
     }
     let keys = crate::keyring::load_keys(&args.keys)?;
     let threads = default_threads();
-    let chains = deployment_chains(&root, &config, threads);
+    let chains = deployment_chains(&root, &args.paths, &config, threads);
     let ctx = FixContext {
         config: &config,
         chains: &chains,
