@@ -6,6 +6,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod controller;
 pub mod crypto;
 pub mod detect;
 pub mod doc;
