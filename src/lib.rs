@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod detect;
 pub mod doc;
 pub mod error;
+pub mod fetch;
 pub mod finding;
 pub mod fingerprint;
 pub mod graph;

@@ -38,7 +38,7 @@ pub fn unseal_tree(root: &Path, keys: &KeySet, request: &UnsealRequest) -> Resul
         let docs = match parse_documents(&text, &origin) {
             Ok((_, docs)) => docs,
             Err(e) => {
-                report.failures.push((file.clone(), e.to_string()));
+                report.failures.push((file.clone(), failure_text(&e)));
                 report.files += 1;
                 continue;
             }
@@ -58,7 +58,14 @@ pub fn unseal_tree(root: &Path, keys: &KeySet, request: &UnsealRequest) -> Resul
             .collect();
         match rendered {
             Ok(secrets) => report.secrets.extend(secrets),
-            Err(e) => report.failures.push((file.clone(), failure_text(&e))),
+            Err(e) => {
+                let text = failure_text(&e);
+                let reason = text
+                    .strip_prefix(&format!("{origin}: "))
+                    .unwrap_or(&text)
+                    .to_string();
+                report.failures.push((file.clone(), reason));
+            }
         }
     }
     Ok(report)
