@@ -34,9 +34,13 @@ impl RenewPolicy {
         (!self.period.is_zero()).then(|| newest + self.period)
     }
 
-    /// Generates a key into the store and returns its name with the reloaded key set.
-    pub fn renew(&self, store: &KeyStore) -> Result<(String, KeySet)> {
-        let material = generate(self.key_bits, &self.cert, SystemTime::now())
+    /// Generates a key into the store and returns its name with the reloaded key set. The
+    /// new key's NotBefore is later than `newest` (certificate times have whole seconds), so
+    /// it always becomes the newest key.
+    pub fn renew(&self, store: &KeyStore, newest: Option<SystemTime>) -> Result<(String, KeySet)> {
+        let now = SystemTime::now();
+        let not_before = newest.map_or(now, |t| now.max(t + Duration::from_secs(1)));
+        let material = generate(self.key_bits, &self.cert, not_before)
             .map_err(|e| Error::crypto(store.dir().display().to_string(), e))?;
         let name = store.add(&material)?;
         Ok((name, store.load()?))

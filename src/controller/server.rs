@@ -98,7 +98,7 @@ pub fn serve(
     let metrics = Metrics::default();
     let newest = keys.newest().map(|k| k.cert.not_before());
     if policy.due_at_start(newest, SystemTime::now()) {
-        let (name, reloaded) = policy.renew(&store)?;
+        let (name, reloaded) = policy.renew(&store, newest)?;
         metrics.key_created();
         log.info(
             "key created",
@@ -225,7 +225,8 @@ async fn renew_loop(state: Arc<State>) {
         let wait = due.duration_since(SystemTime::now()).unwrap_or_default();
         tokio::time::sleep(wait).await;
         let worker = state.clone();
-        let result = tokio::task::spawn_blocking(move || worker.policy.renew(&worker.store)).await;
+        let result =
+            tokio::task::spawn_blocking(move || worker.policy.renew(&worker.store, newest)).await;
         match result {
             Ok(Ok((name, keys))) => {
                 let count = keys.len();
@@ -407,18 +408,36 @@ async fn read_body(
     if declared.is_some_and(|len| len > max as u64) {
         return Err(too_large());
     }
-    match tokio::time::timeout(timeout, Limited::new(req.into_body(), max).collect()).await {
-        Err(_) => Err(closing(plain(
+    let too_slow = || {
+        closing(plain(
             StatusCode::REQUEST_TIMEOUT,
             "the request body was not received in time\n",
-        ))),
+        ))
+    };
+    match tokio::time::timeout(timeout, Limited::new(req.into_body(), max).collect()).await {
+        Err(_) => Err(too_slow()),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(e)) if timed_out(e.as_ref()) => Err(too_slow()),
         Ok(Err(_)) => Err(closing(plain(
             StatusCode::BAD_REQUEST,
             "the request body could not be read\n",
         ))),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
     }
+}
+
+/// Whether an error was caused by a socket read or write timing out.
+fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }
 
 /// Asks hyper to close the connection after this response (its body may be unread).

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod controller;
 mod git;
 mod graph;
 mod integrations;
