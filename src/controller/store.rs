@@ -49,7 +49,8 @@ pub struct KeyInfo {
 /// The active keys, oldest first: the last one seals and is served; all of them decrypt.
 pub struct KeySet {
     pub infos: Vec<KeyInfo>,
-    /// In the same order as `infos`.
+    /// The private keys, newest first: what was sealed lately (the common case) opens with
+    /// the first key tried.
     pub keys: Vec<PrivateKey>,
 }
 
@@ -77,7 +78,8 @@ impl KeySet {
                 (b.cert.not_before(), &b.name),
             )
         });
-        let (infos, keys) = pairs.into_iter().unzip();
+        let (infos, mut keys): (Vec<KeyInfo>, Vec<PrivateKey>) = pairs.into_iter().unzip();
+        keys.reverse();
         KeySet { infos, keys }
     }
 }
