@@ -84,26 +84,6 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TimeoutIo<S> {
         )
     }
 
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        let poll = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        guard(
-            poll,
-            &mut this.write_deadline,
-            this.write_timeout,
-            cx,
-            "write",
-        )
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }

@@ -25,17 +25,18 @@ fn vector_store() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
     let list = vector("backup-list.json");
-    ok(sealant(
-        &[
-            "controller",
-            "import",
-            "--keys-dir",
-            path_str(&keys),
-            path_str(&list),
-        ],
+    ok(controller(
+        &["import", "--keys-dir", path_str(&keys), path_str(&list)],
         b"",
     ));
     dir
+}
+
+/// Runs `sealant controller ARGS...`.
+fn controller(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    let mut all = vec!["controller"];
+    all.extend_from_slice(args);
+    sealant(&all, stdin)
 }
 
 fn keys_dir(dir: &tempfile::TempDir) -> PathBuf {
@@ -601,9 +602,8 @@ fn keys_imported_from_the_backup_unseal_the_vector_sealed_secrets_offline() {
     .unwrap();
 
     let out = dir.path().join("secrets.yaml");
-    let run = sealant(
+    let run = controller(
         &[
-            "controller",
             "unseal",
             path_str(&tree),
             "--keys-dir",
@@ -647,14 +647,8 @@ fn keys_imported_from_the_backup_unseal_the_vector_sealed_secrets_offline() {
     let mut wrong = read_json(&vector("sealedsecret-strict.json"));
     wrong["metadata"]["name"] = json!("renamed");
     fs::write(tree.join("apps/renamed.json"), wrong.to_string()).unwrap();
-    let run = sealant(
-        &[
-            "controller",
-            "unseal",
-            path_str(&tree),
-            "--keys-dir",
-            path_str(&keys),
-        ],
+    let run = controller(
+        &["unseal", path_str(&tree), "--keys-dir", path_str(&keys)],
         b"",
     );
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
@@ -681,20 +675,13 @@ fn the_store_refuses_readable_key_files_and_ignores_keys_not_labelled_active() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
     let single = vector("controller-key-secret.json");
-    let imported = ok(sealant(
-        &[
-            "controller",
-            "import",
-            "--keys-dir",
-            path_str(&keys),
-            path_str(&single),
-        ],
+    let imported = ok(controller(
+        &["import", "--keys-dir", path_str(&keys), path_str(&single)],
         b"",
     ));
     assert_eq!(imported, "imported sealed-secrets-keyabcde\n");
-    let again = ok(sealant(
+    let again = ok(controller(
         &[
-            "controller",
             "import",
             "--keys-dir",
             path_str(&keys),
@@ -720,9 +707,8 @@ fn the_store_refuses_readable_key_files_and_ignores_keys_not_labelled_active() {
     ] {
         fs::copy(vector(name), vectors_dir.join(name)).unwrap();
     }
-    let run = sealant(
+    let run = controller(
         &[
-            "controller",
             "unseal",
             path_str(&vectors_dir),
             "--keys-dir",
@@ -737,8 +723,8 @@ fn the_store_refuses_readable_key_files_and_ignores_keys_not_labelled_active() {
         stderr(&run)
     );
     // Export keeps every key, whatever its label.
-    let backup: Value = serde_json::from_str(&ok(sealant(
-        &["controller", "export", "--keys-dir", path_str(&keys)],
+    let backup: Value = serde_json::from_str(&ok(controller(
+        &["export", "--keys-dir", path_str(&keys)],
         b"",
     )))
     .unwrap();
@@ -755,9 +741,8 @@ fn the_store_refuses_readable_key_files_and_ignores_keys_not_labelled_active() {
     assert_eq!(labels, ["active", "compromised"]);
 
     fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
-    let err = fails(sealant(
+    let err = fails(controller(
         &[
-            "controller",
             "serve",
             "--keys-dir",
             path_str(&keys),
@@ -770,9 +755,8 @@ fn the_store_refuses_readable_key_files_and_ignores_keys_not_labelled_active() {
         err.contains("accessible to group or others") && err.contains("chmod 600"),
         "{err}"
     );
-    let err = fails(sealant(
+    let err = fails(controller(
         &[
-            "controller",
             "unseal",
             path_str(&vectors_dir),
             "--keys-dir",
@@ -787,9 +771,8 @@ fn the_store_refuses_readable_key_files_and_ignores_keys_not_labelled_active() {
 fn export_is_a_backup_list_and_bare_keys_get_a_fresh_cert() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
-    let imported = ok(sealant(
+    let imported = ok(controller(
         &[
-            "controller",
             "import",
             "--keys-dir",
             path_str(&keys),
@@ -804,9 +787,8 @@ fn export_is_a_backup_list_and_bare_keys_get_a_fresh_cert() {
         "{imported}"
     );
     let backup_file = dir.path().join("backup.json");
-    ok(sealant(
+    ok(controller(
         &[
-            "controller",
             "export",
             "--keys-dir",
             path_str(&keys),
@@ -851,9 +833,8 @@ fn export_is_a_backup_list_and_bare_keys_get_a_fresh_cert() {
     assert_eq!(decoded(&back, "token"), "from-4096-key");
     // Round trip: the backup imports into an empty store.
     let other = dir.path().join("other");
-    let again = ok(sealant(
+    let again = ok(controller(
         &[
-            "controller",
             "import",
             "--keys-dir",
             path_str(&other),
@@ -871,9 +852,8 @@ fn export_is_a_backup_list_and_bare_keys_get_a_fresh_cert() {
 fn keygen_output_is_accepted_like_the_vector_controller_key() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
-    let made = ok(sealant(
+    let made = ok(controller(
         &[
-            "controller",
             "keygen",
             "--keys-dir",
             path_str(&keys),
