@@ -224,6 +224,27 @@ async fn renew_loop(state: Arc<State>) {
         };
         let wait = due.duration_since(SystemTime::now()).unwrap_or_default();
         tokio::time::sleep(wait).await;
+        // The store may have a newer key than memory (imported meanwhile, or written by an
+        // attempt whose reload failed): use it rather than making another.
+        let reader = state.clone();
+        match tokio::task::spawn_blocking(move || reader.store.load()).await {
+            Ok(Ok(keys)) => {
+                let newest_on_disk = keys.newest().map(|k| k.cert.not_before());
+                if newest_on_disk > newest {
+                    state.replace_keys(keys);
+                    continue;
+                }
+            }
+            Ok(Err(e)) => {
+                state.log.error(
+                    "key store unreadable, renewal postponed",
+                    &[("error", json!(e.to_string()))],
+                );
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                continue;
+            }
+            Err(_) => {}
+        }
         let worker = state.clone();
         let result =
             tokio::task::spawn_blocking(move || worker.policy.renew(&worker.store, newest)).await;
