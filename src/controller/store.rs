@@ -393,6 +393,43 @@ mod tests {
         assert_eq!(keys, [(t, "c"), (t, "b"), (later, "a")]);
     }
 
+    fn vectors() -> PathBuf {
+        std::env::var_os("SEALANT_VECTORS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"))
+    }
+
+    #[test]
+    fn only_active_keys_load_and_every_label_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::new(dir.path());
+        let list: Value =
+            serde_json::from_str(&fs::read_to_string(vectors().join("backup-list.json")).unwrap())
+                .unwrap();
+        for (i, label) in [ACTIVE, "compromised"].into_iter().enumerate() {
+            let mut item = list["items"][i].clone();
+            item["metadata"]["labels"][KEY_LABEL] = json!(label);
+            let name = item["metadata"]["name"].as_str().unwrap().to_string();
+            write_atomic(
+                &dir.path().join(format!("{name}.json")),
+                item.to_string().as_bytes(),
+                KEY_FILE_MODE,
+            )
+            .unwrap();
+        }
+        let keys = store.load().unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys.newest().unwrap().name, "sealed-secrets-keyabcde");
+        assert_eq!(keys.keys[0].bits(), 2048);
+        let labels: Vec<String> = store
+            .stored()
+            .unwrap()
+            .into_iter()
+            .map(|k| k.label)
+            .collect();
+        assert_eq!(labels, [ACTIVE, "compromised"]);
+    }
+
     #[test]
     fn manifest_has_the_controller_shape() {
         let m = key_manifest("sealed-secrets-keyabcde", "kube-system", ACTIVE, "K", "C");
