@@ -1,9 +1,11 @@
 //! Command-line arguments. Parsing only: the work is in `commands`.
 
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::controller::units::{parse_duration, parse_size, parse_time};
 use crate::crypto::Scope;
 use crate::doc::Format;
 use crate::finding::Severity;
@@ -47,13 +49,152 @@ pub enum Command {
     /// Inspect certificates.
     #[command(subcommand)]
     Cert(CertCommand),
+    /// Run the sealed-secrets controller's key store and HTTP API without a cluster.
+    #[command(subcommand)]
+    Controller(ControllerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ControllerCommand {
+    /// Make a new key (RSA, self-signed cert) in the key store, as the controller does.
+    Keygen(KeygenArgs),
+    /// Copy keys into the key store: backup Lists, key Secrets or PEM keys (a bare key gets a
+    /// fresh self-signed cert).
+    Import(ImportArgs),
+    /// Write every key of the store as a backup List the real controller accepts.
+    Export(ExportArgs),
+    /// Serve the controller's HTTP API (cert, verify, rotate, metrics) with key renewal.
+    Serve(ServeArgs),
+    /// Render every SealedSecret under DIR to the Secret the controller would create.
+    Unseal(ControllerUnsealArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysDirArg {
+    /// The key store: one kubernetes.io/tls Secret manifest per key, mode 0600.
+    #[arg(long, value_name = "DIR")]
+    pub keys_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct NewKeyArgs {
+    /// RSA key size in bits for new keys.
+    #[arg(long, default_value_t = 4096, value_name = "BITS")]
+    pub key_size: usize,
+    /// Common name of new certificates' subject and issuer (empty by default, as upstream).
+    #[arg(long, default_value = "", value_name = "CN")]
+    pub my_cn: String,
+    /// Validity of new certificates (Go duration).
+    #[arg(long, default_value = "87600h", value_name = "DURATION", value_parser = parse_duration)]
+    pub key_ttl: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    #[command(flatten)]
+    pub store: KeysDirArg,
+    #[command(flatten)]
+    pub key: NewKeyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub store: KeysDirArg,
+    /// Backup Lists, key Secrets (YAML or JSON) or PEM private keys.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Common name of the certificate made for a bare key.
+    #[arg(long, default_value = "", value_name = "CN")]
+    pub my_cn: String,
+    /// Validity of the certificate made for a bare key.
+    #[arg(long, default_value = "87600h", value_name = "DURATION", value_parser = parse_duration)]
+    pub key_ttl: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub store: KeysDirArg,
+    /// Write the backup here (atomically, mode 0600 when new) instead of standard output.
+    #[arg(short = 'w', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(
+        short = 'o',
+        long = "format",
+        default_value = "json",
+        value_name = "yaml|json"
+    )]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: KeysDirArg,
+    #[command(flatten)]
+    pub key: NewKeyArgs,
+    /// Address to listen on; anything but loopback must be asked for. Port 0 picks a free one
+    /// (the bound address is logged as {"msg":"listening","addr":...}).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+    pub listen: String,
+    /// Make a new key when the newest is older than this (Go duration; 0 disables).
+    #[arg(long, default_value = "720h", value_name = "DURATION", value_parser = parse_duration)]
+    pub key_renew_period: Duration,
+    /// Make a new key at start if the newest predates this time (RFC 3339, or RFC 1123 with a
+    /// numeric zone as upstream).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub key_cutoff_time: Option<SystemTime>,
+    /// Largest request body accepted (bytes, or with KiB/MiB).
+    #[arg(long, default_value = "1MiB", value_name = "SIZE", value_parser = parse_size)]
+    pub max_body: usize,
+    /// Longest wait for request headers, for a request body, and idle between requests.
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
+    pub read_timeout: Duration,
+    /// Longest a response write may stall.
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
+    pub write_timeout: Duration,
+    /// Requests per second per client on /v1/verify and /v1/rotate (0 disables the limit).
+    #[arg(long, default_value_t = 2.0, value_name = "N")]
+    pub rate_limit: f64,
+    /// Requests a client may make at once above the rate.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub rate_limit_burst: u32,
+    /// Connections served at once; more wait in the listen queue.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub max_connections: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ControllerUnsealArgs {
+    /// A directory (searched recursively for YAML and JSON) or one file.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub store: KeysDirArg,
+    /// Write the Secrets here (atomically, mode 0600 when new) instead of standard output.
+    #[arg(long = "out", value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(
+        short = 'o',
+        long = "format",
+        default_value = "yaml",
+        value_name = "yaml|json"
+    )]
+    pub format: Format,
+    /// Namespace for SealedSecrets that have none (the controller would see their namespace).
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct SealArgs {
-    /// The controller's public certificate (PEM X.509, RSA).
-    #[arg(long, value_name = "FILE")]
-    pub cert: PathBuf,
+    /// The controller's public certificate (PEM X.509, RSA): a file, or an http:// or
+    /// https:// URL such as http://HOST:8080/v1/cert.pem.
+    #[arg(long, value_name = "FILE|URL")]
+    pub cert: String,
     /// Input Secret(s), YAML or JSON; standard input when absent or "-".
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,

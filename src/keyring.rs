@@ -44,6 +44,41 @@ fn keys_in_file(path: &Path) -> Result<Vec<PrivateKey>> {
 }
 
 fn collect_manifest_keys(doc: &Value, origin: &str, keys: &mut Vec<PrivateKey>) -> Result<()> {
+    for secret in key_secrets(doc, origin)? {
+        keys.extend(
+            parse_private_keys(&secret.key_pem)
+                .map_err(|e| Error::crypto(format!("{}: data.tls.key", secret.origin), e))?,
+        );
+    }
+    Ok(())
+}
+
+/// A controller key Secret (`kubernetes.io/tls` with `tls.key`), as found in a manifest.
+pub struct KeySecret {
+    /// Where it was found, for messages.
+    pub origin: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    /// The value of the `sealedsecrets.bitnami.com/sealed-secrets-key` label, if any.
+    pub label: Option<String>,
+    /// `tls.key`, decoded: PEM text.
+    pub key_pem: zeroize::Zeroizing<String>,
+    /// `tls.crt`, decoded: PEM text, if present.
+    pub cert_pem: Option<String>,
+}
+
+/// The label the controller puts on its key Secrets.
+pub const KEY_LABEL: &str = "sealedsecrets.bitnami.com/sealed-secrets-key";
+
+/// Every Secret with a `tls.key` in a document: the document itself, or the items of a
+/// `List`/`SecretList`, recursively. Other documents yield nothing.
+pub fn key_secrets(doc: &Value, origin: &str) -> Result<Vec<KeySecret>> {
+    let mut found = Vec::new();
+    collect_key_secrets(doc, origin, &mut found)?;
+    Ok(found)
+}
+
+fn collect_key_secrets(doc: &Value, origin: &str, found: &mut Vec<KeySecret>) -> Result<()> {
     match doc.get("kind").and_then(Value::as_str) {
         Some("List" | "SecretList") => {
             for (i, item) in doc
@@ -53,7 +88,7 @@ fn collect_manifest_keys(doc: &Value, origin: &str, keys: &mut Vec<PrivateKey>) 
                 .flatten()
                 .enumerate()
             {
-                collect_manifest_keys(item, &format!("{origin}: items[{i}]"), keys)?;
+                collect_key_secrets(item, &format!("{origin}: items[{i}]"), found)?;
             }
             Ok(())
         }
@@ -61,17 +96,40 @@ fn collect_manifest_keys(doc: &Value, origin: &str, keys: &mut Vec<PrivateKey>) 
             let Some(encoded) = doc.pointer("/data/tls.key").and_then(Value::as_str) else {
                 return Ok(());
             };
-            let pem = STANDARD
-                .decode(encoded.trim())
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
+            let key_pem = decode_pem(encoded)
                 .ok_or_else(|| Error::input(origin, "data.tls.key is not base64-encoded PEM"))?;
-            keys.extend(
-                parse_private_keys(&pem)
-                    .map_err(|e| Error::crypto(format!("{origin}: data.tls.key"), e))?,
-            );
+            let cert_pem = match doc.pointer("/data/tls.crt").and_then(Value::as_str) {
+                Some(encoded) => Some(decode_pem(encoded).ok_or_else(|| {
+                    Error::input(origin, "data.tls.crt is not base64-encoded PEM")
+                })?),
+                None => None,
+            };
+            let meta = |field: &str| {
+                doc.pointer(&format!("/metadata/{field}"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            found.push(KeySecret {
+                origin: origin.to_string(),
+                name: meta("name"),
+                namespace: meta("namespace"),
+                label: doc
+                    .pointer("/metadata/labels")
+                    .and_then(|labels| labels.get(KEY_LABEL))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                key_pem: zeroize::Zeroizing::new(key_pem),
+                cert_pem,
+            });
             Ok(())
         }
         _ => Ok(()),
     }
+}
+
+fn decode_pem(encoded: &str) -> Option<String> {
+    STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
 }

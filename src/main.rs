@@ -28,6 +28,7 @@ fn reads_stdin(cli: &Cli) -> bool {
         Command::Seal(a) => a.file.is_none() && a.from_file.is_none(),
         Command::Unseal(a) => a.file.is_none(),
         Command::Cert(_)
+        | Command::Controller(_)
         | Command::Scan(_)
         | Command::Reseal(_)
         | Command::Init(_)

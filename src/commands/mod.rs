@@ -2,6 +2,7 @@
 //! output to the writer it is given.
 
 mod cert;
+mod controller;
 mod explain;
 mod fix;
 mod hooks;
@@ -36,13 +37,31 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8>
         Command::Init(args) => init::run(&args, stdout),
         Command::Explain { rule } => explain::run(&rule, stdout),
         Command::InstallHooks { dir } => hooks::install(&dir, stdout),
+        Command::Controller(command) => controller::run(command, stdout),
     }
 }
 
-/// Loads a certificate for sealing, refusing an expired one unless allowed.
+/// Loads a certificate for sealing from a file or an http(s) URL, refusing an expired one
+/// unless allowed.
+pub fn load_cert_from(source: &str, allow_expired: bool) -> Result<Cert> {
+    if crate::fetch::is_url(source) {
+        check_cert(source, &crate::fetch::fetch_text(source)?, allow_expired)
+    } else {
+        load_cert(Path::new(source), allow_expired)
+    }
+}
+
+/// Loads a certificate file for sealing, refusing an expired one unless allowed.
 pub fn load_cert(path: &Path, allow_expired: bool) -> Result<Cert> {
-    let origin = path.display().to_string();
-    let cert = Cert::from_pem(&read_text(path)?).map_err(|e| Error::crypto(&origin, e))?;
+    check_cert(
+        &path.display().to_string(),
+        &read_text(path)?,
+        allow_expired,
+    )
+}
+
+fn check_cert(origin: &str, pem: &str, allow_expired: bool) -> Result<Cert> {
+    let cert = Cert::from_pem(pem).map_err(|e| Error::crypto(origin, e))?;
     if !allow_expired && cert.is_expired_at(std::time::SystemTime::now()) {
         return Err(Error::input_help(
             origin,

@@ -3,7 +3,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::{emit, load_cert, raw_binding, EXIT_OK};
+use super::{emit, load_cert_from, raw_binding, EXIT_OK};
 use crate::cli::SealArgs;
 use crate::crypto::{os_rng, Cert, Scope};
 use crate::doc::{doc_origin, parse_documents, render_documents};
@@ -12,7 +12,7 @@ use crate::io::{read_input, read_input_bytes, read_text};
 use crate::sealed::{merge_into, seal_raw, seal_secret, SealRequest};
 
 pub fn run(args: &SealArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8> {
-    let cert = load_cert(&args.cert, args.allow_expired_cert)?;
+    let cert = load_cert_from(&args.cert, args.allow_expired_cert)?;
     if args.raw {
         return raw(args, &cert, stdin, stdout);
     }

@@ -13,6 +13,7 @@ mod scope;
 pub use cert::{hex, Cert, MIN_KEY_BITS};
 pub use hybrid::{hybrid_decrypt, hybrid_encrypt, parse_envelope, Envelope, SESSION_KEY_LEN};
 pub use keys::{parse_private_keys, PrivateKey};
+pub use pem::{pem_blocks, PemBlock};
 pub use scope::{label_for, Scope, CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION};
 
 /// Random source used for sealing: the operating system's CSPRNG in production, an injected

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod controller;
 mod fix;
 mod git;
 mod graph;

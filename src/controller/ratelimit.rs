@@ -1,0 +1,129 @@
+//! Per-client token buckets: `/v1/verify` and `/v1/rotate` decrypt on request, so each peer
+//! address gets `rate` requests per second with bursts of `burst`.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Above this many tracked clients, buckets that have refilled completely are forgotten.
+const PRUNE_ABOVE: usize = 10_000;
+
+pub struct RateLimiter {
+    /// Tokens per second; 0 disables limiting.
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+}
+
+#[derive(Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl RateLimiter {
+    pub fn new(rate: f64, burst: u32) -> RateLimiter {
+        RateLimiter {
+            rate: rate.max(0.0),
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.rate > 0.0
+    }
+
+    /// Takes a token for `client` at `now`; false when its bucket is empty.
+    pub fn allow(&self, client: IpAddr, now: Instant) -> bool {
+        if !self.enabled() {
+            return true;
+        }
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() > PRUNE_ABOVE {
+            let (rate, burst) = (self.rate, self.burst);
+            buckets.retain(|_, b| b.refilled(now, rate, burst) < burst);
+        }
+        let bucket = buckets.entry(client).or_insert(Bucket {
+            tokens: self.burst,
+            at: now,
+        });
+        bucket.tokens = bucket.refilled(now, self.rate, self.burst);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Seconds until `client` has a token again (for `Retry-After`), at least 1.
+    pub fn retry_after(&self) -> u64 {
+        if self.rate <= 0.0 {
+            return 1;
+        }
+        (1.0 / self.rate).ceil().max(1.0) as u64
+    }
+
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.buckets.lock().unwrap().len()
+    }
+}
+
+impl Bucket {
+    fn refilled(&self, now: Instant, rate: f64, burst: f64) -> f64 {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        (self.tokens + elapsed * rate).min(burst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::from([10, 0, 0, last])
+    }
+
+    #[test]
+    fn bursts_then_refills_at_the_rate() {
+        let limiter = RateLimiter::new(2.0, 3);
+        let t = Instant::now();
+        assert!((0..3).all(|_| limiter.allow(ip(1), t)), "burst of 3");
+        assert!(!limiter.allow(ip(1), t), "bucket empty");
+        assert!(!limiter.allow(ip(1), t + Duration::from_millis(400)));
+        assert!(
+            limiter.allow(ip(1), t + Duration::from_millis(600)),
+            "one token after 0.5 s"
+        );
+        assert!(!limiter.allow(ip(1), t + Duration::from_millis(700)));
+        assert!(limiter.allow(ip(1), t + Duration::from_secs(60)), "refills");
+    }
+
+    #[test]
+    fn clients_are_independent_and_zero_disables() {
+        let limiter = RateLimiter::new(1.0, 1);
+        let t = Instant::now();
+        assert!(limiter.allow(ip(1), t));
+        assert!(!limiter.allow(ip(1), t));
+        assert!(limiter.allow(ip(2), t), "another client has its own bucket");
+        let off = RateLimiter::new(0.0, 1);
+        assert!((0..1000).all(|_| off.allow(ip(1), t)));
+        assert_eq!(limiter.retry_after(), 1);
+    }
+
+    #[test]
+    fn idle_clients_are_forgotten() {
+        let limiter = RateLimiter::new(100.0, 1);
+        let t = Instant::now();
+        for i in 0..=PRUNE_ABOVE as u32 {
+            limiter.allow(IpAddr::from(i.to_be_bytes()), t);
+        }
+        limiter.allow(ip(1), t + Duration::from_secs(1));
+        assert!(limiter.tracked() < 10, "full buckets pruned");
+    }
+}
