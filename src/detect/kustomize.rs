@@ -48,26 +48,40 @@ pub fn detect_generators(root: &Node, text: &str, out: &mut Vec<Detection>) -> V
                 out.push(d);
             }
         }
-        for (field, is_env) in [("envs", true), ("env", true), ("files", false)] {
+        inputs.extend(
+            entry_inputs(generator).map(|(is_env, path)| GeneratorInput {
+                generator: name.clone(),
+                path: path.to_string(),
+                is_env,
+            }),
+        );
+    }
+    inputs
+}
+
+/// The files one secretGenerator entry reads: (is an env file, path relative to the
+/// kustomization's directory).
+pub fn entry_inputs(generator: &Node) -> impl Iterator<Item = (bool, &str)> {
+    [("envs", true), ("env", true), ("files", false)]
+        .into_iter()
+        .flat_map(move |(field, is_env)| {
             let entries: Vec<&Node> = match generator.get(field) {
                 Some(n) if n.as_str().is_some() => vec![n],
                 Some(n) => n.items().iter().collect(),
                 None => Vec::new(),
             };
-            for entry in entries.into_iter().filter_map(Node::as_str) {
-                // `files` entries may be `key=path`.
-                let path = entry.split_once('=').map_or(entry, |(_, p)| p).trim();
-                if !path.is_empty() {
-                    inputs.push(GeneratorInput {
-                        generator: name.clone(),
-                        path: path.to_string(),
+            entries
+                .into_iter()
+                .filter_map(Node::as_str)
+                .map(move |entry| {
+                    // `files` entries may be `key=path`.
+                    (
                         is_env,
-                    });
-                }
-            }
-        }
-    }
-    inputs
+                        entry.split_once('=').map_or(entry, |(_, p)| p).trim(),
+                    )
+                })
+        })
+        .filter(|(_, path)| !path.is_empty())
 }
 
 fn literal_detection(literal: &Node, text: &str, generator: &str) -> Option<Detection> {

@@ -17,7 +17,8 @@ use crate::yaml::{parse_node, split_documents, Node};
 
 pub use kube::{detect_secrets, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
 pub use kustomize::{
-    detect_input, is_kustomization_file, GeneratorInput, GENERATOR_FILE, GENERATOR_LITERAL,
+    detect_input, entry_inputs, is_kustomization_file, GeneratorInput, GENERATOR_FILE,
+    GENERATOR_LITERAL,
 };
 pub use suppress::is_suppressed;
 

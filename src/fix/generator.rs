@@ -13,7 +13,6 @@ use serde_json::{json, Map, Value};
 use super::edit::{apply, content_range, is_flow, Edit};
 use super::{FilePlan, FixContext, Problem};
 use crate::crypto::{Scope, TryCryptoRng};
-use crate::finding::line_col;
 use crate::graph::apply as apply_chain;
 use crate::sealed::{seal_secret, SealRequest};
 use crate::yaml::{parse_node, Node};
@@ -75,15 +74,7 @@ pub fn plan_generators<R: TryCryptoRng + ?Sized>(
                 .iter()
                 .any(|(_, p)| input_files.contains(p))
     };
-    let problem = |node: &Node, message: String| {
-        let (line, column) = line_col(bytes, node.span.start);
-        Problem {
-            path: path.to_string(),
-            line,
-            column,
-            message,
-        }
-    };
+    let problem = |node: &Node, message: String| Problem::at(path, bytes, node, message);
     let entries: Vec<&Node> = list.items().iter().filter(|n| wanted(n)).collect();
     if entries.is_empty() {
         return Ok(None);
@@ -302,19 +293,9 @@ fn file_key(entry: &Node, file: &str) -> String {
 
 /// (is_env, root-relative path) of every file the entry reads.
 fn input_paths(dir: &str, entry: &Node) -> Vec<(bool, String)> {
-    let mut out = Vec::new();
-    for (field, is_env) in [("envs", true), ("env", true), ("files", false)] {
-        let items: Vec<&Node> = match entry.get(field) {
-            Some(n) if n.as_str().is_some() => vec![n],
-            Some(n) => n.items().iter().collect(),
-            None => Vec::new(),
-        };
-        for item in items.into_iter().filter_map(Node::as_str) {
-            let file = item.split_once('=').map_or(item, |(_, p)| p).trim();
-            out.push((is_env, join(dir, file)));
-        }
-    }
-    out
+    crate::detect::entry_inputs(entry)
+        .map(|(is_env, file)| (is_env, join(dir, file)))
+        .collect()
 }
 
 fn join(dir: &str, file: &str) -> String {

@@ -67,5 +67,18 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// A problem with the node at its start.
+    pub fn at(path: &str, bytes: &[u8], node: &crate::yaml::Node, message: String) -> Problem {
+        let (line, column) = crate::finding::line_col(bytes, node.span.start);
+        Problem {
+            path: path.to_string(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
 /// The outcome of planning one file: a plan, nothing to do, or why it stays as it is.
 pub type Planned = std::result::Result<Option<FilePlan>, Vec<Problem>>;

@@ -7,7 +7,6 @@ use base64::Engine;
 use super::edit::{apply, Edit};
 use super::{FilePlan, FixContext, Planned, Problem};
 use crate::crypto::{hybrid_decrypt, hybrid_encrypt, label_for, PrivateKey, Scope, TryCryptoRng};
-use crate::finding::line_col;
 use crate::graph::apply as apply_chain;
 use crate::yaml::{parse_node, split_documents, DocSpan, Node};
 
@@ -41,15 +40,7 @@ pub fn plan_reseal<R: TryCryptoRng + ?Sized>(
             continue;
         };
         for sealed in sealed_in(&root) {
-            let problem = |node: &Node, message: String| {
-                let (line, column) = line_col(bytes, node.span.start);
-                Problem {
-                    path: path.to_string(),
-                    line,
-                    column,
-                    message,
-                }
-            };
+            let problem = |node: &Node, message: String| Problem::at(path, bytes, node, message);
             let Some(pinned) = ctx.config.cert_for(path) else {
                 problems.push(problem(sealed, "no cert is pinned for this path: add an entry to `certs:` in .sealant.yaml whose `paths` match it".into()));
                 break;

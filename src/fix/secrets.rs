@@ -9,7 +9,6 @@ use super::edit::{apply, column_of, content_range, fit, is_crlf, is_flow, Edit};
 use super::{FilePlan, FixContext, Planned, Problem};
 use crate::crypto::{Scope, TryCryptoRng, CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION};
 use crate::detect::{detect_secrets, Detection, SECRET_INVALID_BASE64};
-use crate::finding::line_col;
 use crate::graph::{apply as apply_chain, Transform};
 use crate::sealed::{seal_secret, SealRequest};
 use crate::yaml::{parse_node, split_documents, DocSpan, Node};
@@ -79,15 +78,7 @@ pub fn plan_secrets<R: TryCryptoRng + ?Sized>(
                     plan.count += 1;
                 }
                 Ok(None) => {}
-                Err(message) => {
-                    let (line, column) = line_col(bytes, node.span.start);
-                    problems.push(Problem {
-                        path: path.to_string(),
-                        line,
-                        column,
-                        message,
-                    });
-                }
+                Err(message) => problems.push(Problem::at(path, bytes, node, message)),
             }
         }
     }
