@@ -136,7 +136,7 @@ pub fn deployment_chains(
     scanned: &[PathBuf],
     config: &Config,
     threads: usize,
-) -> HashMap<String, Vec<Vec<crate::graph::Transform>>> {
+) -> HashMap<String, Vec<crate::graph::Chain>> {
     let mut paths = vec![root.to_path_buf()];
     paths.extend(scanned.iter().filter(|p| p.is_dir()).cloned());
     let bases: Vec<String> = paths[1..]
@@ -167,7 +167,7 @@ pub fn deployment_chains(
     };
     walk_worktree(&request.paths, &options, &collector);
     let (_, _, (facts, manifests)) = collector.inner.into_parts();
-    let mut chains: HashMap<String, Vec<Vec<crate::graph::Transform>>> = HashMap::new();
+    let mut chains: HashMap<String, Vec<crate::graph::Chain>> = HashMap::new();
     for build in crate::graph::Graph::new(&facts, &manifests, &bases).builds() {
         for (file, chain) in build.members {
             chains.entry(file).or_default().push(chain);

@@ -21,13 +21,13 @@ pub use reseal::plan_reseal;
 pub use secrets::plan_secrets;
 
 use crate::config::Config;
-use crate::graph::Transform;
+use crate::graph::Chain;
 
 /// What planning needs besides the file.
 pub struct FixContext<'a> {
     pub config: &'a Config,
     /// Every file's deployment chains ([`crate::scan::deployment_chains`]).
-    pub chains: &'a HashMap<String, Vec<Vec<Transform>>>,
+    pub chains: &'a HashMap<String, Vec<Chain>>,
     /// "Now", for cert expiry.
     pub now: std::time::SystemTime,
 }

@@ -9,7 +9,7 @@ use super::edit::{apply, column_of, content_range, fit, is_crlf, is_flow, Edit};
 use super::{FilePlan, FixContext, Planned, Problem};
 use crate::crypto::{Scope, TryCryptoRng, CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION};
 use crate::detect::{detect_secrets, Detection, SECRET_INVALID_BASE64};
-use crate::graph::{apply as apply_chain, Transform};
+use crate::graph::{apply as apply_chain, Chain};
 use crate::sealed::{seal_secret, SealRequest};
 use crate::yaml::{parse_node, split_documents, DocSpan, Node};
 
@@ -168,7 +168,7 @@ fn seal_node<R: TryCryptoRng + ?Sized>(
 /// The namespace to seal for and the scope, from the Secret and every build that deploys it.
 fn placement(
     node: &Node,
-    chains: &[Vec<Transform>],
+    chains: &[Chain],
     ctx: &FixContext,
 ) -> Result<(Option<String>, Scope), String> {
     let name = node
@@ -184,7 +184,7 @@ fn placement(
     } else {
         ctx.config.scope.unwrap_or(Scope::Strict)
     };
-    let none: &[Vec<Transform>] = &[Vec::new()];
+    let none: &[Chain] = &[Chain::from(Vec::new())];
     let chains = if chains.is_empty() { none } else { chains };
     let applied: Vec<_> = chains
         .iter()

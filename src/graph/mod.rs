@@ -33,8 +33,12 @@ pub struct GraphFinding {
 /// file it includes, each with the transforms applied to it, innermost first.
 pub struct Build {
     pub entry: String,
-    pub members: Vec<(String, Vec<Transform>)>,
+    pub members: Vec<(String, Chain)>,
 }
+
+/// The transforms a deployment applies to a file, innermost first; shared by every file a
+/// kustomization includes (builds of big trees hold hundreds of thousands of members).
+pub type Chain = std::sync::Arc<[Transform]>;
 
 /// What a chain of transforms makes of a name and namespace, and which files did it.
 pub struct Applied<'a> {
@@ -178,8 +182,9 @@ impl<'a> Graph<'a> {
                 self.visit(dir, vec![outer], &mut build.members, &mut Vec::new());
             } else {
                 // Flux generates a kustomization of every manifest under the path.
+                let chain: Chain = std::sync::Arc::from(vec![outer]);
                 for file in self.files_under(dir) {
-                    build.members.push((file.to_string(), vec![outer.clone()]));
+                    build.members.push((file.to_string(), chain.clone()));
                 }
             }
             builds.push(build);
@@ -219,7 +224,7 @@ impl<'a> Graph<'a> {
         &self,
         dir: &str,
         outer: Vec<Transform>,
-        members: &mut Vec<(String, Vec<Transform>)>,
+        members: &mut Vec<(String, Chain)>,
         stack: &mut Vec<String>,
     ) {
         let Some((transform, resources)) = self.kustomizations.get(dir) else {
@@ -231,14 +236,14 @@ impl<'a> Graph<'a> {
         stack.push(dir.to_string());
         let mut chain = outer;
         chain.push((*transform).clone());
-        let innermost_first = || chain.iter().rev().cloned().collect::<Vec<_>>();
-        members.push((transform.file.clone(), innermost_first()));
+        let innermost_first: Chain = chain.iter().rev().cloned().collect();
+        members.push((transform.file.clone(), innermost_first.clone()));
         for resource in resources.iter() {
             let target = join(dir, resource);
             if self.kustomizations.contains_key(&target) {
                 self.visit(&target, chain.clone(), members, stack);
             } else {
-                members.push((target, innermost_first()));
+                members.push((target, innermost_first.clone()));
             }
         }
         stack.pop();

@@ -211,12 +211,12 @@ mod tests {
 
     /// Both files in one build whose kustomization sets `prefix` and `namespace`.
     fn rules(facts: &[Fact], prefix: &str, namespace: Option<&str>) -> Vec<&'static str> {
-        let chain = vec![Transform {
+        let chain: crate::graph::Chain = std::sync::Arc::new([Transform {
             file: "kustomization.yaml".into(),
             namespace: namespace.map(Into::into),
             prefix: prefix.into(),
             suffix: String::new(),
-        }];
+        }]);
         let build = Build {
             entry: "kustomization.yaml".into(),
             members: ["app.yaml", "secret.yaml"]
