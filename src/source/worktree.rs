@@ -42,6 +42,12 @@ pub fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Vis
             "no such file or directory".into(),
         );
     }
+    // Absolute roots make every entry's path absolute, so that relative_path does not ask
+    // the OS for the working directory once per file.
+    let dirs: Vec<PathBuf> = dirs
+        .into_iter()
+        .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone()))
+        .collect();
     let Some((first, rest)) = dirs.split_first() else {
         return;
     };
