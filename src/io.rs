@@ -67,6 +67,17 @@ fn utf8(bytes: Vec<u8>, origin: &str) -> Result<String> {
 /// renamed over it, so readers see the old or the new content, never a mix. An existing
 /// file keeps its mode; a new one gets `new_mode`.
 pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<()> {
+    let mode = existing_mode(path).unwrap_or(new_mode);
+    write_atomic_as(path, contents, mode)
+}
+
+/// Like [`write_atomic`], but the file ends with mode 0600 whatever it had: for plaintext
+/// Secrets and private keys, which must not stay readable through an old file's mode.
+pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+    write_atomic_as(path, contents, 0o600)
+}
+
+fn write_atomic_as(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
     let err = |source| Error::Write {
         path: path.to_path_buf(),
         source,
@@ -75,7 +86,6 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mode = existing_mode(path).unwrap_or(new_mode);
     let mut tmp = tempfile::Builder::new()
         .prefix(".sealant-")
         .tempfile_in(dir)
@@ -149,5 +159,11 @@ mod tests {
         );
         let leftovers = fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 2, "no temp file left behind");
+        write_private(&path, b"secret").unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "plaintext never keeps an old, wider mode"
+        );
     }
 }

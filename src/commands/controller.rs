@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::{emit, EXIT_FINDINGS, EXIT_OK};
+use super::{emit_private, EXIT_FINDINGS, EXIT_OK};
 use crate::cli::{
     ControllerCommand, ControllerUnsealArgs, ExportArgs, ImportArgs, KeygenArgs, NewKeyArgs,
     ServeArgs,
@@ -17,9 +17,6 @@ use crate::controller::{
 use crate::doc::render_documents;
 use crate::error::{Error, Result};
 use crate::sealed::UnsealRequest;
-
-/// Private keys and plaintext are written readable by their owner only.
-const PRIVATE_MODE: u32 = 0o600;
 
 pub fn run(command: ControllerCommand, stdout: &mut dyn Write) -> Result<u8> {
     match command {
@@ -77,12 +74,7 @@ fn export_keys(args: &ExportArgs, stdout: &mut dyn Write) -> Result<u8> {
     let store = KeyStore::new(&args.store.keys_dir);
     let list = export(&store)?;
     let text = zeroize::Zeroizing::new(render_documents(&[list], args.format));
-    emit(
-        args.output.as_deref(),
-        text.as_bytes(),
-        PRIVATE_MODE,
-        stdout,
-    )?;
+    emit_private(args.output.as_deref(), text.as_bytes(), stdout)?;
     Ok(EXIT_OK)
 }
 
@@ -136,7 +128,7 @@ fn unseal_dir(args: &ControllerUnsealArgs, stdout: &mut dyn Write) -> Result<u8>
     }
     if !report.secrets.is_empty() {
         let text = zeroize::Zeroizing::new(render_documents(&report.secrets, args.format));
-        emit(args.out.as_deref(), text.as_bytes(), PRIVATE_MODE, stdout)?;
+        emit_private(args.out.as_deref(), text.as_bytes(), stdout)?;
     }
     if report.failures.is_empty() {
         return Ok(EXIT_OK);
@@ -155,6 +147,6 @@ fn unseal_dir(args: &ControllerUnsealArgs, stdout: &mut dyn Write) -> Result<u8>
 }
 
 fn write_out(stdout: &mut dyn Write, text: &str) -> Result<u8> {
-    emit(None, text.as_bytes(), PRIVATE_MODE, stdout)?;
+    emit_private(None, text.as_bytes(), stdout)?;
     Ok(EXIT_OK)
 }

@@ -94,6 +94,14 @@ pub fn raw_binding<'a>(
 }
 
 /// Writes `contents` to `path` atomically, or to the writer when no path is given.
+/// Like [`emit`], but a file is always left with mode 0600 (plaintext, keys).
+pub fn emit_private(path: Option<&Path>, contents: &[u8], stdout: &mut dyn Write) -> Result<()> {
+    match path {
+        Some(path) => crate::io::write_private(path, contents),
+        None => emit(None, contents, 0o600, stdout),
+    }
+}
+
 pub fn emit(
     path: Option<&Path>,
     contents: &[u8],

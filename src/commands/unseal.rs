@@ -2,7 +2,7 @@ use std::io::{Read, Write};
 
 use serde_json::{json, Value};
 
-use super::{emit, raw_binding, EXIT_OK};
+use super::{emit_private, raw_binding, EXIT_OK};
 use crate::cli::UnsealArgs;
 use crate::crypto::{PrivateKey, Scope};
 use crate::doc::{doc_origin, parse_documents, render_documents};
@@ -10,9 +10,6 @@ use crate::error::{Error, Result};
 use crate::io::{read_input, read_input_bytes};
 use crate::keyring::load_keys;
 use crate::sealed::{unseal, unseal_raw, UnsealRequest};
-
-/// Plaintext output is created readable by its owner only.
-const PLAINTEXT_MODE: u32 = 0o600;
 
 pub fn run(args: &UnsealArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8> {
     let keys = load_keys(&args.keys)?;
@@ -24,7 +21,7 @@ pub fn run(args: &UnsealArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> R
         let encoded = String::from_utf8(input)
             .map_err(|_| Error::input("--raw", "the sealed value is not base64 text"))?;
         let plaintext = unseal_raw(&encoded, &keys, scope, namespace, name)?;
-        emit(args.output.as_deref(), &plaintext, PLAINTEXT_MODE, stdout)?;
+        emit_private(args.output.as_deref(), &plaintext, stdout)?;
         return Ok(EXIT_OK);
     }
     let (text, origin) = read_input(args.file.as_deref(), stdin)?;
@@ -41,12 +38,7 @@ pub fn run(args: &UnsealArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> R
         .map(|(i, doc)| unseal_document(doc, &doc_origin(&origin, i, docs.len()), &keys, &request))
         .collect::<Result<Vec<_>>>()?;
     let output = zeroize::Zeroizing::new(render_documents(&secrets, args.format.unwrap_or(format)));
-    emit(
-        args.output.as_deref(),
-        output.as_bytes(),
-        PLAINTEXT_MODE,
-        stdout,
-    )?;
+    emit_private(args.output.as_deref(), output.as_bytes(), stdout)?;
     Ok(EXIT_OK)
 }
 

@@ -603,6 +603,9 @@ fn keys_imported_from_the_backup_unseal_the_vector_sealed_secrets_offline() {
     .unwrap();
 
     let out = dir.path().join("secrets.yaml");
+    // An older, wider file there does not keep its mode: plaintext ends 0600.
+    fs::write(&out, "old").unwrap();
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o644)).unwrap();
     let run = controller(
         &[
             "unseal",
