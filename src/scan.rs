@@ -156,7 +156,7 @@ pub fn deployment_chains(
     let mut chains: HashMap<String, Vec<Vec<crate::graph::Transform>>> = HashMap::new();
     for build in crate::graph::Graph::new(&facts, &manifests, &[]).builds() {
         for (file, chain) in build.members {
-            chains.entry(file).or_default().push(chain);
+            chains.entry(file).or_default().push(chain.to_vec());
         }
     }
     chains

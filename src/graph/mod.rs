@@ -12,6 +12,7 @@ mod moved;
 mod refs;
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::crypto::PrivateKey;
 
@@ -30,10 +31,11 @@ pub struct GraphFinding {
 }
 
 /// One build: an entry point (a top-level kustomization or a Flux Kustomization) and every
-/// file it includes, each with the transforms applied to it, innermost first.
+/// file it includes, each with the transforms applied to it, innermost first. Members of one
+/// kustomization share their chain: a copy per member cost most of a scan's memory.
 pub struct Build {
     pub entry: String,
-    pub members: Vec<(String, Vec<Transform>)>,
+    pub members: Vec<(String, Rc<[Transform]>)>,
 }
 
 /// What a chain of transforms makes of a name and namespace, and which files did it.
@@ -178,8 +180,9 @@ impl<'a> Graph<'a> {
                 self.visit(dir, vec![outer], &mut build.members, &mut Vec::new());
             } else {
                 // Flux generates a kustomization of every manifest under the path.
+                let chain: Rc<[Transform]> = Rc::new([outer]);
                 for file in self.files_under(dir) {
-                    build.members.push((file.to_string(), vec![outer.clone()]));
+                    build.members.push((file.to_string(), chain.clone()));
                 }
             }
             builds.push(build);
@@ -219,7 +222,7 @@ impl<'a> Graph<'a> {
         &self,
         dir: &str,
         outer: Vec<Transform>,
-        members: &mut Vec<(String, Vec<Transform>)>,
+        members: &mut Vec<(String, Rc<[Transform]>)>,
         stack: &mut Vec<String>,
     ) {
         let Some((transform, resources)) = self.kustomizations.get(dir) else {
@@ -231,14 +234,14 @@ impl<'a> Graph<'a> {
         stack.push(dir.to_string());
         let mut chain = outer;
         chain.push((*transform).clone());
-        let innermost_first = || chain.iter().rev().cloned().collect::<Vec<_>>();
-        members.push((transform.file.clone(), innermost_first()));
+        let innermost_first: Rc<[Transform]> = chain.iter().rev().cloned().collect();
+        members.push((transform.file.clone(), innermost_first.clone()));
         for resource in resources.iter() {
             let target = join(dir, resource);
             if self.kustomizations.contains_key(&target) {
                 self.visit(&target, chain.clone(), members, stack);
             } else {
-                members.push((target, innermost_first()));
+                members.push((target, innermost_first.clone()));
             }
         }
         stack.pop();

@@ -220,7 +220,7 @@ mod tests {
         let build = Build {
             entry: "kustomization.yaml".into(),
             members: ["app.yaml", "secret.yaml"]
-                .map(|f| (f.to_string(), chain.clone()))
+                .map(|f| (f.to_string(), chain.clone().into()))
                 .to_vec(),
         };
         let mut out = Vec::new();
