@@ -72,31 +72,31 @@ pub fn apply<'a>(name: &str, namespace: Option<&str>, chain: &'a [Transform]) ->
 
 /// `a/./b/../c` → `a/c`.
 pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    parts.push("..");
-                }
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
+    join("", path)
 }
 
 fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
+/// `normalize("{dir}/{rel}")`, built in place: the graph joins every resource of every build.
 fn join(dir: &str, rel: &str) -> String {
-    if dir.is_empty() {
-        normalize(rel)
-    } else {
-        normalize(&format!("{dir}/{rel}"))
+    let mut out = String::with_capacity(dir.len() + rel.len() + 1);
+    for part in dir.split('/').chain(rel.split('/')) {
+        match part {
+            "" | "." => {}
+            // `..` drops the last part (even a `..`), or stays when there is none.
+            ".." if out.is_empty() => out.push_str(".."),
+            ".." => out.truncate(out.rfind('/').unwrap_or(0)),
+            p => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(p);
+            }
+        }
     }
+    out
 }
 
 /// The graph: kustomizations by directory, and the files each entry point reaches.
@@ -278,5 +278,9 @@ mod tests {
     fn normalizes_paths() {
         assert_eq!(normalize("./a/./b/../c/"), "a/c");
         assert_eq!(join("apps/x/overlays/dev", "../../base"), "apps/x/base");
+        assert_eq!(join("", "../a"), "../a");
+        assert_eq!(normalize("../../a"), "a", "a `..` drops a `..`, as before");
+        assert_eq!(normalize("a/../../b"), "../b");
+        assert_eq!(join("a", "/b//c/.."), "a/b");
     }
 }
