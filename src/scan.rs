@@ -368,8 +368,13 @@ fn graph_findings(
     request: &ScanRequest,
 ) {
     let (rules, config) = (RuleSet::builtin(), request.config);
+    // Findings come sorted by path: each file is read once, not once per finding.
+    let (mut read_path, mut bytes) = (None, Vec::new());
     for g in crate::graph::Graph::new(facts, manifests, bases).check(request.keys) {
-        let bytes = std::fs::read(output.root.join(&g.path)).unwrap_or_default();
+        if read_path.as_ref() != Some(&g.path) {
+            bytes = std::fs::read(output.root.join(&g.path)).unwrap_or_default();
+            read_path = Some(g.path.clone());
+        }
         if crate::detect::is_suppressed(&bytes, g.line, g.rule) {
             output.suppressed += 1;
             continue;
