@@ -84,16 +84,19 @@ fn visit_entry(
     let Some(kind) = entry.file_type() else {
         return;
     };
-    let rel = relative.of(entry.path());
     if kind.is_symlink() {
         if let Err(e) = std::fs::metadata(entry.path()) {
             if e.raw_os_error().is_some_and(|c| ELOOP.contains(&c)) {
-                visitor.note(&rel, "symlink loop; skipped".into());
+                visitor.note(&relative.of(entry.path()), "symlink loop; skipped".into());
             }
         }
         return;
     }
-    if !kind.is_file() || options.config.is_excluded(&rel) {
+    if !kind.is_file() {
+        return;
+    }
+    let rel = relative.of(entry.path());
+    if options.config.is_excluded(&rel) {
         return;
     }
     read_and_visit(entry.path(), &rel, options.max_file_size, buffer, visitor);
@@ -149,11 +152,14 @@ fn join_plain(rel: &str, rest: &[u8]) -> Option<String> {
         return None;
     }
     let rest = String::from_utf8_lossy(rest);
-    Some(if rel == "." {
-        rest.into_owned()
-    } else {
-        format!("{rel}/{rest}")
-    })
+    if rel == "." {
+        return Some(rest.into_owned());
+    }
+    let mut joined = String::with_capacity(rel.len() + 1 + rest.len());
+    joined.push_str(rel);
+    joined.push('/');
+    joined.push_str(&rest);
+    Some(joined)
 }
 
 /// Reads a file into the reused buffer (at most the size cap) and hands it on unless binary.
