@@ -291,10 +291,14 @@ fn beats(rules: &[Rule], a: &Candidate, b: &Candidate) -> bool {
 /// starting with `!` exclude. No patterns: every file.
 pub(super) fn paths_accept(patterns: &[String], path: &str) -> bool {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    let (exclude, include): (Vec<&String>, Vec<&String>) =
-        patterns.iter().partition(|p| p.starts_with('!'));
-    (include.is_empty() || include.iter().any(|p| name_matches(p, name)))
-        && !exclude.iter().any(|p| name_matches(&p[1..], name))
+    // Runs for every rule on every file with a hit: no allocation.
+    let mut include = patterns.iter().filter(|p| !p.starts_with('!')).peekable();
+    let included = include.peek().is_none() || include.any(|p| name_matches(p, name));
+    included
+        && !patterns
+            .iter()
+            .filter_map(|p| p.strip_prefix('!'))
+            .any(|p| name_matches(p, name))
 }
 
 pub(super) fn name_matches(pattern: &str, name: &str) -> bool {
