@@ -250,14 +250,25 @@ impl<'a> Graph<'a> {
     /// Every check that needs the graph; decryption only when private keys are given.
     pub fn check(&self, keys: Option<&[PrivateKey]>) -> Vec<GraphFinding> {
         let builds = self.builds();
+        // The chains that reach each SealedSecret's file: the only files these checks look up.
+        let sealed: HashSet<&str> = self
+            .facts
+            .iter()
+            .filter_map(|f| match f {
+                Fact::Sealed { path, .. } => Some(path.as_str()),
+                _ => None,
+            })
+            .collect();
         let mut reached: HashMap<&str, Vec<&[Transform]>> = HashMap::new();
         for build in &builds {
             for (file, chain) in &build.members {
-                reached.entry(file).or_default().push(chain);
+                if sealed.contains(file.as_str()) {
+                    reached.entry(file).or_default().push(chain);
+                }
             }
         }
         let mut out = Vec::new();
-        moved::check(self.facts, &reached, &mut out);
+        moved::check(self.facts, &reached, &mut out); // looks up Fact::Sealed paths only
         refs::check(self.facts, &builds, &mut out);
         if let Some(keys) = keys {
             decrypt::check(self.facts, &reached, keys, &mut out);
