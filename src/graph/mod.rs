@@ -112,7 +112,7 @@ pub struct Graph<'a> {
 }
 
 impl<'a> Graph<'a> {
-    pub fn new(facts: &'a [Fact], files: &'a [String], bases: &'a [String]) -> Graph<'a> {
+    pub fn new(facts: &'a [Fact], mut files: Vec<&'a str>, bases: &'a [String]) -> Graph<'a> {
         let kustomizations = facts
             .iter()
             .filter_map(|f| match f {
@@ -125,7 +125,6 @@ impl<'a> Graph<'a> {
                 _ => None,
             })
             .collect();
-        let mut files: Vec<&str> = files.iter().map(String::as_str).collect();
         files.sort_unstable();
         Graph {
             kustomizations,
