@@ -18,7 +18,12 @@ pub fn schema() -> &'static Value {
 }
 
 /// Problems of `node` against `schema`, as (offending node, message); `path` names the field.
-pub fn validate<'n>(node: &'n Node, schema: &Value, path: &str, out: &mut Vec<(&'n Node, String)>) {
+pub fn validate<'n, 't>(
+    node: &'n Node<'t>,
+    schema: &Value,
+    path: &str,
+    out: &mut Vec<(&'n Node<'t>, String)>,
+) {
     let expected = schema
         .get("type")
         .and_then(Value::as_str)
@@ -92,7 +97,7 @@ pub fn validate<'n>(node: &'n Node, schema: &Value, path: &str, out: &mut Vec<(&
 }
 
 fn is_null(node: &Node) -> bool {
-    matches!(&node.kind, NodeKind::Scalar { value, quoted: false } if matches!(value.as_str(), "" | "~" | "null"))
+    matches!(&node.kind, NodeKind::Scalar { value, quoted: false } if matches!(&**value, "" | "~" | "null"))
 }
 
 fn type_of(node: &Node) -> &'static str {

@@ -63,7 +63,7 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
 }
 
 /// Scalar entries of a map field with a real value (not empty, not a template or placeholder).
-fn values<'a>(root: &'a Node, field: &str) -> Vec<(&'a str, &'a Node)> {
+fn values<'a, 't>(root: &'a Node<'t>, field: &str) -> Vec<(&'a str, &'a Node<'t>)> {
     let Some(map) = root.get(field) else {
         return Vec::new();
     };

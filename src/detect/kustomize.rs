@@ -61,7 +61,7 @@ pub fn detect_generators(root: &Node, text: &str, out: &mut Vec<Detection>) -> V
 
 /// The files one secretGenerator entry reads: (is an env file, path relative to the
 /// kustomization's directory).
-pub fn entry_inputs(generator: &Node) -> impl Iterator<Item = (bool, &str)> {
+pub fn entry_inputs<'a>(generator: &'a Node<'a>) -> impl Iterator<Item = (bool, &'a str)> + 'a {
     [("envs", true), ("env", true), ("files", false)]
         .into_iter()
         .flat_map(move |(field, is_env)| {

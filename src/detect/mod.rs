@@ -128,7 +128,7 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
         }
     }
     let covered: Vec<Range<usize>> = detections.iter().map(|d| d.span.clone()).collect();
-    for m in rules.find(file_name, bytes, &hits) {
+    for m in rules.find_outside(file_name, bytes, &hits, &quiet) {
         let inside = |r: &Range<usize>| r.start <= m.span.start && m.span.end <= r.end;
         let overlaps = |r: &Range<usize>| r.start < m.span.end && m.span.start < r.end;
         if quiet.iter().any(inside) || covered.iter().any(overlaps) {

@@ -105,7 +105,7 @@ pub fn plan_reseal<R: TryCryptoRng + ?Sized>(
     }))
 }
 
-fn sealed_in(root: &Node) -> Vec<&Node> {
+fn sealed_in<'a, 't>(root: &'a Node<'t>) -> Vec<&'a Node<'t>> {
     let is_sealed = |n: &&Node| n.str_at(&["kind"]) == Some("SealedSecret");
     match root.str_at(&["kind"]) {
         Some("List") => root

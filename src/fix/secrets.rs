@@ -93,7 +93,7 @@ pub fn plan_secrets<R: TryCryptoRng + ?Sized>(
 }
 
 /// The Secret nodes of a document, with their index among a List's items.
-fn secrets_in(root: &Node) -> Vec<(&Node, Option<usize>)> {
+fn secrets_in<'a, 't>(root: &'a Node<'t>) -> Vec<(&'a Node<'t>, Option<usize>)> {
     let is_secret = |n: &Node| {
         n.str_at(&["kind"]) == Some("Secret") && n.str_at(&["apiVersion"]).is_none_or(|v| v == "v1")
     };

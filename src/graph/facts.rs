@@ -211,7 +211,7 @@ fn generator(node: &Node) -> Option<Provider> {
     })
 }
 
-fn map_keys(node: Option<&Node>) -> impl Iterator<Item = String> + '_ {
+fn map_keys<'a>(node: Option<&'a Node<'a>>) -> impl Iterator<Item = String> + 'a {
     node.into_iter()
         .flat_map(Node::entries)
         .filter_map(|(k, _)| k.as_str().map(str::to_string))

@@ -30,7 +30,8 @@ pub struct GraphFinding {
 }
 
 /// One build: an entry point (a top-level kustomization or a Flux Kustomization) and every
-/// file it includes, each with the transforms applied to it, innermost first.
+/// file it includes, each with the transforms applied to it, innermost first. Members of one
+/// kustomization share their chain: a copy per member cost most of a scan's memory.
 pub struct Build {
     pub entry: String,
     pub members: Vec<(String, Chain)>,
@@ -74,31 +75,31 @@ pub fn apply<'a>(name: &str, namespace: Option<&str>, chain: &'a [Transform]) ->
 
 /// `a/./b/../c` → `a/c`.
 pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    parts.push("..");
-                }
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
+    join("", path)
 }
 
 fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
+/// `normalize("{dir}/{rel}")`, built in place: the graph joins every resource of every build.
 fn join(dir: &str, rel: &str) -> String {
-    if dir.is_empty() {
-        normalize(rel)
-    } else {
-        normalize(&format!("{dir}/{rel}"))
+    let mut out = String::with_capacity(dir.len() + rel.len() + 1);
+    for part in dir.split('/').chain(rel.split('/')) {
+        match part {
+            "" | "." => {}
+            // `..` drops the last part (even a `..`), or stays when there is none.
+            ".." if out.is_empty() => out.push_str(".."),
+            ".." => out.truncate(out.rfind('/').unwrap_or(0)),
+            p => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(p);
+            }
+        }
     }
+    out
 }
 
 /// The graph: kustomizations by directory, and the files each entry point reaches.
@@ -114,7 +115,7 @@ pub struct Graph<'a> {
 }
 
 impl<'a> Graph<'a> {
-    pub fn new(facts: &'a [Fact], files: &'a [String], bases: &'a [String]) -> Graph<'a> {
+    pub fn new(facts: &'a [Fact], mut files: Vec<&'a str>, bases: &'a [String]) -> Graph<'a> {
         let kustomizations = facts
             .iter()
             .filter_map(|f| match f {
@@ -127,7 +128,6 @@ impl<'a> Graph<'a> {
                 _ => None,
             })
             .collect();
-        let mut files: Vec<&str> = files.iter().map(String::as_str).collect();
         files.sort_unstable();
         Graph {
             kustomizations,
@@ -252,14 +252,25 @@ impl<'a> Graph<'a> {
     /// Every check that needs the graph; decryption only when private keys are given.
     pub fn check(&self, keys: Option<&[PrivateKey]>) -> Vec<GraphFinding> {
         let builds = self.builds();
+        // The chains that reach each SealedSecret's file: the only files these checks look up.
+        let sealed: HashSet<&str> = self
+            .facts
+            .iter()
+            .filter_map(|f| match f {
+                Fact::Sealed { path, .. } => Some(path.as_str()),
+                _ => None,
+            })
+            .collect();
         let mut reached: HashMap<&str, Vec<&[Transform]>> = HashMap::new();
         for build in &builds {
             for (file, chain) in &build.members {
-                reached.entry(file).or_default().push(chain);
+                if sealed.contains(file.as_str()) {
+                    reached.entry(file).or_default().push(chain);
+                }
             }
         }
         let mut out = Vec::new();
-        moved::check(self.facts, &reached, &mut out);
+        moved::check(self.facts, &reached, &mut out); // looks up Fact::Sealed paths only
         refs::check(self.facts, &builds, &mut out);
         if let Some(keys) = keys {
             decrypt::check(self.facts, &reached, keys, &mut out);
@@ -280,5 +291,9 @@ mod tests {
     fn normalizes_paths() {
         assert_eq!(normalize("./a/./b/../c/"), "a/c");
         assert_eq!(join("apps/x/overlays/dev", "../../base"), "apps/x/base");
+        assert_eq!(join("", "../a"), "../a");
+        assert_eq!(normalize("../../a"), "a", "a `..` drops a `..`, as before");
+        assert_eq!(normalize("a/../../b"), "../b");
+        assert_eq!(join("a", "/b//c/.."), "a/b");
     }
 }

@@ -40,6 +40,7 @@ pub(super) fn find<'a>(
     file_name: &str,
     text: &[u8],
     hits: &Hits<'_>,
+    quiet: &[Range<usize>],
 ) -> Vec<RuleMatch<'a>> {
     if hits.is_empty() {
         return Vec::new();
@@ -64,6 +65,11 @@ pub(super) fn find<'a>(
             }
             let Some(regex) = rule.regex() else { continue };
             let (window, natural) = window(text, at, rule.multiline);
+            // The window is within the hit's line: its matches would be dropped. Later hits
+            // on this line are skipped the same way, so the progress it would set is moot.
+            if !rule.multiline && line_is_quiet(text, window.clone(), quiet) {
+                continue;
+            }
             let reached = collect(index, rule, regex, text, window.clone(), &mut found);
             // A window cut short may hide the start of a later hit's match: resume past the
             // last match only. A whole line (or the rest of the text) is done.
@@ -91,6 +97,21 @@ fn window(text: &[u8], at: usize, multiline: bool) -> (Range<usize>, bool) {
     let start = line_start.max(at.saturating_sub(LINE_REACH));
     let end = line_end.min(at + LINE_REACH);
     (start..end, end == line_end)
+}
+
+/// Whether the line holding a single-line `window` lies wholly inside one of `quiet`.
+fn line_is_quiet(text: &[u8], window: Range<usize>, quiet: &[Range<usize>]) -> bool {
+    let first = quiet.partition_point(|r| r.end <= window.start);
+    let Some(range) = quiet.get(first) else {
+        return false;
+    };
+    if range.start > window.start || range.end < window.end {
+        return false;
+    }
+    let line_start = memchr::memrchr(b'\n', &text[..window.start]).map_or(0, |i| i + 1);
+    let line_end =
+        memchr::memchr(b'\n', &text[window.end..]).map_or(text.len(), |i| window.end + i);
+    range.start <= line_start && line_end <= range.end
 }
 
 /// `password: …`, `API_TOKEN=…`, `"secret": …`: after the keyword, at most the rest of a key
@@ -270,10 +291,14 @@ fn beats(rules: &[Rule], a: &Candidate, b: &Candidate) -> bool {
 /// starting with `!` exclude. No patterns: every file.
 pub(super) fn paths_accept(patterns: &[String], path: &str) -> bool {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    let (exclude, include): (Vec<&String>, Vec<&String>) =
-        patterns.iter().partition(|p| p.starts_with('!'));
-    (include.is_empty() || include.iter().any(|p| name_matches(p, name)))
-        && !exclude.iter().any(|p| name_matches(&p[1..], name))
+    // Runs for every rule on every file with a hit: no allocation.
+    let mut include = patterns.iter().filter(|p| !p.starts_with('!')).peekable();
+    let included = include.peek().is_none() || include.any(|p| name_matches(p, name));
+    included
+        && !patterns
+            .iter()
+            .filter_map(|p| p.strip_prefix('!'))
+            .any(|p| name_matches(p, name))
 }
 
 pub(super) fn name_matches(pattern: &str, name: &str) -> bool {

@@ -384,3 +384,28 @@ fn from_yaml_rejects_broken_packs() {
     assert_eq!(ok.rules()[0].severity, Severity::Error);
     assert_eq!(ok.rules()[0].category, Category::Leak);
 }
+
+/// Skipping quiet lines only drops matches inside them; a PEM block running out of a quiet
+/// range into the next one is still found.
+#[test]
+fn find_outside_drops_only_matches_inside_quiet_lines() {
+    let set = RuleSet::builtin();
+    let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx3Rq2vG8mJ5tK9pL0wZ1nB4cF7hD2sE6aR8uY3iO5pQ9\nlK2jH7gF4dS1aZ6xC3vB8nM0qW5eR9tY2uI4oP7aS1dF6gH3jK8lZ0xC5vB2\n-----END RSA PRIVATE KEY-----\n";
+    let quiet_doc = format!("kind: SealedSecret\npassword: Zq8r2Lm5Nv9Wt1Xy\n{pem}");
+    let text = format!("{quiet_doc}---\npassword: Hx7Kp2Qw9Zt4Vb6N\n");
+    let bytes = text.as_bytes();
+    let hits = set.prefilter(bytes);
+    let quiet_range = 0..quiet_doc.len();
+    let quiet = std::slice::from_ref(&quiet_range);
+    let inside = |m: &RuleMatch| m.span.end <= quiet_doc.len();
+    let all = set.find("a.yaml", bytes, &hits);
+    let outside = set.find_outside("a.yaml", bytes, &hits, quiet);
+    let spans = |ms: &[RuleMatch]| -> Vec<_> { ms.iter().map(|m| m.span.clone()).collect() };
+    let kept: Vec<RuleMatch> = all
+        .into_iter()
+        .filter(|m| !inside(m) || m.rule.multiline)
+        .collect();
+    assert_eq!(spans(&outside), spans(&kept));
+    assert!(outside.iter().any(|m| m.rule.multiline), "the PEM block");
+    assert!(outside.iter().any(|m| !inside(m)), "the second document");
+}

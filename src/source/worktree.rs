@@ -42,15 +42,10 @@ pub fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Vis
             "no such file or directory".into(),
         );
     }
-    // Absolute roots make every entry's path absolute, so that relative_path does not ask
-    // the OS for the working directory once per file.
-    let dirs: Vec<PathBuf> = dirs
-        .into_iter()
-        .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone()))
-        .collect();
     let Some((first, rest)) = dirs.split_first() else {
         return;
     };
+    let relative = RelativePaths::new(options.root, &dirs);
     let mut builder = WalkBuilder::new(first);
     for dir in rest {
         builder.add(dir);
@@ -63,11 +58,12 @@ pub fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Vis
         .follow_links(false)
         .threads(options.threads)
         .filter_entry(|e| e.file_name() != ".git");
+    let relative = &relative;
     builder.build_parallel().run(|| {
         let mut buffer = Vec::new();
         Box::new(move |entry| {
             match entry {
-                Ok(entry) => visit_entry(&entry, options, &mut buffer, visitor),
+                Ok(entry) => visit_entry(&entry, options, relative, &mut buffer, visitor),
                 Err(err) => visitor.note(
                     &error_path(&err, options.root),
                     format!("skipped: {}", root_cause(&err)),
@@ -81,25 +77,89 @@ pub fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Vis
 fn visit_entry(
     entry: &ignore::DirEntry,
     options: &WalkOptions,
+    relative: &RelativePaths,
     buffer: &mut Vec<u8>,
     visitor: &dyn Visitor,
 ) {
     let Some(kind) = entry.file_type() else {
         return;
     };
-    let rel = relative_path(options.root, entry.path());
     if kind.is_symlink() {
         if let Err(e) = std::fs::metadata(entry.path()) {
             if e.raw_os_error().is_some_and(|c| ELOOP.contains(&c)) {
-                visitor.note(&rel, "symlink loop; skipped".into());
+                visitor.note(&relative.of(entry.path()), "symlink loop; skipped".into());
             }
         }
         return;
     }
-    if !kind.is_file() || options.config.is_excluded(&rel) {
+    if !kind.is_file() {
+        return;
+    }
+    let rel = relative.of(entry.path());
+    if options.config.is_excluded(&rel) {
         return;
     }
     read_and_visit(entry.path(), &rel, options.max_file_size, buffer, visitor);
+}
+
+/// `relative_path` for the walker's entries, without its cost per file: `std::path::absolute`
+/// reads the working directory (a syscall) for a relative path and re-parses every component.
+/// An entry is `DIR/REST` for a walked `DIR`; when `REST` is plain components, its relative
+/// path is `DIR`'s (computed once) joined with `REST`. Anything else takes the general route.
+struct RelativePaths<'a> {
+    root: &'a Path,
+    /// Each walked directory as given, and its relative path.
+    dirs: Vec<(&'a Path, String)>,
+}
+
+impl<'a> RelativePaths<'a> {
+    fn new(root: &'a Path, dirs: &[&'a PathBuf]) -> RelativePaths<'a> {
+        let dirs = dirs
+            .iter()
+            .map(|d| (d.as_path(), relative_path(root, d)))
+            // `/` outside the root would give `//name`: leave it to the general route.
+            .filter(|(_, rel)| !rel.ends_with('/'))
+            .collect();
+        RelativePaths { root, dirs }
+    }
+
+    fn of(&self, path: &Path) -> String {
+        self.dirs
+            .iter()
+            .find_map(|(dir, rel)| join_plain(rel, rest_under(dir, path)?))
+            .unwrap_or_else(|| relative_path(self.root, path))
+    }
+}
+
+/// What follows `dir/` in `path`, byte-wise.
+fn rest_under<'p>(dir: &Path, path: &'p Path) -> Option<&'p [u8]> {
+    let dir = dir.as_os_str().as_encoded_bytes();
+    let rest = path.as_os_str().as_encoded_bytes().strip_prefix(dir)?;
+    if dir.ends_with(b"/") {
+        Some(rest)
+    } else {
+        rest.strip_prefix(b"/")
+    }
+}
+
+/// `rel/rest` (`rest` alone under `.`) when `rest` is plain `/`-separated names (no empty,
+/// `.` or `..` component): then it is what `relative_path` makes of the whole path.
+fn join_plain(rel: &str, rest: &[u8]) -> Option<String> {
+    let plain = rest
+        .split(|&b| b == b'/')
+        .all(|c| !c.is_empty() && c != b"." && c != b"..");
+    if !plain || std::path::MAIN_SEPARATOR != '/' {
+        return None;
+    }
+    let rest = String::from_utf8_lossy(rest);
+    if rel == "." {
+        return Some(rest.into_owned());
+    }
+    let mut joined = String::with_capacity(rel.len() + 1 + rest.len());
+    joined.push_str(rel);
+    joined.push('/');
+    joined.push_str(&rest);
+    Some(joined)
 }
 
 /// Reads a file into the reused buffer (at most the size cap) and hands it on unless binary.
@@ -165,5 +225,40 @@ fn root_cause(err: &ignore::Error) -> String {
         | ignore::Error::WithDepth { err, .. }
         | ignore::Error::WithLineNumber { err, .. } => root_cause(err),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut gives what `relative_path` gives, for directories given in every form.
+    #[test]
+    fn relative_paths_match_the_general_route() {
+        let cwd = std::env::current_dir().unwrap();
+        let root = cwd.parent().unwrap().to_path_buf();
+        let dirs: Vec<PathBuf> = [".", "./", "src", "src/", "./src/../src", "/", "/tmp"]
+            .iter()
+            .map(PathBuf::from)
+            .chain([cwd.clone(), cwd.join("src/")])
+            .collect();
+        let refs: Vec<&PathBuf> = dirs.iter().collect();
+        let relative = RelativePaths::new(&root, &refs);
+        for dir in &dirs {
+            for rest in [
+                "a",
+                "a/b.yaml",
+                "a/./b",
+                "a//b",
+                "../x",
+                ".hidden/y",
+                "t\u{e9}/z",
+            ] {
+                let path = dir.join(rest);
+                assert_eq!(relative.of(&path), relative_path(&root, &path), "{path:?}");
+            }
+        }
+        let shortcut = rest_under(Path::new("./src"), Path::new("./src/a/b"));
+        assert_eq!(join_plain("x/src", shortcut.unwrap()).unwrap(), "x/src/a/b");
     }
 }

@@ -1,5 +1,6 @@
 //! A YAML node tree with byte spans, built from the parser's events.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use granit_parser::{Event, Parser, ScalarStyle};
@@ -8,21 +9,23 @@ use granit_parser::{Event, Parser, ScalarStyle};
 pub const MAX_NODES: usize = 1_000_000;
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum NodeKind {
+pub enum NodeKind<'a> {
+    /// Borrowed from the text where the parser can (plain and unescaped scalars): most
+    /// scalars then cost no allocation.
     Scalar {
-        value: String,
+        value: Cow<'a, str>,
         quoted: bool,
     },
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<(Node<'a>, Node<'a>)>),
     /// `*name`: never expanded.
     Alias,
 }
 
 /// One node; `span` is its byte range in the whole file.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Node {
-    pub kind: NodeKind,
+pub struct Node<'a> {
+    pub kind: NodeKind<'a>,
     pub span: Range<usize>,
 }
 
@@ -33,23 +36,23 @@ pub struct ParseError {
     pub message: String,
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// The value of `key` in a mapping.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         self.entries()
             .find(|(k, _)| k.as_str() == Some(key))
             .map(|(_, v)| v)
     }
 
-    pub fn entries(&self) -> impl Iterator<Item = (&Node, &Node)> {
-        let entries: &[(Node, Node)] = match &self.kind {
+    pub fn entries(&self) -> impl Iterator<Item = (&Node<'a>, &Node<'a>)> {
+        let entries: &[(Node<'a>, Node<'a>)] = match &self.kind {
             NodeKind::Map(entries) => entries,
             _ => &[],
         };
         entries.iter().map(|(k, v)| (k, v))
     }
 
-    pub fn items(&self) -> &[Node] {
+    pub fn items(&self) -> &[Node<'a>] {
         match &self.kind {
             NodeKind::Seq(items) => items,
             _ => &[],
@@ -64,7 +67,7 @@ impl Node {
     }
 
     /// A path of mapping keys, e.g. `["metadata", "name"]`.
-    pub fn at(&self, path: &[&str]) -> Option<&Node> {
+    pub fn at(&self, path: &[&str]) -> Option<&Node<'a>> {
         path.iter().try_fold(self, |node, key| node.get(key))
     }
 
@@ -74,7 +77,7 @@ impl Node {
 }
 
 /// Parses the first document of `text[range]` into a tree; spans are offsets into `text`.
-pub fn parse_node(text: &str, range: Range<usize>) -> Result<Option<Node>, ParseError> {
+pub fn parse_node(text: &str, range: Range<usize>) -> Result<Option<Node<'_>>, ParseError> {
     let base = range.start;
     let mut parser = Parser::new_from_str(&text[range]);
     let mut builder = Builder {
@@ -96,31 +99,25 @@ pub fn parse_node(text: &str, range: Range<usize>) -> Result<Option<Node>, Parse
     Ok(builder.root)
 }
 
-enum Open {
-    Seq(Vec<Node>, usize),
+enum Open<'a> {
+    Seq(Vec<Node<'a>>, usize),
     /// Entries so far, a key waiting for its value, start offset.
-    Map(Vec<(Node, Node)>, Option<Node>, usize),
+    Map(Vec<(Node<'a>, Node<'a>)>, Option<Node<'a>>, usize),
 }
 
-struct Builder {
-    stack: Vec<Open>,
-    root: Option<Node>,
+struct Builder<'a> {
+    stack: Vec<Open<'a>>,
+    root: Option<Node<'a>>,
     nodes: usize,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     /// Feeds one event; returns true when the first document is complete.
-    fn event(&mut self, event: Event<'_>, span: Range<usize>) -> Result<bool, ParseError> {
+    fn event(&mut self, event: Event<'a>, span: Range<usize>) -> Result<bool, ParseError> {
         match event {
             Event::Scalar(value, style, ..) => {
                 let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
-                self.leaf(
-                    NodeKind::Scalar {
-                        value: value.into_owned(),
-                        quoted,
-                    },
-                    span,
-                )?;
+                self.leaf(NodeKind::Scalar { value, quoted }, span)?;
             }
             Event::Alias(_) => self.leaf(NodeKind::Alias, span)?,
             Event::SequenceStart(..) => self.stack.push(Open::Seq(Vec::new(), span.start)),
@@ -145,7 +142,7 @@ impl Builder {
         Ok(false)
     }
 
-    fn leaf(&mut self, kind: NodeKind, span: Range<usize>) -> Result<(), ParseError> {
+    fn leaf(&mut self, kind: NodeKind<'a>, span: Range<usize>) -> Result<(), ParseError> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
             return Err(ParseError {
@@ -157,7 +154,7 @@ impl Builder {
         Ok(())
     }
 
-    fn attach(&mut self, node: Node) {
+    fn attach(&mut self, node: Node<'a>) {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Open::Seq(items, _)) => items.push(node),
@@ -173,7 +170,7 @@ impl Builder {
 mod tests {
     use super::*;
 
-    fn parse(src: &str) -> Node {
+    fn parse(src: &str) -> Node<'_> {
         parse_node(src, 0..src.len()).unwrap().unwrap()
     }
 
