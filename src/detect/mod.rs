@@ -19,7 +19,7 @@ pub use kube::{detect_secrets, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING
 pub use kustomize::{
     detect_input, is_kustomization_file, GeneratorInput, GENERATOR_FILE, GENERATOR_LITERAL,
 };
-pub use suppress::is_suppressed;
+pub use suppress::{has_marker, is_suppressed};
 
 /// A detector's raw result: the rule, where the value is, what to say, and the value itself
 /// (only to compute the fingerprint and run the rules on decoded data; never reported).
