@@ -307,6 +307,7 @@ impl<'a> Collector<'a> {
     }
 
     /// The output, the generator inputs to read, and what the graph needs.
+    #[allow(clippy::type_complexity)]
     fn into_parts(
         self,
     ) -> (
