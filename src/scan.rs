@@ -109,7 +109,7 @@ fn scan_worktree(request: &ScanRequest) -> ScanOutput {
         threads: request.threads,
     };
     walk_worktree(&request.paths, &options, &collector);
-    let (mut output, inputs, (facts, manifests)) = collector.into_parts();
+    let (mut output, inputs, graph) = collector.into_parts();
     output.root = root.clone();
     let bases: Vec<String> = request
         .paths
@@ -118,7 +118,7 @@ fn scan_worktree(request: &ScanRequest) -> ScanOutput {
         .map(|p| relative_path(&root, p))
         .filter(|p| p != ".")
         .collect();
-    graph_findings(&mut output, &facts, manifests.paths(), &bases, request);
+    graph_findings(&mut output, &graph, &bases, request);
     let read = |path: &str, _: Option<&Origin>| {
         read_capped(&root.join(path), request.config.max_file_size)
     };
@@ -166,9 +166,10 @@ pub fn deployment_chains(
         threads,
     };
     walk_worktree(&request.paths, &options, &collector);
-    let (_, _, (facts, manifests)) = collector.inner.into_parts();
+    let (_, _, graph) = collector.inner.into_parts();
     let mut chains: HashMap<String, Vec<crate::graph::Chain>> = HashMap::new();
-    for build in crate::graph::Graph::new(&facts, manifests.paths(), &bases).builds() {
+    let paths = graph.manifests.paths();
+    for build in crate::graph::Graph::new(&graph.facts, paths, &bases).builds() {
         for (file, chain) in build.members {
             chains.entry(file).or_default().push(chain);
         }
@@ -206,9 +207,18 @@ struct State {
     suppressed: usize,
     /// (kustomization path, input, origin) to read after the walk.
     inputs: Vec<(String, GeneratorInput, Option<Origin>)>,
-    /// Facts for the kustomize/Flux graph, and every manifest file seen.
+    graph: GraphInput,
+}
+
+/// What the walk gathers for the kustomize/Flux graph.
+#[derive(Default)]
+struct GraphInput {
     facts: Vec<crate::graph::Fact>,
+    /// Every manifest file seen: Flux builds every manifest under its path.
     manifests: Manifests,
+    /// The files with facts that hold a `sealant:ignore` marker. Graph findings are at facts'
+    /// files; only these need reading again to see whether a comment suppresses them.
+    marked: HashSet<String>,
 }
 
 /// Every manifest file's path, each ended by a NUL (which no path holds), in one String: a
@@ -242,7 +252,7 @@ impl State {
                 .into_iter()
                 .map(|i| (path.to_string(), i, origin.cloned())),
         );
-        self.facts.extend(outcome.facts);
+        self.graph.facts.extend(outcome.facts);
     }
 }
 
@@ -266,10 +276,14 @@ impl Visitor for Collector<'_> {
         let outcome = scan_file(path, bytes, &self.context(path, bytes));
         // Manifest paths feed the graph: Flux builds every manifest under its path.
         let manifest = [".yaml", ".yml", ".json"].iter().any(|e| path.ends_with(e));
+        let marked = !outcome.facts.is_empty() && crate::detect::has_marker(bytes);
         if !outcome.is_empty() || manifest {
             let mut state = self.state.lock().expect("no panics while holding the lock");
             if manifest {
-                state.manifests.push(path);
+                state.graph.manifests.push(path);
+            }
+            if marked {
+                state.graph.marked.insert(path.to_string());
             }
             state.add(path, outcome, None);
         }
@@ -329,14 +343,14 @@ impl<'a> Collector<'a> {
         (output, inputs)
     }
 
-    /// The output, the generator inputs to read, and the graph facts with the manifest files.
+    /// The output, the generator inputs to read, and what the graph needs.
     #[allow(clippy::type_complexity)]
     fn into_parts(
         self,
     ) -> (
         ScanOutput,
         Vec<(String, GeneratorInput, Option<Origin>)>,
-        (Vec<crate::graph::Fact>, Manifests),
+        GraphInput,
     ) {
         let state = self
             .state
@@ -350,7 +364,7 @@ impl<'a> Collector<'a> {
             suppressed: state.suppressed,
             ..ScanOutput::default()
         };
-        (output, state.inputs, (state.facts, state.manifests))
+        (output, state.inputs, state.graph)
     }
 }
 
@@ -415,20 +429,21 @@ fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
 /// range or the index holds only part of the graph).
 fn graph_findings(
     output: &mut ScanOutput,
-    facts: &[crate::graph::Fact],
-    manifests: Vec<&str>,
+    input: &GraphInput,
     bases: &[String],
     request: &ScanRequest,
 ) {
     let (rules, config) = (RuleSet::builtin(), request.config);
-    // Findings come sorted by path: each file is read once, not once per finding.
+    let graph = crate::graph::Graph::new(&input.facts, input.manifests.paths(), bases);
+    // Findings come sorted by path: each marked file is read once, not once per finding.
     let (mut read_path, mut bytes) = (None, Vec::new());
-    for g in crate::graph::Graph::new(facts, manifests, bases).check(request.keys) {
-        if read_path.as_ref() != Some(&g.path) {
+    for g in graph.check(request.keys) {
+        let marked = input.marked.contains(&g.path);
+        if marked && read_path.as_ref() != Some(&g.path) {
             bytes = std::fs::read(output.root.join(&g.path)).unwrap_or_default();
             read_path = Some(g.path.clone());
         }
-        if crate::detect::is_suppressed(&bytes, g.line, g.rule) {
+        if marked && crate::detect::is_suppressed(&bytes, g.line, g.rule) {
             output.suppressed += 1;
             continue;
         }

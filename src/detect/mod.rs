@@ -20,7 +20,7 @@ pub use kustomize::{
     detect_input, entry_inputs, is_kustomization_file, GeneratorInput, GENERATOR_FILE,
     GENERATOR_LITERAL,
 };
-pub use suppress::is_suppressed;
+pub use suppress::{has_marker, is_suppressed};
 
 /// A detector's raw result: the rule, where the value is, what to say, and the value itself
 /// (only to compute the fingerprint and run the rules on decoded data; never reported).

@@ -3,10 +3,15 @@
 
 const MARKER: &str = "sealant:ignore";
 
+/// Whether `text` holds a suppression marker at all: without one, nothing in it is suppressed.
+pub fn has_marker(text: &[u8]) -> bool {
+    memchr::memmem::find(text, MARKER.as_bytes()).is_some()
+}
+
 /// Whether the finding of `rule` on 1-based `line` is suppressed by a comment.
 pub fn is_suppressed(text: &[u8], line: usize, rule: &str) -> bool {
     // Most files have no marker at all: one search instead of splitting every line.
-    if memchr::memmem::find(text, MARKER.as_bytes()).is_none() {
+    if !has_marker(text) {
         return false;
     }
     let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();

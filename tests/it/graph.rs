@@ -236,3 +236,52 @@ fn the_resolution_agrees_with_kubectl_kustomize() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("namespace: staging"));
 }
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A comment on the line, or atop the document, suppresses a graph finding like any other.
+#[test]
+fn comments_suppress_graph_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&testdata("gitops"), dir.path());
+    let sealed = dir.path().join("apps/flux-moved/sealed.yaml");
+    let text = std::fs::read_to_string(&sealed).unwrap();
+    let text = text.replace(
+        "  name: token\n",
+        "  name: token # sealant:ignore sealed-moved\n",
+    );
+    std::fs::write(&sealed, text).unwrap();
+    let job = dir.path().join("apps/refs-prefix/job.yaml");
+    let text = std::fs::read_to_string(&job).unwrap();
+    std::fs::write(&job, format!("# sealant:ignore\n{text}")).unwrap();
+    let out = sealant(&["scan", "--format", "json", path_str(dir.path())], b"");
+    let suppressed: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut expected = expect(GRAPH_FINDINGS);
+    expected.remove(&(
+        "apps/flux-moved/sealed.yaml".into(),
+        "sealed-moved".into(),
+        5,
+    ));
+    expected.remove(&(
+        "apps/refs-prefix/job.yaml".into(),
+        "sealed-ref-missing-secret".into(),
+        15,
+    ));
+    assert_eq!(found(&suppressed, ""), expected);
+    let before = report(&[])["summary"]["suppressed"].as_u64().unwrap();
+    assert_eq!(
+        suppressed["summary"]["suppressed"].as_u64(),
+        Some(before + 2)
+    );
+}
