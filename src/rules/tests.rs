@@ -36,12 +36,43 @@ fn pattern_rules(set: &RuleSet) -> impl Iterator<Item = &Rule> {
     set.rules().iter().filter(|r| r.pattern.is_some())
 }
 
+/// A rule's examples: those in the pack, and `testdata/rules/RULE/*.example` (where examples
+/// shaped like key material live, so that none ships in the binary's rule pack).
+fn examples(rule: &Rule) -> Vec<String> {
+    with_files(&rule.examples, &rule.id, "example")
+}
+
+/// A rule's negative examples, likewise with `testdata/rules/RULE/*.negative`.
+fn negatives(rule: &Rule) -> Vec<String> {
+    with_files(&rule.negative_examples, &rule.id, "negative")
+}
+
+fn with_files(inline: &[String], id: &str, extension: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/rules")
+        .join(id);
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .map(|e| e.expect("readable testdata").path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    files.sort();
+    let mut out = inline.to_vec();
+    out.extend(
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).expect("UTF-8 example")),
+    );
+    out
+}
+
 #[test]
 fn every_example_matches_with_a_span_inside_it() {
     let set = RuleSet::builtin();
     for rule in pattern_rules(set) {
         let name = &sample_names(rule)[0];
-        for example in &rule.examples {
+        for example in &examples(rule) {
             let found = matches_of(set, rule, name, example);
             assert!(!found.is_empty(), "{}: not found: {example:?}", rule.id);
             for m in found {
@@ -61,7 +92,7 @@ fn no_negative_example_matches_in_any_file_the_rule_runs_on() {
     let set = RuleSet::builtin();
     for rule in pattern_rules(set) {
         for name in sample_names(rule) {
-            for negative in &rule.negative_examples {
+            for negative in &negatives(rule) {
                 let found = matches_of(set, rule, &name, negative);
                 assert!(
                     found.is_empty(),
@@ -100,7 +131,7 @@ fn the_builtin_pack_is_well_formed() {
             "{id}: a pattern rule needs keywords"
         );
         assert!(
-            rule.examples.len() >= 2 && rule.negative_examples.len() >= 2,
+            examples(rule).len() >= 2 && negatives(rule).len() >= 2,
             "{id}: needs 2 examples and 2 negatives"
         );
         assert!(
@@ -112,7 +143,7 @@ fn the_builtin_pack_is_well_formed() {
             regex.capture_names().flatten().any(|n| n == "secret"),
             "{id}: names its `secret` group"
         );
-        for example in &rule.examples {
+        for example in &examples(rule) {
             assert!(
                 rule.keywords.iter().any(|k| example.contains(k.as_str())),
                 "{id}: example without a keyword can never match: {example:?}"
@@ -220,7 +251,7 @@ fn placeholders_never_match() {
     let set = RuleSet::builtin();
     for rule in pattern_rules(set) {
         let name = &sample_names(rule)[0];
-        for example in &rule.examples {
+        for example in &examples(rule) {
             let spans: Vec<Range<usize>> = matches_of(set, rule, name, example)
                 .into_iter()
                 .map(|m| m.span)
@@ -305,7 +336,7 @@ fn one_finding_per_value() {
     assert_eq!(ids, ["github-token"]);
     // The PEM body inside a service-account key is reported once, as the key.
     let rule = set.get("gcp-service-account-key").unwrap();
-    let text = &rule.examples[0];
+    let text = &examples(rule)[0];
     let ids: Vec<&str> = set
         .find("sa.json", text.as_bytes(), &set.prefilter(text.as_bytes()))
         .iter()
@@ -321,7 +352,7 @@ fn every_match_in_a_window_is_found() {
     let found = set.find("config.json", text, &set.prefilter(text));
     assert_eq!(found.len(), 2, "{found:?}");
     // Two keys in one file, and the END lines' hits do not start new searches.
-    let key = &set.get("private-key").unwrap().examples[0];
+    let key = &examples(set.get("private-key").unwrap())[0];
     let two = format!("{key}\n# next\n{key}");
     let found = set.find("keys.pem", two.as_bytes(), &set.prefilter(two.as_bytes()));
     assert_eq!(found.len(), 2, "{found:?}");
@@ -390,7 +421,7 @@ fn from_yaml_rejects_broken_packs() {
 #[test]
 fn find_outside_drops_only_matches_inside_quiet_lines() {
     let set = RuleSet::builtin();
-    let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx3Rq2vG8mJ5tK9pL0wZ1nB4cF7hD2sE6aR8uY3iO5pQ9\nlK2jH7gF4dS1aZ6xC3vB8nM0qW5eR9tY2uI4oP7aS1dF6gH3jK8lZ0xC5vB2\n-----END RSA PRIVATE KEY-----\n";
+    let pem = &examples(set.get("private-key").unwrap())[0];
     let quiet_doc = format!("kind: SealedSecret\npassword: Zq8r2Lm5Nv9Wt1Xy\n{pem}");
     let text = format!("{quiet_doc}---\npassword: Hx7Kp2Qw9Zt4Vb6N\n");
     let bytes = text.as_bytes();
