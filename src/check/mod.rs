@@ -96,17 +96,12 @@ pub fn check_sealed_secret(
             deferred.push((key.to_string(), value.span.start, bytes));
             continue;
         }
+        // Without the graph (git modes), the value must open with its own label.
         if let (Some(keys), true) = (ctx.keys, scope.needs_namespace() <= namespace.is_some()) {
-            decrypts(
-                &bytes,
-                keys,
-                scope,
-                namespace.unwrap_or_default(),
-                &name,
-                key,
-                value,
-                out,
-            );
+            let ns = namespace.unwrap_or_default();
+            if let Some(message) = undecryptable(&bytes, keys, scope, ns, &name, key, &name) {
+                out.push(detection(UNDECRYPTABLE, value, message));
+            }
         }
     }
     deferred
@@ -259,23 +254,6 @@ fn ciphertext(
         return None;
     }
     Some(bytes)
-}
-
-/// With private keys: the value must open with its own label; say so if another scope's would.
-#[allow(clippy::too_many_arguments)]
-fn decrypts(
-    bytes: &[u8],
-    keys: &[PrivateKey],
-    scope: Scope,
-    namespace: &str,
-    name: &str,
-    key: &str,
-    at: &Node,
-    out: &mut Vec<Detection>,
-) {
-    if let Some(message) = undecryptable(bytes, keys, scope, namespace, name, key, name) {
-        out.push(detection(UNDECRYPTABLE, at, message));
-    }
 }
 
 /// Why `encryptedData.KEY` of SealedSecret `sealed_name` does not open with the `scope` label
