@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 duration="${DURATION:-10s}"
 connections="${CONNECTIONS:-16}"
 threads="${THREADS:-2}"
-vectors="${SEALANT_VECTORS:-../shared/vectors}"
+vectors="${SEALANT_VECTORS:-testdata/vectors}"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 2; }
 
 cargo build --release --quiet

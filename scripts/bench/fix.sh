@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 cargo build --release --quiet
 out=target/bench/fix1k
 rm -rf "$out.pristine" && mkdir -p "$out.pristine/certs"
-cp ../shared/vectors/cert2048.pem "$out.pristine/certs/prod.pem"
+cp testdata/vectors/cert2048.pem "$out.pristine/certs/prod.pem"
 pin=$(target/release/sealant cert fingerprint "$out.pristine/certs/prod.pem")
 printf 'certs:\n  - name: prod\n    cert: certs/prod.pem\n    sha256: %s\n    paths: ["**"]\n' "$pin" \
   > "$out.pristine/.sealant.yaml"

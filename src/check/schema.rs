@@ -183,8 +183,8 @@ mod tests {
     #[test]
     fn agrees_with_the_shipped_crd() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/crd/sealedsecret-crd.yaml");
-        let text = std::fs::read_to_string(&path).expect("../shared/crd/sealedsecret-crd.yaml");
+            .join("testdata/crd/sealedsecret-crd.yaml");
+        let text = std::fs::read_to_string(&path).expect("testdata/crd/sealedsecret-crd.yaml");
         let crd: Value = serde_saphyr::from_str(&text).unwrap();
         let mut shipped = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
         strip_descriptions(&mut shipped);

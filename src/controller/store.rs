@@ -396,7 +396,7 @@ mod tests {
     fn vectors() -> PathBuf {
         std::env::var_os("SEALANT_VECTORS")
             .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"))
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vectors"))
     }
 
     #[test]

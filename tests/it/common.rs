@@ -4,18 +4,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// `../shared/vectors`, or `$SEALANT_VECTORS`.
+/// `testdata/vectors`, or `$SEALANT_VECTORS`.
 pub fn vectors() -> PathBuf {
     std::env::var_os("SEALANT_VECTORS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vectors"))
 }
 
 pub fn vector(name: &str) -> PathBuf {
     let path = vectors().join(name);
     assert!(
         path.exists(),
-        "missing test vector {} (is ../shared present?)",
+        "missing test vector {} (testdata/vectors)",
         path.display()
     );
     path

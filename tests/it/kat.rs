@@ -1,4 +1,4 @@
-//! Known-answer tests against upstream's own vectors (`../shared/vectors/kat.json`).
+//! Known-answer tests against upstream's own vectors (`testdata/vectors/kat.json`).
 
 use std::convert::Infallible;
 
