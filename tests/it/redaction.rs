@@ -1,0 +1,127 @@
+//! Redaction: no secret value, nor a terminal escape from file content, reaches any output.
+//! The values to look for are read from the fixtures themselves, so a new fixture is covered
+//! without editing a list.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::Value;
+
+use crate::common::{copy_dir, path_str, sealant_in, stderr, stdout, testdata};
+
+/// Secret-looking values planted in the cases below; they are also what the tests look for.
+const CONFIGMAP_PASSWORD: &str = "Zq8r2Lm5Nv9Wt1XyCfgLeak";
+const COMMENT_TOKEN: &str = "ghp_Q4x7Lm2Nv8Rt1Ks5Wz9Yb3Hc6Jd0Fg2Tp7Ua";
+const OLD_VALUE: &str = "baselined-Kp3Wq8Zr5Tx1";
+const NEW_VALUE: &str = "new-Mv7Hy2Lc9Qd4Rs6";
+
+/// The cases the attack found: values next to the Secret `--fix` seals (a suppressed ConfigMap
+/// password, a token in a comment) and values suppressed on the line of a reported one.
+const CASES: &[(&str, &str)] = &[
+    (
+        "apps/shop/secret.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  DB_PASSWORD: \"Zq8r2Lm5Nv9Wt1XyCfgLeak\" # sealant:ignore\n---\n# token ghp_Q4x7Lm2Nv8Rt1Ks5Wz9Yb3Hc6Jd0Fg2Tp7Ua\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\nstringData:\n  password: fixture-db-pass-1\n",
+    ),
+    (
+        "apps/shop/ignored.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ignored\nstringData:\n  password: ignored-Wd4Tb8Nq2Xs7 # ghp_Q4x7Lm2Nv8Rt1Ks5Wz9Yb3Hc6Jd0Fg2Tp7Ua sealant:ignore github-token\n",
+    ),
+];
+
+/// A repository in a temp dir: a copy of `fixture` (a testdata folder) plus `files`.
+fn repo(fixture: Option<&str>, files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    if let Some(name) = fixture {
+        copy_dir(&testdata(name), &dir);
+    }
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    (tmp, dir)
+}
+
+/// Runs sealant in `dir`; stdout and stderr together.
+fn run(dir: &Path, args: &[&str]) -> String {
+    let out = sealant_in(Some(dir), args, b"");
+    format!("{}{}", stdout(&out), stderr(&out))
+}
+
+#[track_caller]
+fn assert_hidden(output: &str, values: &[&str]) {
+    for value in values {
+        assert!(!output.contains(value), "{value:?} printed:\n{output}");
+    }
+}
+
+#[test]
+fn fix_dry_run_diff_redacts_values_in_context_lines() {
+    let (_tmp, dir) = repo(Some("fix"), &CASES[..1]);
+    let diff = run(&dir, &["scan", "--fix", "--dry-run", "."]);
+    assert!(diff.contains("+++ b/apps/shop/secret.yaml"), "{diff}");
+    assert!(
+        diff.contains(" # token <redacted>"),
+        "context lines are shown, redacted:\n{diff}"
+    );
+    assert_hidden(&diff, &[CONFIGMAP_PASSWORD, COMMENT_TOKEN]);
+}
+
+/// The first version of `apps/a.yaml`, a baseline of it, then a new value on the same line.
+#[test]
+fn human_frame_redacts_a_baselined_value_on_the_findings_line() {
+    let first = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: a}}\nstringData: {{old: {OLD_VALUE}}}\n"
+    );
+    let (_tmp, dir) = repo(None, &[("apps/a.yaml", &first)]);
+    run(&dir, &["scan", ".", "--write-baseline", "baseline.json"]);
+    let second = first.replace(
+        &format!("{OLD_VALUE}}}"),
+        &format!("{OLD_VALUE}, new: {NEW_VALUE}}}"),
+    );
+    std::fs::write(dir.join("apps/a.yaml"), second).unwrap();
+    let out = run(&dir, &["scan", ".", "--baseline", "baseline.json"]);
+    assert!(out.contains("1 finding (1 suppressed)"), "{out}");
+    assert!(out.contains("new: <redacted>"), "{out}");
+    assert_hidden(&out, &[OLD_VALUE, NEW_VALUE]);
+}
+
+#[test]
+fn human_frame_redacts_an_allowed_value_on_the_findings_line() {
+    let secret = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: a}}\nstringData: {{token: {COMMENT_TOKEN}, new: {NEW_VALUE}}}\n"
+    );
+    let config =
+        "allow:\n  - rule: k8s-secret-string-data\n    path: apps/a.yaml\n    fingerprint: FP\n";
+    let (_tmp, dir) = repo(None, &[("apps/a.yaml", &secret)]);
+    // Allow the token's finding by its fingerprint, which only a scan tells.
+    let out = sealant_in(Some(&dir), &["scan", ".", "--format", "json"], b"");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let token = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("stringData.token"))
+        .expect("the token's finding");
+    let config = config.replace("FP", token["fingerprint"].as_str().unwrap());
+    std::fs::write(dir.join(".sealant.yaml"), config).unwrap();
+    let out = run(&dir, &["scan", "."]);
+    assert!(out.contains("1 finding (1 suppressed)"), "{out}");
+    assert_hidden(&out, &[COMMENT_TOKEN, NEW_VALUE]);
+}
+
+#[test]
+fn human_frame_redacts_an_ignored_value_on_the_findings_line() {
+    let (_tmp, dir) = repo(None, &CASES[1..]);
+    let out = run(&dir, &["scan", "."]);
+    assert!(out.contains("1 finding (1 suppressed)"), "{out}");
+    assert!(
+        out.contains("password: <redacted> # <redacted> sealant:ignore"),
+        "{out}"
+    );
+    assert_hidden(&out, &[COMMENT_TOKEN, "ignored-Wd4Tb8Nq2Xs7"]);
+}
