@@ -22,6 +22,7 @@ use crate::fix::{
     plan_generators, plan_reseal, plan_secrets, FilePlan, FixContext, GeneratorPlan, Planned,
     Problem,
 };
+use crate::report::redact::printable;
 use crate::scan::{deployment_chains, scan, ScanOutput, ScanRequest};
 use crate::source::{walk_worktree, Visitor, WalkOptions};
 
@@ -341,7 +342,10 @@ fn report_problems(problems: &[Problem]) {
     for problem in problems {
         eprintln!(
             "{}:{}:{}: not fixed, the file is left as it is: {}",
-            problem.path, problem.line, problem.column, problem.message
+            printable(&problem.path),
+            problem.line,
+            problem.column,
+            printable(&problem.message)
         );
     }
 }

@@ -125,3 +125,78 @@ fn human_frame_redacts_an_ignored_value_on_the_findings_line() {
     );
     assert_hidden(&out, &[COMMENT_TOKEN, "ignored-Wd4Tb8Nq2Xs7"]);
 }
+
+/// Characters from file content that a terminal or log viewer would act on: ESC (CSI, OSC),
+/// BEL, a C1 CSI, DEL, and bidi overrides that reorder what is shown.
+const HOSTILE: &[char] = &[
+    '\u{1b}', '\u{7}', '\u{8}', '\u{7f}', '\u{9b}', '\u{202e}', '\u{2066}',
+];
+
+/// A Secret whose file name and key carry every character of [`HOSTILE`].
+fn hostile_repo() -> (tempfile::TempDir, PathBuf, String, String) {
+    let name = "apps/evil\u{1b}[2J\u{9b}31m\u{202e}lmay.yaml".to_string();
+    let key = "pass\u{1b}]0;owned\u{7}\u{8}\u{7f}\u{2066}word".to_string();
+    let secret = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: a}}\nstringData:\n  \"{}\": Vb6Jq1Xr8Mz3Tk5W\n",
+        key.replace('\u{1b}', "\\e").replace('\u{7}', "\\a").replace('\u{8}', "\\b").replace('\u{7f}', "\\x7f")
+    );
+    let (tmp, dir) = repo(None, &[(&name, &secret)]);
+    (tmp, dir, name, key)
+}
+
+#[track_caller]
+fn assert_no_hostile(format: &str, output: &str) {
+    let found: Vec<char> = output.chars().filter(|c| HOSTILE.contains(c)).collect();
+    assert!(
+        found.is_empty(),
+        "--format {format} printed {found:?}:\n{output:?}"
+    );
+}
+
+#[test]
+fn every_format_escapes_terminal_controls_from_file_names_and_keys() {
+    let (_tmp, dir, name, key) = hostile_repo();
+    for format in ["human", "json", "sarif", "github"] {
+        let out = sealant_in(Some(&dir), &["scan", ".", "--format", format], b"");
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert_no_hostile(format, &stdout(&out));
+        assert_no_hostile(format, &stderr(&out));
+    }
+    // JSON and SARIF escape them as `\uXXXX`: the values read back unchanged.
+    let out = sealant_in(Some(&dir), &["scan", ".", "--format", "json"], b"");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"][0]["path"], name.as_str());
+    let message = json["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains(&key), "{message:?}");
+}
+
+#[test]
+fn fix_dry_run_escapes_terminal_controls_from_file_content() {
+    let (_tmp, dir, ..) = repo(Some("fix"), &[]);
+    // YAML forbids C0 and C1 controls: the document holding them is not parsed, the next is.
+    let crafted = "# \u{1b}]0;owned\u{7} \u{9b}2J\n---\n# \u{202e}\napiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData:\n  password: Vb6Jq1Xr8Mz3Tk5W\n";
+    std::fs::write(dir.join("apps/shop/evil\u{1b}[2J.yaml"), crafted).unwrap();
+    let out = sealant_in(Some(&dir), &["scan", "--fix", "--dry-run", "."], b"");
+    let diff = stdout(&out);
+    assert!(diff.contains("apps/shop/evil"), "{diff}");
+    assert_no_hostile("--fix --dry-run", &diff);
+}
+
+#[test]
+fn fix_messages_escape_terminal_controls_from_file_names() {
+    let (_tmp, dir, ..) = repo(Some("fix"), &[]);
+    // No namespace: the Secret cannot be sealed, and the message names the file.
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  password: Vb6Jq1Xr8Mz3Tk5W\n";
+    let name = "apps/other/evil\u{1b}]0;owned\u{7}\u{202e}.yaml";
+    std::fs::create_dir_all(dir.join("apps/other")).unwrap();
+    std::fs::write(dir.join(name), secret).unwrap();
+    for args in [
+        &["scan", "--fix", "--dry-run", "."][..],
+        &["scan", "--fix", "."],
+    ] {
+        let out = sealant_in(Some(&dir), args, b"");
+        let messages = stderr(&out);
+        assert!(messages.contains("not fixed"), "{messages}");
+        assert_no_hostile("--fix", &messages);
+    }
+}
