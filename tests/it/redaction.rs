@@ -200,3 +200,155 @@ fn fix_messages_escape_terminal_controls_from_file_names() {
         assert_no_hostile("--fix", &messages);
     }
 }
+
+/// A Secret in a file that is not valid YAML: its value reaches only the parse note's path.
+const BROKEN_VALUE: &str = "Hx5Pw9Lq2Zt7Nb4Broken";
+const BROKEN: (&str, &str) = (
+    "apps/shop/broken.yaml",
+    "apiVersion: v1\nkind: Secret\nmetadata: {name: broken, namespace: shop}\nstringData:\n  password: Hx5Pw9Lq2Zt7Nb4Broken\n  bad: [unclosed Hx5Pw9Lq2Zt7Nb4Broken\n",
+);
+
+/// Every secret value the files under `dir` hold: Secret `stringData` values, `data` values
+/// as written and decoded, and what kustomize secretGenerators read (literals, env files,
+/// files). Values under 4 bytes are left out: they occur by chance in any output (`b`, `1`);
+/// so are `${VAR}` substitutions, references that sealant rightly leaves alone.
+fn fixture_values(dir: &Path) -> BTreeSet<String> {
+    let files = crate::common::snapshot(dir);
+    let mut values = BTreeSet::new();
+    for (path, bytes) in &files {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        let Some(docs) = parse(text, path) else {
+            continue;
+        };
+        let base = Path::new(path).parent().unwrap_or(Path::new(""));
+        for object in docs.iter().flat_map(|d| match d["kind"].as_str() {
+            Some("List") => d["items"].as_array().cloned().unwrap_or_default(),
+            _ => vec![d.clone()],
+        }) {
+            secret_values(&object, &mut values);
+            generator_values(&object, base, &files, &mut values);
+        }
+    }
+    values.retain(|v| v.trim().len() >= 4 && !v.contains("${"));
+    values
+}
+
+/// A manifest's documents; YAML flow style that looks like JSON (`{'k': v}`) read as YAML.
+fn parse(text: &str, path: &str) -> Option<Vec<Value>> {
+    match sealant::doc::parse_documents(text, path) {
+        Ok((_, docs)) => Some(docs),
+        Err(_) => serde_saphyr::from_multiple::<Option<Value>>(text)
+            .ok()
+            .map(|docs| docs.into_iter().flatten().collect()),
+    }
+}
+
+fn strings(map: &Value) -> impl Iterator<Item = &str> {
+    map.as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter_map(Value::as_str)
+}
+
+fn secret_values(object: &Value, values: &mut BTreeSet<String>) {
+    if object["kind"] != "Secret" {
+        return;
+    }
+    values.extend(strings(&object["stringData"]).map(String::from));
+    for data in strings(&object["data"]) {
+        values.insert(data.to_string());
+        let decoded = STANDARD
+            .decode(data)
+            .ok()
+            .and_then(|d| String::from_utf8(d).ok());
+        values.extend(decoded);
+    }
+}
+
+fn generator_values(
+    object: &Value,
+    base: &Path,
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+    values: &mut BTreeSet<String>,
+) {
+    let read = |name: &str| {
+        let path = base.join(name).to_string_lossy().into_owned();
+        String::from_utf8_lossy(files.get(&path).map_or(&[][..], Vec::as_slice)).into_owned()
+    };
+    for generator in object["secretGenerator"].as_array().into_iter().flatten() {
+        for literal in generator["literals"].as_array().into_iter().flatten() {
+            let (_, value) = literal.as_str().unwrap().split_once('=').unwrap();
+            values.insert(value.trim_matches(['\'', '"']).to_string());
+        }
+        for env in generator["envs"].as_array().into_iter().flatten() {
+            let text = read(env.as_str().unwrap());
+            let lines = text.lines().filter(|l| !l.trim_start().starts_with('#'));
+            values.extend(lines.filter_map(|l| Some(l.split_once('=')?.1.to_string())));
+        }
+        for file in generator["files"].as_array().into_iter().flatten() {
+            let name = file.as_str().unwrap();
+            let name = name.split_once('=').map_or(name, |(_, path)| path);
+            values.insert(read(name).trim().to_string());
+        }
+    }
+}
+
+/// Everything sealant prints or writes about the repository at `dir`, in every output path:
+/// each format, a report file, a baseline file and a scan against it, `--fix --dry-run`,
+/// `--fix`, and the errors of reading each file as a baseline or a configuration.
+fn all_outputs(dir: &Path) -> Vec<(String, String)> {
+    let mut outputs = Vec::new();
+    let mut run_and_keep = |args: &[&str]| {
+        outputs.push((args.join(" "), run(dir, args)));
+    };
+    for format in ["human", "json", "sarif", "github"] {
+        run_and_keep(&["scan", ".", "--format", format]);
+    }
+    run_and_keep(&["scan", ".", "--color", "always"]);
+    run_and_keep(&["scan", ".", "--format", "sarif", "-o", "../report.sarif"]);
+    run_and_keep(&["scan", ".", "--write-baseline", "../baseline.json"]);
+    run_and_keep(&["scan", ".", "--baseline", "../baseline.json"]);
+    for file in crate::common::snapshot(dir).keys() {
+        let file = format!("./{file}");
+        run_and_keep(&["scan", ".", "--baseline", &file]);
+        run_and_keep(&["scan", ".", "--config", &file]);
+    }
+    run_and_keep(&["scan", "--fix", "--dry-run", "."]);
+    run_and_keep(&["scan", "--fix", "."]);
+    let parent = dir.parent().unwrap();
+    for written in ["report.sarif", "baseline.json"] {
+        let text = std::fs::read_to_string(parent.join(written)).unwrap();
+        outputs.push((written.to_string(), text));
+    }
+    outputs
+}
+
+#[test]
+fn no_output_path_prints_a_fixture_value() {
+    let cases: Vec<(&str, &str)> = CASES.iter().copied().chain([BROKEN]).collect();
+    // The cases' values that no Secret or generator holds, so parsing does not find them.
+    let case_values = [CONFIGMAP_PASSWORD, COMMENT_TOKEN, BROKEN_VALUE];
+    let repos = [
+        (repo(Some("scan/positive"), &[]), &[][..]),
+        (repo(Some("demo"), &[]), &[]),
+        (repo(Some("fix"), &[]), &[]),
+        (repo(Some("vectors"), &[]), &[]),
+        (repo(Some("fix"), &cases), &case_values[..]),
+    ];
+    for ((_tmp, dir), extra) in &repos {
+        let mut values = fixture_values(dir);
+        values.extend(extra.iter().map(|v| v.to_string()));
+        assert!(!values.is_empty(), "{}: no value found", path_str(dir));
+        for (what, output) in all_outputs(dir) {
+            for value in &values {
+                assert!(
+                    !output.contains(value.as_str()),
+                    "{}: `{what}` printed {value:?}:\n{output}",
+                    path_str(dir)
+                );
+            }
+        }
+    }
+}
