@@ -93,25 +93,25 @@ fn human_frame_redacts_a_baselined_value_on_the_findings_line() {
 #[test]
 fn human_frame_redacts_an_allowed_value_on_the_findings_line() {
     let secret = format!(
-        "apiVersion: v1\nkind: Secret\nmetadata: {{name: a}}\nstringData: {{token: {COMMENT_TOKEN}, new: {NEW_VALUE}}}\n"
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: a}}\nstringData: {{old: {OLD_VALUE}, new: {NEW_VALUE}}}\n"
     );
     let config =
         "allow:\n  - rule: k8s-secret-string-data\n    path: apps/a.yaml\n    fingerprint: FP\n";
     let (_tmp, dir) = repo(None, &[("apps/a.yaml", &secret)]);
-    // Allow the token's finding by its fingerprint, which only a scan tells.
+    // Allow the old value's finding by its fingerprint, which only a scan tells.
     let out = sealant_in(Some(&dir), &["scan", ".", "--format", "json"], b"");
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let token = json["findings"]
+    let old = json["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["message"].as_str().unwrap().contains("stringData.token"))
-        .expect("the token's finding");
-    let config = config.replace("FP", token["fingerprint"].as_str().unwrap());
+        .find(|f| f["message"].as_str().unwrap().contains("stringData.old"))
+        .expect("the old value's finding");
+    let config = config.replace("FP", old["fingerprint"].as_str().unwrap());
     std::fs::write(dir.join(".sealant.yaml"), config).unwrap();
     let out = run(&dir, &["scan", "."]);
     assert!(out.contains("1 finding (1 suppressed)"), "{out}");
-    assert_hidden(&out, &[COMMENT_TOKEN, NEW_VALUE]);
+    assert_hidden(&out, &[OLD_VALUE, NEW_VALUE]);
 }
 
 #[test]
@@ -176,9 +176,18 @@ fn fix_dry_run_escapes_terminal_controls_from_file_content() {
     // YAML forbids C0 and C1 controls: the document holding them is not parsed, the next is.
     let crafted = "# \u{1b}]0;owned\u{7} \u{9b}2J\n---\n# \u{202e}\napiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData:\n  password: Vb6Jq1Xr8Mz3Tk5W\n";
     std::fs::write(dir.join("apps/shop/evil\u{1b}[2J.yaml"), crafted).unwrap();
+    // A bidi override in a generator's label, which the new SealedSecret file carries.
+    let kustomization = dir.join("apps/gen/kustomization.yaml");
+    let text = std::fs::read_to_string(&kustomization).unwrap();
+    let text = text.replace("app: gen", "app: \"gen\\u202e\"");
+    std::fs::write(&kustomization, text).unwrap();
     let out = sealant_in(Some(&dir), &["scan", "--fix", "--dry-run", "."], b"");
     let diff = stdout(&out);
     assert!(diff.contains("apps/shop/evil"), "{diff}");
+    assert!(
+        diff.contains("+++ b/apps/gen/app-literals-sealedsecret.yaml"),
+        "{diff}"
+    );
     assert_no_hostile("--fix --dry-run", &diff);
 }
 
