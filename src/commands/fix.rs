@@ -22,6 +22,7 @@ use crate::fix::{
     plan_generators, plan_reseal, plan_secrets, FilePlan, FixContext, GeneratorPlan, Planned,
     Problem,
 };
+use crate::report::redact::printable;
 use crate::scan::{deployment_chains, scan, ScanOutput, ScanRequest};
 use crate::source::{walk_worktree, Visitor, WalkOptions};
 
@@ -113,7 +114,7 @@ fn generators(
             Ok(Some(plan)) => match write_generator_plan(root, &plan) {
                 Ok(()) => outcome.plans.push(plan.kustomization),
                 Err(e) => {
-                    eprintln!("{path}: not fixed: {e}");
+                    eprintln!("{}: not fixed: {e}", printable(&path));
                     outcome.write_errors += 1;
                 }
             },
@@ -147,14 +148,17 @@ fn kustomizations_above(root: &Path, file: &str) -> Vec<String> {
 fn show_generator_plan(plan: &GeneratorPlan, stdout: &mut dyn Write) -> Result<()> {
     let mut text = plan.kustomization.diff();
     for (path, contents) in &plan.created {
-        let body = String::from_utf8_lossy(contents);
+        let (path, body) = (
+            printable(path),
+            printable(&String::from_utf8_lossy(contents)),
+        );
         text.push_str(&format!(
             "--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,{} @@\n",
             body.lines().count()
         ));
         body.lines().for_each(|l| text.push_str(&format!("+{l}\n")));
     }
-    for path in &plan.deleted {
+    for path in plan.deleted.iter().map(|p| printable(p)) {
         text.push_str(&format!(
             "--- a/{path}\n+++ /dev/null\n(deleted; its values are redacted)\n"
         ));
@@ -328,7 +332,7 @@ fn carry_out(
         match write_plan(root, &plan) {
             Ok(()) => written.push(plan),
             Err(e) => {
-                eprintln!("{}: not fixed: {e}", plan.path);
+                eprintln!("{}: not fixed: {e}", printable(&plan.path));
                 outcome.write_errors += 1;
             }
         }
@@ -341,7 +345,10 @@ fn report_problems(problems: &[Problem]) {
     for problem in problems {
         eprintln!(
             "{}:{}:{}: not fixed, the file is left as it is: {}",
-            problem.path, problem.line, problem.column, problem.message
+            printable(&problem.path),
+            problem.line,
+            problem.column,
+            printable(&problem.message)
         );
     }
 }

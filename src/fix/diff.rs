@@ -1,9 +1,11 @@
-//! A unified diff of a file's edits, with the secret values of removed lines shown as
-//! `<redacted>`.
+//! A unified diff of a file's edits. Every line shown, context, removed or added, goes through
+//! the reporters' redaction: any value a rule or detector matches (reported or suppressed) is
+//! `<redacted>`, and control characters are neutralised.
 
 use std::ops::Range;
 
 use super::edit::Edit;
+use crate::report::redact::{merge, printable, redact, value_spans};
 
 const CONTEXT: usize = 3;
 
@@ -13,7 +15,8 @@ struct Change {
     new: Range<usize>,
 }
 
-/// The unified diff of `edits` on `original` (which yield `fixed`), for `path`.
+/// The unified diff of `edits` on `original` (which yield `fixed`), for `path`; `redact` are
+/// value ranges of `original` to hide besides those the rules find.
 pub fn unified(
     path: &str,
     original: &[u8],
@@ -24,7 +27,10 @@ pub fn unified(
     let old_lines = lines(original);
     let new_lines = lines(fixed);
     let changes = changes(original, edits);
-    let mut out = format!("--- a/{path}\n+++ b/{path}\n");
+    let old_spans = merge(redact.iter().cloned().chain(value_spans(path, original)));
+    let new_spans = merge(value_spans(path, fixed));
+    let shown_path = printable(path).replace('\n', " ");
+    let mut out = format!("--- a/{shown_path}\n+++ b/{shown_path}\n");
     let mut i = 0;
     while i < changes.len() {
         let mut j = i;
@@ -46,18 +52,18 @@ pub fn unified(
         let mut at = old_start;
         for change in &changes[i..=j] {
             for line in &old_lines[at..change.old.start] {
-                push(&mut out, ' ', &text(original, line));
+                push(&mut out, ' ', &redacted(original, line, &old_spans));
             }
             for line in &old_lines[change.old.clone()] {
-                push(&mut out, '-', &redacted(original, line, redact));
+                push(&mut out, '-', &redacted(original, line, &old_spans));
             }
             for line in &new_lines[change.new.clone()] {
-                push(&mut out, '+', &text(fixed, line));
+                push(&mut out, '+', &redacted(fixed, line, &new_spans));
             }
             at = change.old.end;
         }
         for line in &old_lines[at..old_end] {
-            push(&mut out, ' ', &text(original, line));
+            push(&mut out, ' ', &redacted(original, line, &old_spans));
         }
         i = j + 1;
     }
@@ -125,31 +131,9 @@ fn changes(original: &[u8], edits: &[Edit]) -> Vec<Change> {
     out
 }
 
-fn text(bytes: &[u8], line: &Range<usize>) -> String {
-    String::from_utf8_lossy(&bytes[line.clone()]).into_owned()
-}
-
-/// The line with every part inside a secret value replaced by `<redacted>`.
-fn redacted(bytes: &[u8], line: &Range<usize>, redact: &[Range<usize>]) -> String {
-    let mut out = String::new();
-    let mut at = line.start;
-    let mut inside: Vec<&Range<usize>> = redact
-        .iter()
-        .filter(|r| r.start < line.end && line.start < r.end)
-        .collect();
-    inside.sort_by_key(|r| r.start);
-    for r in inside {
-        let start = r.start.max(at);
-        let end = r.end.min(line.end);
-        if start >= end {
-            continue;
-        }
-        out.push_str(&String::from_utf8_lossy(&bytes[at..start]));
-        out.push_str("<redacted>");
-        at = end;
-    }
-    out.push_str(&String::from_utf8_lossy(&bytes[at..line.end]));
-    out
+/// The line, printable, with every part inside a value span (merged) as `<redacted>`.
+fn redacted(bytes: &[u8], line: &Range<usize>, spans: &[Range<usize>]) -> String {
+    redact(bytes, line, spans).0
 }
 
 #[cfg(test)]

@@ -1,20 +1,19 @@
-//! Code frames for human output: the finding's line with every reported span in it replaced by
-//! `<redacted>`, cut to a window around the value. Only that line is kept: a neighbouring line
-//! may hold a value that was not reported (suppressed, or missed), and long minified lines
-//! would otherwise be printed whole.
+//! Code frames for human output: the finding's line with every value in it replaced by
+//! `<redacted>` (reported or not: see [`super::redact`]), cut to a window around the value.
+//! Only that line is kept: a neighbouring line may hold a value no rule matches, and long
+//! minified lines would otherwise be printed whole.
 
 use std::ops::Range;
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
+use super::redact::{merge, redact, value_spans};
 use crate::finding::Finding;
-
-const REDACTED: &str = "<redacted>";
 
 /// Characters kept on each side of the value.
 const CONTEXT_CHARS: usize = 40;
 
-/// One file's bytes, where its lines start, and every reported span in it.
+/// One file's bytes, where its lines start, and every value span in it (merged).
 pub struct FileFrames<'a> {
     bytes: &'a [u8],
     line_starts: Vec<usize>,
@@ -22,11 +21,13 @@ pub struct FileFrames<'a> {
 }
 
 impl<'a> FileFrames<'a> {
-    pub fn new(bytes: &'a [u8], findings: &[&Finding]) -> FileFrames<'a> {
+    /// `path` is the file's repository path (rules choose files by name).
+    pub fn new(path: &str, bytes: &'a [u8], findings: &[&Finding]) -> FileFrames<'a> {
         let line_starts = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1))
             .collect();
-        let spans = findings.iter().map(|f| f.span.clone()).collect();
+        let reported = findings.iter().map(|f| f.span.clone());
+        let spans = merge(reported.chain(value_spans(path, bytes)));
         FileFrames {
             bytes,
             line_starts,
@@ -47,8 +48,9 @@ impl<'a> FileFrames<'a> {
             return None;
         }
         let region = self.line_starts[finding.line - 1]..self.line_end(span.end - 1);
-        let (text, label) = redact(self.bytes, &region, &self.spans, &span);
-        let (text, label) = window(&text, label);
+        let (text, markers) = redact(self.bytes, &region, &self.spans);
+        let (_, at) = markers.into_iter().find(|(s, _)| s.contains(&span.start))?;
+        let (text, label) = window(&text, at..at + super::redact::REDACTED.len());
         Some(Snippet {
             text,
             label,
@@ -113,50 +115,6 @@ impl SourceCode for Snippet {
     }
 }
 
-/// `region` of `bytes` as printable text with every span in it replaced by `<redacted>`, and
-/// where the marker covering `own` stands.
-fn redact(
-    bytes: &[u8],
-    region: &Range<usize>,
-    spans: &[Range<usize>],
-    own: &Range<usize>,
-) -> (String, Range<usize>) {
-    let mut text = String::new();
-    let mut label = 0..0;
-    let mut at = region.start;
-    for span in merged(spans, own, region) {
-        text.push_str(&printable(&String::from_utf8_lossy(&bytes[at..span.start])));
-        if span.contains(&own.start) {
-            label = text.len()..text.len() + REDACTED.len();
-        }
-        text.push_str(REDACTED);
-        at = span.end;
-    }
-    text.push_str(&printable(&String::from_utf8_lossy(&bytes[at..region.end])));
-    (text, label)
-}
-
-/// The spans that touch `region`, clipped to it, sorted, with overlapping ones joined: an
-/// overlap left unjoined would print the part of one span that follows the other.
-fn merged(spans: &[Range<usize>], own: &Range<usize>, region: &Range<usize>) -> Vec<Range<usize>> {
-    let mut clipped: Vec<Range<usize>> = spans
-        .iter()
-        .chain(std::iter::once(own))
-        .filter(|s| s.start < region.end && s.end > region.start)
-        .map(|s| s.start.max(region.start)..s.end.min(region.end))
-        .filter(|s| s.start < s.end)
-        .collect();
-    clipped.sort_by_key(|s| s.start);
-    let mut joined: Vec<Range<usize>> = Vec::with_capacity(clipped.len());
-    for span in clipped {
-        match joined.last_mut() {
-            Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
-            _ => joined.push(span),
-        }
-    }
-    joined
-}
-
 /// Keeps `CONTEXT_CHARS` characters on each side of the label, marking cuts with `…`.
 fn window(text: &str, label: Range<usize>) -> (String, Range<usize>) {
     let mut out = keep_tail(&text[..label.start], CONTEXT_CHARS);
@@ -179,19 +137,4 @@ fn keep_head(text: &str, n: usize) -> String {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_string(),
     }
-}
-
-/// Text safe to print on a terminal: control characters (escape sequences from a hostile file
-/// or file name) become `�`; carriage returns go; tabs and newlines stay.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .filter(|&c| c != '\r')
-        .map(|c| {
-            if c.is_control() && c != '\t' && c != '\n' {
-                char::REPLACEMENT_CHARACTER
-            } else {
-                c
-            }
-        })
-        .collect()
 }

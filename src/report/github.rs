@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use super::redact::is_unsafe;
 use super::{summary_line, Report};
 use crate::finding::Severity;
 
@@ -36,11 +37,22 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "{}", summary_line(report.summary))
 }
 
-/// GitHub's escaping for a command's message.
+/// GitHub's escaping for a command's message; other characters that a log viewer would act
+/// on (escape sequences, bidirectional overrides: see [`is_unsafe`]) are percent-encoded too,
+/// which GitHub leaves as it is, so they show as text.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '%' || (is_unsafe(c) && c != '\t') {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// GitHub's escaping for a command's properties (`file=`, `title=`).

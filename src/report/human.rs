@@ -1,5 +1,5 @@
 //! `--format human`: findings grouped by file, each as a miette diagnostic whose code frame is
-//! its own line with every reported value replaced by `<redacted>`, and the rule's explanation
+//! its own line with every value in it replaced by `<redacted>`, and the rule's explanation
 //! as help. Without the file's bytes, a finding is one `path:line:column:` line.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,8 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use super::frame::{printable, FileFrames, Snippet};
+use super::frame::{FileFrames, Snippet};
+use super::redact::printable;
 use super::{summary_line, unwrap_lines, Report};
 use crate::finding::{Finding, Severity};
 
@@ -25,9 +26,11 @@ pub fn render(
 ) -> std::io::Result<()> {
     let handler = handler(color);
     for (path, findings) in by_file(report.findings) {
-        writeln!(out, "{}", printable(path))?;
+        writeln!(out, "{}", printable(path).replace('\n', " "))?;
         let bytes = source(path);
-        let frames = bytes.as_deref().map(|b| FileFrames::new(b, &findings));
+        let frames = bytes
+            .as_deref()
+            .map(|b| FileFrames::new(path, b, &findings));
         let mut last_plain = false;
         for finding in findings {
             match frames.as_ref().and_then(|frames| frames.snippet(finding)) {

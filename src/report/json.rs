@@ -4,7 +4,9 @@
 use std::io::Write;
 
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 
+use super::redact::is_unsafe;
 use super::Report;
 
 #[derive(Serialize)]
@@ -67,8 +69,81 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                 .collect(),
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &output)?;
+    write_pretty(out, &output)
+}
+
+/// `value` as pretty JSON and a newline, with every character a terminal or log viewer acts on
+/// escaped as `\uXXXX`: serde_json escapes only C0 controls, and a C1 control or bidi override
+/// in a file name would reach the terminal of whoever `cat`s the report. The value is the same.
+pub(super) fn write_pretty(out: &mut dyn Write, value: &impl Serialize) -> std::io::Result<()> {
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut *out, Escaping(PrettyFormatter::new()));
+    value.serialize(&mut serializer)?;
     writeln!(out)
+}
+
+/// serde_json's pretty formatter, escaping more in strings.
+struct Escaping<'a>(PrettyFormatter<'a>);
+
+impl Formatter for Escaping<'_> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut from = 0;
+        for (i, c) in fragment.char_indices().filter(|&(_, c)| is_unsafe(c)) {
+            writer.write_all(&fragment.as_bytes()[from..i])?;
+            // Every unsafe character is in the Basic Multilingual Plane: one `\u` escape.
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            from = i + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[from..])
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 fn finding(f: &crate::finding::Finding) -> Finding<'_> {

@@ -1,11 +1,13 @@
 //! Reporters: render findings for people (human), programs (json), code scanning (sarif) and
 //! GitHub workflow logs (github). Only what is in a finding, rule or note is printed, never a
-//! value: human code frames show the file with every reported span replaced by `<redacted>`.
+//! value: human code frames and `--fix` diffs show file content with every value any rule
+//! matches replaced by `<redacted>` ([`redact`]).
 
 mod frame;
 mod github;
 mod human;
 mod json;
+pub(crate) mod redact;
 mod sarif;
 
 use std::io::Write;

@@ -37,8 +37,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             "results": results,
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &sarif)?;
-    writeln!(out)
+    super::json::write_pretty(out, &sarif)
 }
 
 /// The rules that occur, in order of first occurrence; results refer to them by index.
