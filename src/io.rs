@@ -416,6 +416,21 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
+    fn only_sealant_temp_names_are_recognised() {
+        assert_eq!(temp_pid(".sealant-123-aB3xYz.tmp"), Some(123));
+        for other in [
+            ".sealant-aB3xYz",
+            ".sealant-123-aB3xY.tmp",
+            ".sealant--aB3xYz.tmp",
+            ".sealant-12a-aB3xYz.tmp",
+            ".sealant-123-aB3xYz.tmp.yaml",
+            "sealant-123-aB3xYz.tmp",
+        ] {
+            assert_eq!(temp_pid(other), None, "{other}");
+        }
+    }
+
+    #[test]
     fn atomic_write_keeps_the_mode_of_an_existing_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.yaml");

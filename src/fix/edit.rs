@@ -133,6 +133,22 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_last_value_ends_after_its_colon() {
+        for (text, content) in [
+            (
+                "kind: Secret\ndata:\n  a: eA==\n  empty:\n",
+                "kind: Secret\ndata:\n  a: eA==\n  empty:",
+            ),
+            ("kind: Secret\ndata:  # c\n", "kind: Secret\ndata:"),
+        ] {
+            let root = crate::yaml::parse_node(text, 0..text.len())
+                .unwrap()
+                .unwrap();
+            assert_eq!(&text[content_range(text.as_bytes(), &root)], content);
+        }
+    }
+
+    #[test]
     fn edits_apply_in_place() {
         let edits = [
             Edit {

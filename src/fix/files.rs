@@ -85,6 +85,10 @@ impl RepoFiles {
     pub fn replace(&self, rel: &str, contents: &[u8]) -> Result<(), String> {
         let path = self.path(rel)?;
         let was = self.state(rel)?;
+        // A rename would replace it even so (root, a writable directory): its mode says no.
+        if std::fs::metadata(&path).is_ok_and(|m| m.permissions().readonly()) {
+            return Err("it is read-only: make it writable to let sealant rewrite it".into());
+        }
         crate::io::replace_unchanged(&path, contents, &was).map_err(|e| reason(&e))
     }
 
