@@ -152,7 +152,8 @@ fn fix_seals_a_secret_whose_last_key_is_empty_into_valid_yaml() {
             &["unseal", "--keys", path_str(&vector("key2048.pem")), "--format", "json"],
             text.as_bytes(),
         );
-        let secret: serde_json::Value = serde_json::from_str(&stdout(&out)).expect(&stderr(&out));
+        let secret: serde_json::Value = serde_json::from_str(&stdout(&out))
+            .unwrap_or_else(|_| panic!("{}", stderr(&out)));
         assert!(secret["data"]["password"].is_string(), "{secret}");
     }
 }
