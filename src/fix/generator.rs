@@ -399,7 +399,16 @@ fn removal_edits(bytes: &[u8], root: &Node, list: &Node, entries: &[&Node]) -> V
 
 /// Adds the new manifests to `resources` (created at the end when absent).
 fn resources_edit(bytes: &[u8], root: &Node, names: &[&str]) -> Edit {
-    let Some(resources) = root.get("resources").filter(|r| !r.items().is_empty()) else {
+    let resources = root.get("resources");
+    if let Some(empty) = resources.filter(|r| is_flow(bytes, r) && r.items().is_empty()) {
+        let inside = empty.span.start + 1;
+        return Edit {
+            range: inside..inside,
+            text: names.join(", "),
+        };
+    }
+    // (A `resources:` without a value gets a second key, which the check refuses.)
+    let Some(resources) = resources.filter(|r| !r.items().is_empty()) else {
         let lead = if bytes.ends_with(b"\n") || bytes.is_empty() {
             ""
         } else {

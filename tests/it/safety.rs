@@ -381,3 +381,15 @@ secretGenerator:
     }
     assert!(!err.contains("fixture-safety"), "{err}");
 }
+
+#[test]
+fn a_converted_generator_joins_an_empty_resources_list_without_a_second_key() {
+    let (_tmp, repo) = repo();
+    let kustomization = "namespace: shop\nresources: []\nsecretGenerator:\n  - name: db\n    literals: [password=fixture-safety-literal-12]\n";
+    std::fs::write(repo.join("app/kustomization.yaml"), kustomization).unwrap();
+    let (code, _, err) = fix(&repo, &[]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(repo.join("app/kustomization.yaml")).unwrap();
+    assert_eq!(text, "namespace: shop\nresources: [db-sealedsecret.yaml]\n");
+    assert!(repo.join("app/db-sealedsecret.yaml").is_file());
+}
