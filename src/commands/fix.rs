@@ -87,24 +87,7 @@ fn generators(
     dry_run: bool,
     stdout: &mut dyn Write,
 ) -> Result<Outcome> {
-    let mut literals: BTreeMap<String, Vec<Range<usize>>> = BTreeMap::new();
-    let mut inputs = HashSet::new();
-    let mut outcome = Outcome::default();
-    for f in &output.findings {
-        if f.rule == GENERATOR_LITERAL {
-            literals
-                .entry(f.path.clone())
-                .or_default()
-                .push(f.span.clone());
-        } else if f.rule == GENERATOR_FILE {
-            if let Err(why) = files.path(&f.path) {
-                // Its kustomization cannot be found from it, nor the file touched.
-                outcome.problems.push(problem_at(f, why));
-            }
-            inputs.insert(f.path.clone());
-        }
-    }
-    outcome.problems.dedup_by(|a, b| a.path == b.path);
+    let (literals, inputs, mut outcome) = generator_findings(output, files);
     report_problems(&outcome.problems);
     let mut kustomizations: BTreeSet<String> = literals.keys().cloned().collect();
     for input in &inputs {
@@ -112,23 +95,13 @@ fn generators(
     }
     let read = |rel: &str| files.read(rel);
     for path in kustomizations {
-        let bytes = match files.read(&path) {
-            Ok(bytes) => bytes,
-            Err(why) => {
-                let problem = Problem {
-                    path: path.clone(),
-                    line: 1,
-                    column: 1,
-                    message: why,
-                };
-                report_problems(std::slice::from_ref(&problem));
-                outcome.problems.push(problem);
-                continue;
-            }
-        };
         let spans = literals.get(&path).map(Vec::as_slice).unwrap_or_default();
         let rng = &mut crate::crypto::os_rng();
-        match plan_generators(&path, &bytes, spans, &inputs, &read, ctx, rng) {
+        let planned = files
+            .read(&path)
+            .map_err(|why| vec![problem_in(&path, why)])
+            .and_then(|bytes| plan_generators(&path, &bytes, spans, &inputs, &read, ctx, rng));
+        match planned {
             Ok(Some(plan)) if dry_run => {
                 show_generator_plan(&plan, stdout)?;
                 outcome.plans.push(plan.kustomization);
@@ -148,6 +121,34 @@ fn generators(
         }
     }
     Ok(outcome)
+}
+
+/// Literal value spans by kustomization, the generator inputs with findings, and a problem
+/// for each input fix must not touch (its kustomization cannot be found from it either).
+fn generator_findings(
+    output: &ScanOutput,
+    files: &RepoFiles,
+) -> (
+    BTreeMap<String, Vec<Range<usize>>>,
+    HashSet<String>,
+    Outcome,
+) {
+    let mut literals: BTreeMap<String, Vec<Range<usize>>> = BTreeMap::new();
+    let mut inputs = HashSet::new();
+    let mut outcome = Outcome::default();
+    for f in &output.findings {
+        if f.rule == GENERATOR_LITERAL {
+            literals
+                .entry(f.path.clone())
+                .or_default()
+                .push(f.span.clone());
+        } else if f.rule == GENERATOR_FILE && inputs.insert(f.path.clone()) {
+            if let Err(why) = files.path(&f.path) {
+                outcome.problems.push(problem_at(f, why));
+            }
+        }
+    }
+    (literals, inputs, outcome)
 }
 
 /// Kustomization files in the directories from `file`'s up to the root (none for a file
@@ -242,14 +243,9 @@ pub fn reseal(args: &ResealArgs, stdout: &mut dyn Write) -> Result<u8> {
     let collector = Planner {
         plan: |path: &str, _: &[u8]| {
             // Read again, through the repository's bounds, to know it is unchanged later.
-            let bytes = files.read(path).map_err(|why| {
-                vec![Problem {
-                    path: path.to_string(),
-                    line: 1,
-                    column: 1,
-                    message: why,
-                }]
-            })?;
+            let bytes = files
+                .read(path)
+                .map_err(|why| vec![problem_in(path, why)])?;
             plan_reseal(path, &bytes, &ctx, &keys, &mut crate::crypto::os_rng())
         },
         planned: Mutex::new(Vec::new()),
@@ -387,6 +383,16 @@ fn write_out(stdout: &mut dyn Write, text: &str) -> Result<()> {
             path: "<stdout>".into(),
             source,
         })
+}
+
+/// A problem with a whole file.
+fn problem_in(path: &str, message: String) -> Problem {
+    Problem {
+        path: path.to_string(),
+        line: 1,
+        column: 1,
+        message,
+    }
 }
 
 /// The problem of a file a finding is in, at the finding.
