@@ -113,6 +113,10 @@ pub(crate) struct FileState {
 impl FileState {
     /// Reads a regular file (at most `cap` bytes, else an error) with its state.
     pub(crate) fn read(path: &Path, cap: u64) -> std::io::Result<(Vec<u8>, FileState)> {
+        // Checked before opening too: opening a FIFO would wait for a writer.
+        if !fs::symlink_metadata(path)?.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
         let file = fs::File::open(path)?;
         let meta = file.metadata()?;
         if !meta.is_file() {

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use crate::io::FileState;
 
 /// The repository's files as `--fix` sees them.
-pub struct RepoFiles {
+pub(crate) struct RepoFiles {
     root: PathBuf,
     cap: u64,
     /// Whether to remove the temp files that killed runs left (not in a dry run).
@@ -21,7 +21,7 @@ pub struct RepoFiles {
 
 impl RepoFiles {
     /// Files under `root`, read up to `cap` bytes each.
-    pub fn new(root: &Path, cap: u64, sweep: bool) -> RepoFiles {
+    pub(crate) fn new(root: &Path, cap: u64, sweep: bool) -> RepoFiles {
         RepoFiles {
             root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
             cap,
@@ -33,7 +33,7 @@ impl RepoFiles {
     }
 
     /// The filesystem path of root-relative `rel`, or why it must not be touched.
-    pub fn path(&self, rel: &str) -> Result<PathBuf, String> {
+    pub(crate) fn path(&self, rel: &str) -> Result<PathBuf, String> {
         if Path::new(rel).is_absolute() || rel.starts_with('/') {
             return Err(format!(
                 "{rel} is outside the repository, which --fix never changes: seal it by hand"
@@ -66,7 +66,7 @@ impl RepoFiles {
 
     /// Reads a file, remembering its state for [`RepoFiles::replace`] and
     /// [`RepoFiles::remove`].
-    pub fn read(&self, rel: &str) -> Result<Vec<u8>, String> {
+    pub(crate) fn read(&self, rel: &str) -> Result<Vec<u8>, String> {
         let path = self.path(rel)?;
         let (bytes, state) =
             FileState::read(&path, self.cap).map_err(|e| format!("cannot read {rel}: {e}"))?;
@@ -76,13 +76,13 @@ impl RepoFiles {
     }
 
     /// Whether `rel` is a regular file fix may read.
-    pub fn is_file(&self, rel: &str) -> bool {
+    pub(crate) fn is_file(&self, rel: &str) -> bool {
         self.path(rel)
             .is_ok_and(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
     }
 
     /// Replaces a file read before, unless it changed since.
-    pub fn replace(&self, rel: &str, contents: &[u8]) -> Result<(), String> {
+    pub(crate) fn replace(&self, rel: &str, contents: &[u8]) -> Result<(), String> {
         let path = self.path(rel)?;
         let was = self.state(rel)?;
         // A rename would replace it even so (root, a writable directory): its mode says no.
@@ -93,7 +93,7 @@ impl RepoFiles {
     }
 
     /// Creates a new file; fails if one is there.
-    pub fn create(&self, rel: &str, contents: &[u8]) -> Result<(), String> {
+    pub(crate) fn create(&self, rel: &str, contents: &[u8]) -> Result<(), String> {
         let path = self.path(rel)?;
         crate::io::create_new(&path, contents, 0o644).map_err(|e| match e {
             crate::error::Error::Write { source, .. }
@@ -106,7 +106,7 @@ impl RepoFiles {
     }
 
     /// Deletes a file read before, unless it changed since.
-    pub fn remove(&self, rel: &str) -> Result<(), String> {
+    pub(crate) fn remove(&self, rel: &str) -> Result<(), String> {
         let path = self.path(rel)?;
         let was = self.state(rel)?;
         crate::io::remove_unchanged(&path, &was)
@@ -114,14 +114,14 @@ impl RepoFiles {
     }
 
     /// Removes a file this run created (undoing a conversion).
-    pub fn undo_create(&self, rel: &str) {
+    pub(crate) fn undo_create(&self, rel: &str) {
         if let Ok(path) = self.path(rel) {
             let _ = std::fs::remove_file(path);
         }
     }
 
     /// What was noticed on the way (leftover temp files removed).
-    pub fn take_notes(&self) -> Vec<String> {
+    pub(crate) fn take_notes(&self) -> Vec<String> {
         std::mem::take(&mut *lock(&self.notes))
     }
 

@@ -19,7 +19,7 @@ use std::ops::Range;
 
 pub use diff::unified;
 pub use edit::Edit;
-pub use files::RepoFiles;
+pub(crate) use files::RepoFiles;
 pub use generator::{plan_generators, GeneratorPlan, ReadInput};
 pub use reseal::plan_reseal;
 pub use secrets::plan_secrets;
