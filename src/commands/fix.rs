@@ -18,9 +18,10 @@ use crate::detect::{
     GENERATOR_FILE, GENERATOR_LITERAL, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA,
 };
 use crate::error::{Error, Result};
+use crate::finding::Finding;
 use crate::fix::{
     plan_generators, plan_reseal, plan_secrets, FilePlan, FixContext, GeneratorPlan, Planned,
-    Problem,
+    Problem, RepoFiles,
 };
 use crate::report::redact::printable;
 use crate::scan::{deployment_chains, scan, ScanOutput, ScanRequest};
@@ -36,13 +37,14 @@ pub fn scan_fix(
     started: Instant,
     stdout: &mut dyn Write,
 ) -> Result<u8> {
-    let mut reported: BTreeMap<&str, Vec<Range<usize>>> = BTreeMap::new();
+    let mut reported: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in &output.findings {
         if [SECRET_DATA, SECRET_STRING_DATA, SECRET_INVALID_BASE64].contains(&f.rule.as_str()) {
-            reported.entry(&f.path).or_default().push(f.span.clone());
+            reported.entry(&f.path).or_default().push(f);
         }
     }
     let root = &output.root;
+    let files = RepoFiles::new(root, request.config.max_file_size, !args.dry_run);
     let chains = deployment_chains(root, &request.paths, request.config, request.threads);
     let ctx = FixContext {
         config: request.config,
@@ -51,14 +53,18 @@ pub fn scan_fix(
     };
     let planned: Vec<Planned> = reported
         .par_iter()
-        .map(|(path, spans)| {
-            let bytes = std::fs::read(root.join(path)).unwrap_or_default();
-            plan_secrets(path, &bytes, spans, &ctx, &mut crate::crypto::os_rng())
+        .map(|(path, found)| {
+            let bytes = files
+                .read(path)
+                .map_err(|why| vec![problem_at(found[0], why)])?;
+            let spans: Vec<Range<usize>> = found.iter().map(|f| f.span.clone()).collect();
+            plan_secrets(path, &bytes, &spans, &ctx, &mut crate::crypto::os_rng())
         })
         .collect();
-    let mut outcome = carry_out(root, planned, args.dry_run, stdout)?;
-    let generators = generators(output, &ctx, args.dry_run, stdout)?;
+    let mut outcome = carry_out(&files, planned, args.dry_run, stdout)?;
+    let generators = generators(output, &files, &ctx, args.dry_run, stdout)?;
     outcome.absorb(generators);
+    print_notes(&files);
     let sealed: usize = outcome.plans.iter().map(|p| p.count).sum();
     let files = outcome.plans.len();
     if args.dry_run {
@@ -77,41 +83,31 @@ pub fn scan_fix(
 /// Converts the secretGenerator entries with findings; returns what was done as an outcome.
 fn generators(
     output: &ScanOutput,
+    files: &RepoFiles,
     ctx: &FixContext,
     dry_run: bool,
     stdout: &mut dyn Write,
 ) -> Result<Outcome> {
-    let root = &output.root;
-    let mut literals: BTreeMap<String, Vec<Range<usize>>> = BTreeMap::new();
-    let mut inputs = HashSet::new();
-    for f in &output.findings {
-        if f.rule == GENERATOR_LITERAL {
-            literals
-                .entry(f.path.clone())
-                .or_default()
-                .push(f.span.clone());
-        } else if f.rule == GENERATOR_FILE {
-            inputs.insert(f.path.clone());
-        }
-    }
+    let (literals, inputs, mut outcome) = generator_findings(output, files);
+    report_problems(&outcome.problems);
     let mut kustomizations: BTreeSet<String> = literals.keys().cloned().collect();
     for input in &inputs {
-        kustomizations.extend(kustomizations_above(root, input));
+        kustomizations.extend(kustomizations_above(files, input));
     }
-    let read = |rel: &str| -> std::result::Result<Vec<u8>, String> {
-        std::fs::read(root.join(rel)).map_err(|e| e.to_string())
-    };
-    let mut outcome = Outcome::default();
+    let read = |rel: &str| files.read(rel);
     for path in kustomizations {
-        let bytes = std::fs::read(root.join(&path)).unwrap_or_default();
         let spans = literals.get(&path).map(Vec::as_slice).unwrap_or_default();
         let rng = &mut crate::crypto::os_rng();
-        match plan_generators(&path, &bytes, spans, &inputs, &read, ctx, rng) {
+        let planned = files
+            .read(&path)
+            .map_err(|why| vec![problem_in(&path, why)])
+            .and_then(|bytes| plan_generators(&path, &bytes, spans, &inputs, &read, ctx, rng));
+        match planned {
             Ok(Some(plan)) if dry_run => {
                 show_generator_plan(&plan, stdout)?;
                 outcome.plans.push(plan.kustomization);
             }
-            Ok(Some(plan)) => match write_generator_plan(root, &plan) {
+            Ok(Some(plan)) => match write_generator_plan(files, &plan) {
                 Ok(()) => outcome.plans.push(plan.kustomization),
                 Err(e) => {
                     eprintln!("{}: not fixed: {e}", printable(&path));
@@ -128,18 +124,54 @@ fn generators(
     Ok(outcome)
 }
 
-/// Kustomization files in the directories from `file`'s up to the root.
-fn kustomizations_above(root: &Path, file: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut dir = Path::new(file).parent();
-    while let Some(d) = dir {
-        for name in ["kustomization.yaml", "kustomization.yml", "Kustomization"] {
-            let candidate = d.join(name);
-            if root.join(&candidate).is_file() {
-                out.push(candidate.to_string_lossy().replace('\\', "/"));
+/// Literal value spans by kustomization, the generator inputs with findings, and a problem
+/// for each input fix must not touch (its kustomization cannot be found from it either).
+fn generator_findings(
+    output: &ScanOutput,
+    files: &RepoFiles,
+) -> (
+    BTreeMap<String, Vec<Range<usize>>>,
+    HashSet<String>,
+    Outcome,
+) {
+    let mut literals: BTreeMap<String, Vec<Range<usize>>> = BTreeMap::new();
+    let mut inputs = HashSet::new();
+    let mut outcome = Outcome::default();
+    for f in &output.findings {
+        if f.rule == GENERATOR_LITERAL {
+            literals
+                .entry(f.path.clone())
+                .or_default()
+                .push(f.span.clone());
+        } else if f.rule == GENERATOR_FILE && inputs.insert(f.path.clone()) {
+            if let Err(why) = files.path(&f.path) {
+                outcome.problems.push(problem_at(f, why));
             }
         }
-        dir = d.parent();
+    }
+    (literals, inputs, outcome)
+}
+
+/// Kustomization files in the directories from `file`'s up to the root (none for a file
+/// outside the repository).
+fn kustomizations_above(files: &RepoFiles, file: &str) -> Vec<String> {
+    if files.path(file).is_err() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut dir = Some(file.rsplit_once('/').map_or("", |(d, _)| d));
+    while let Some(d) = dir {
+        for name in ["kustomization.yaml", "kustomization.yml", "Kustomization"] {
+            let candidate = if d.is_empty() {
+                name.to_string()
+            } else {
+                format!("{d}/{name}")
+            };
+            if files.is_file(&candidate) {
+                out.push(candidate);
+            }
+        }
+        dir = (!d.is_empty()).then(|| d.rsplit_once('/').map_or("", |(p, _)| p));
     }
     out
 }
@@ -168,33 +200,25 @@ fn show_generator_plan(plan: &GeneratorPlan, stdout: &mut dyn Write) -> Result<(
 
 /// New manifests first, then the kustomization, then the inputs go: a failure before the
 /// kustomization is rewritten removes what was created, so the build never half-changes.
-fn write_generator_plan(root: &Path, plan: &GeneratorPlan) -> std::result::Result<(), String> {
-    let mut created = Vec::new();
-    let undo = |created: &[std::path::PathBuf]| {
-        for path in created {
-            let _ = std::fs::remove_file(path);
-        }
-    };
+fn write_generator_plan(
+    files: &RepoFiles,
+    plan: &GeneratorPlan,
+) -> std::result::Result<(), String> {
+    let mut created: Vec<&str> = Vec::new();
+    let undo = |created: &[&str]| created.iter().for_each(|p| files.undo_create(p));
     for (path, contents) in &plan.created {
-        let target = root.join(path);
-        if target.exists() {
+        if let Err(e) = files.create(path, contents) {
             undo(&created);
-            return Err(format!(
-                "{path} already exists: move it away, then run --fix again"
-            ));
+            return Err(e);
         }
-        if let Err(e) = crate::io::write_atomic(&target, contents, 0o644) {
-            undo(&created);
-            return Err(e.to_string());
-        }
-        created.push(target);
+        created.push(path);
     }
-    if let Err(e) = write_plan(root, &plan.kustomization) {
+    if let Err(e) = files.replace(&plan.kustomization.path, &plan.kustomization.fixed) {
         undo(&created);
         return Err(e);
     }
     for path in &plan.deleted {
-        std::fs::remove_file(root.join(path)).map_err(|e| format!("cannot delete {path}: {e}"))?;
+        files.remove(path)?;
     }
     Ok(())
 }
@@ -219,9 +243,14 @@ pub fn reseal(args: &ResealArgs, stdout: &mut dyn Write) -> Result<u8> {
         chains: &chains,
         now: SystemTime::now(),
     };
+    let files = RepoFiles::new(&root, config.max_file_size, !args.dry_run);
     let collector = Planner {
-        plan: |path: &str, bytes: &[u8]| {
-            plan_reseal(path, bytes, &ctx, &keys, &mut crate::crypto::os_rng())
+        plan: |path: &str, _: &[u8]| {
+            // Read again, through the repository's bounds, to know it is unchanged later.
+            let bytes = files
+                .read(path)
+                .map_err(|why| vec![problem_in(path, why)])?;
+            plan_reseal(path, &bytes, &ctx, &keys, &mut crate::crypto::os_rng())
         },
         planned: Mutex::new(Vec::new()),
     };
@@ -237,7 +266,8 @@ pub fn reseal(args: &ResealArgs, stdout: &mut dyn Write) -> Result<u8> {
         .planned
         .into_inner()
         .expect("no panics under the lock");
-    let outcome = carry_out(&root, planned, args.dry_run, stdout)?;
+    let outcome = carry_out(&files, planned, args.dry_run, stdout)?;
+    print_notes(&files);
     let values: usize = outcome.plans.iter().map(|p| p.count).sum();
     let files = outcome.plans.len();
     let verb = if args.dry_run {
@@ -300,7 +330,7 @@ impl Outcome {
 
 /// Shows (dry run) or writes every plan; lists every problem on stderr.
 fn carry_out(
-    root: &Path,
+    files: &RepoFiles,
     planned: Vec<Planned>,
     dry_run: bool,
     stdout: &mut dyn Write,
@@ -329,7 +359,7 @@ fn carry_out(
             written.push(plan);
             continue;
         }
-        match write_plan(root, &plan) {
+        match files.replace(&plan.path, &plan.fixed) {
             Ok(()) => written.push(plan),
             Err(e) => {
                 eprintln!("{}: not fixed: {e}", printable(&plan.path));
@@ -362,16 +392,28 @@ fn write_out(stdout: &mut dyn Write, text: &str) -> Result<()> {
         })
 }
 
-/// Writes a plan unless the file changed since it was read.
-fn write_plan(root: &Path, plan: &FilePlan) -> std::result::Result<(), String> {
-    let path = root.join(&plan.path);
-    let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read it again: {e}"))?;
-    if meta.permissions().readonly() {
-        return Err("it is read-only: make it writable to let sealant rewrite it".into());
+/// A problem with a whole file.
+fn problem_in(path: &str, message: String) -> Problem {
+    Problem {
+        path: path.to_string(),
+        line: 1,
+        column: 1,
+        message,
     }
-    let now = std::fs::read(&path).map_err(|e| format!("cannot read it again: {e}"))?;
-    if now != plan.original {
-        return Err("it changed while sealant was fixing it; run --fix again".into());
+}
+
+/// The problem of a file a finding is in, at the finding.
+fn problem_at(finding: &Finding, message: String) -> Problem {
+    Problem {
+        path: finding.path.clone(),
+        line: finding.line,
+        column: finding.column,
+        message,
     }
-    crate::io::write_atomic(&path, &plan.fixed, 0o644).map_err(|e| e.to_string())
+}
+
+fn print_notes(files: &RepoFiles) {
+    for note in files.take_notes() {
+        eprintln!("note: {note}");
+    }
 }

@@ -44,7 +44,8 @@ fn content_end(text: &[u8], node: &Node) -> usize {
             if v.span.end > v.span.start {
                 content_end(text, v)
             } else {
-                content_end(text, k)
+                // An empty value's span stands at its key's end, before the `:`.
+                past_indicator(text, content_end(text, k))
             }
         }),
         NodeKind::Seq(items) if !is_flow(text, node) => {
@@ -53,6 +54,18 @@ fn content_end(text: &[u8], node: &Node) -> usize {
         _ => None,
     };
     last.unwrap_or(node.span.end)
+}
+
+/// After the `:` that follows a key ending at `end` (blanks between), or `end` itself.
+fn past_indicator(text: &[u8], end: usize) -> usize {
+    let blanks = text[end..]
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    match text.get(end + blanks) {
+        Some(b':') => end + blanks + 1,
+        _ => end,
+    }
 }
 
 /// Flow collections' spans end at their closing bracket already.
@@ -117,6 +130,22 @@ mod tests {
         assert_eq!(&text[first], "kind: Secret\n    data: {a: \"eA==\"}");
         let second = content_range(text.as_bytes(), &items[1]);
         assert_eq!(&text[second], "{kind: Secret}");
+    }
+
+    #[test]
+    fn an_empty_last_value_ends_after_its_colon() {
+        for (text, content) in [
+            (
+                "kind: Secret\ndata:\n  a: eA==\n  empty:\n",
+                "kind: Secret\ndata:\n  a: eA==\n  empty:",
+            ),
+            ("kind: Secret\ndata:  # c\n", "kind: Secret\ndata:"),
+        ] {
+            let root = crate::yaml::parse_node(text, 0..text.len())
+                .unwrap()
+                .unwrap();
+            assert_eq!(&text[content_range(text.as_bytes(), &root)], content);
+        }
     }
 
     #[test]

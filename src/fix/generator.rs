@@ -11,10 +11,10 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use super::edit::{apply, content_range, is_flow, Edit};
-use super::{FilePlan, FixContext, Problem};
+use super::{verify, FilePlan, FixContext, Problem};
 use crate::crypto::{Scope, TryCryptoRng};
 use crate::graph::apply as apply_chain;
-use crate::sealed::{seal_secret, SealRequest};
+use crate::sealed::{is_valid_secret_key, seal_secret, SealRequest};
 use crate::yaml::{parse_node, Node};
 
 /// Everything converting a kustomization's generators changes.
@@ -120,6 +120,13 @@ pub fn plan_generators<R: TryCryptoRng + ?Sized>(
         edits,
         redact: literal_spans.to_vec(),
     };
+    let removed: Vec<usize> = (0..list.items().len())
+        .filter(|&i| wanted(&list.items()[i]))
+        .collect();
+    verify::converted(&kustomization, &removed, &names).map_err(|p| vec![p])?;
+    for (file, contents) in &created {
+        verify::manifest(file, contents).map_err(|m| vec![problem(list, m)])?;
+    }
     Ok(Some(GeneratorPlan {
         kustomization,
         created,
@@ -141,7 +148,15 @@ fn convert<R: TryCryptoRng + ?Sized>(
     let name = entry
         .str_at(&["name"])
         .ok_or("the entry has no name: add one")?;
+    if !is_object_name(name) {
+        return Err("the entry's name is not a valid Kubernetes object name (lowercase letters, digits, '-' and '.'), so it cannot name the new manifest: fix it, then run --fix again".into());
+    }
     if let Some(behavior) = entry.str_at(&["behavior"]).filter(|b| *b != "create") {
+        // Only kustomize's own words are repeated: the field may hold anything.
+        let behavior = match behavior {
+            "merge" | "replace" => behavior,
+            _ => "…",
+        };
         return Err(format!("secretGenerator {name:?} has `behavior: {behavior}`, which changes a Secret made elsewhere; a SealedSecret cannot merge into it: seal the whole Secret by hand (sealant seal --merge-into) and drop the entry"));
     }
     let unknown = |node: Option<&Node>, allowed: &[&str]| {
@@ -161,7 +176,7 @@ fn convert<R: TryCryptoRng + ?Sized>(
     if pinned.cert.is_expired_at(ctx.now) {
         return Err(format!("the cert pinned as {:?} has expired: pin the controller's current cert, then run --fix again", pinned.name));
     }
-    let (data, read_files) = values(dir, entry, read)?;
+    let (data, read_files) = values(dir, name, entry, read)?;
     let mut meta = Map::new();
     meta.insert("name".into(), json!(name));
     if let Some(ns) = &namespace {
@@ -221,33 +236,61 @@ fn placement(
 }
 
 /// The entry's keys and values, as kustomize builds them, and the files read.
+/// Messages name a literal by its place (`literal 2 of secretGenerator "db"`), never by its
+/// text: without its `=`, a literal may be all value.
 fn values(
     dir: &str,
+    name: &str,
     entry: &Node,
     read: ReadInput,
 ) -> std::result::Result<(BTreeMap<String, String>, Vec<String>), String> {
     let mut data = BTreeMap::new();
-    for literal in entry.get("literals").map(Node::items).unwrap_or_default() {
-        let text = literal.as_str().unwrap_or_default();
-        let (key, value) = text
-            .split_once('=')
-            .ok_or_else(|| format!("literal {text:?} is not KEY=VALUE"))?;
-        data.insert(key.trim().to_string(), STANDARD.encode(unquote(value)));
+    let literals = entry.get("literals").map(Node::items).unwrap_or_default();
+    for (i, literal) in literals.iter().enumerate() {
+        let which = format!("literal {} of secretGenerator {name:?}", i + 1);
+        let (key, value) = literal
+            .as_str()
+            .and_then(|t| t.split_once('='))
+            .ok_or_else(|| {
+                format!("{which} is not KEY=VALUE: write it so, then run --fix again")
+            })?;
+        let key = key.trim();
+        if !is_valid_secret_key(key) {
+            return Err(format!(
+                "{which} has a key that is not a valid Secret key (letters, digits, '-', '_', '.')"
+            ));
+        }
+        data.insert(key.to_string(), STANDARD.encode(unquote(value)));
     }
     let mut read_files = Vec::new();
     for (is_env, file) in input_paths(dir, entry) {
-        let bytes = read(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
+        let bytes = read(&file)
+            .map_err(|e| format!("secretGenerator {name:?} reads a file --fix cannot use: {e}"))?;
         if is_env {
             for (key, value) in env_pairs(&bytes, &file)? {
                 data.insert(key, STANDARD.encode(value));
             }
         } else {
             let key = file_key(entry, &file);
+            if !is_valid_secret_key(&key) {
+                return Err(format!("secretGenerator {name:?} reads {file} under a key that is not a valid Secret key (letters, digits, '-', '_', '.')"));
+            }
             data.insert(key, STANDARD.encode(&bytes));
         }
         read_files.push(file);
     }
     Ok((data, read_files))
+}
+
+/// A DNS subdomain, as Kubernetes names Secrets: it also makes a safe file name.
+fn is_object_name(name: &str) -> bool {
+    let edge = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    name.len() <= 253
+        && edge(name.bytes().next())
+        && edge(name.bytes().last())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.'))
 }
 
 /// kustomize removes one pair of matching quotes around a literal's value.
@@ -273,6 +316,12 @@ fn env_pairs(bytes: &[u8], file: &str) -> std::result::Result<Vec<(String, Vec<u
             return Err(format!("{file}:{}: a line without `=` takes its value from kustomize's environment, which a SealedSecret cannot: write KEY=VALUE", n + 1));
         };
         let key = String::from_utf8_lossy(&line[..eq]).into_owned();
+        if !is_valid_secret_key(&key) {
+            return Err(format!(
+                "{file}:{}: the key is not a valid Secret key (letters, digits, '-', '_', '.')",
+                n + 1
+            ));
+        }
         out.push((key, line[eq + 1..].to_vec()));
     }
     Ok(out)
@@ -298,8 +347,20 @@ fn input_paths(dir: &str, entry: &Node) -> Vec<(bool, String)> {
         .collect()
 }
 
+/// `dir/file` with `.` and `x/..` resolved; a `..` above the root stays (and is refused
+/// when the file is touched).
 fn join(dir: &str, file: &str) -> String {
-    crate::graph::normalize(&format!("{dir}/{file}"))
+    let mut parts: Vec<&str> = Vec::new();
+    for part in dir.split('/').chain(file.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
 }
 
 /// Whole lines from the one holding `start` to the end of the one holding `end - 1`.
@@ -338,7 +399,16 @@ fn removal_edits(bytes: &[u8], root: &Node, list: &Node, entries: &[&Node]) -> V
 
 /// Adds the new manifests to `resources` (created at the end when absent).
 fn resources_edit(bytes: &[u8], root: &Node, names: &[&str]) -> Edit {
-    let Some(resources) = root.get("resources").filter(|r| !r.items().is_empty()) else {
+    let resources = root.get("resources");
+    if let Some(empty) = resources.filter(|r| is_flow(bytes, r) && r.items().is_empty()) {
+        let inside = empty.span.start + 1;
+        return Edit {
+            range: inside..inside,
+            text: names.join(", "),
+        };
+    }
+    // (A `resources:` without a value gets a second key, which the check refuses.)
+    let Some(resources) = resources.filter(|r| !r.items().is_empty()) else {
         let lead = if bytes.ends_with(b"\n") || bytes.is_empty() {
             ""
         } else {

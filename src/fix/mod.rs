@@ -3,19 +3,23 @@
 //!
 //! Planning never writes: a [`FilePlan`] holds the new bytes, the edits (for a diff) and the
 //! value ranges to redact. A file with any Secret that cannot be sealed gets no plan at all,
-//! only [`Problem`]s, so it is left byte-identical.
+//! only [`Problem`]s, so it is left byte-identical; so does a plan whose new content does not
+//! read back as intended (`verify`). All reading and writing goes through [`RepoFiles`].
 
 mod diff;
 mod edit;
+mod files;
 mod generator;
 mod reseal;
 mod secrets;
+mod verify;
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 pub use diff::unified;
 pub use edit::Edit;
+pub(crate) use files::RepoFiles;
 pub use generator::{plan_generators, GeneratorPlan, ReadInput};
 pub use reseal::plan_reseal;
 pub use secrets::plan_secrets;

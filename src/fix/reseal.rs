@@ -95,14 +95,16 @@ pub fn plan_reseal<R: TryCryptoRng + ?Sized>(
     if edits.is_empty() {
         return Ok(None);
     }
-    Ok(Some(FilePlan {
+    let plan = FilePlan {
         path: path.to_string(),
         original: bytes.to_vec(),
         fixed: apply(bytes, &edits),
         count: edits.len(),
         edits,
         redact: Vec::new(),
-    }))
+    };
+    super::verify::resealed(&plan).map_err(|p| vec![p])?;
+    Ok(Some(plan))
 }
 
 fn sealed_in<'a, 't>(root: &'a Node<'t>) -> Vec<&'a Node<'t>> {

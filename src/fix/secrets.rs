@@ -89,6 +89,7 @@ pub fn plan_secrets<R: TryCryptoRng + ?Sized>(
         return Ok(None);
     }
     plan.fixed = apply(bytes, &plan.edits);
+    super::verify::sealed(&plan).map_err(|p| vec![p])?;
     Ok(Some(plan))
 }
 

@@ -9,6 +9,7 @@ mod graph;
 mod integrations;
 mod kat;
 mod redaction;
+mod safety;
 mod scan;
 mod sealed;
 mod xcheck;
