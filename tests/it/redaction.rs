@@ -182,13 +182,16 @@ fn fix_dry_run_escapes_terminal_controls_from_file_content() {
     let text = text.replace("app: gen", "app: \"gen\\u202e\"");
     std::fs::write(&kustomization, text).unwrap();
     let out = sealant_in(Some(&dir), &["scan", "--fix", "--dry-run", "."], b"");
-    let diff = stdout(&out);
-    assert!(diff.contains("apps/shop/evil"), "{diff}");
+    let (diff, messages) = (stdout(&out), stderr(&out));
+    // The file does not parse as a whole, so it is refused (not fixed): its name reaches the
+    // message, escaped.
+    assert!(messages.contains("apps/shop/evil"), "{messages}");
     assert!(
         diff.contains("+++ b/apps/gen/app-literals-sealedsecret.yaml"),
         "{diff}"
     );
     assert_no_hostile("--fix --dry-run", &diff);
+    assert_no_hostile("--fix --dry-run messages", &messages);
 }
 
 #[test]
