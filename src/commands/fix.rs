@@ -61,14 +61,14 @@ pub fn scan_fix(
     let sealed: usize = outcome.plans.iter().map(|p| p.count).sum();
     let files = outcome.plans.len();
     if args.dry_run {
-        eprintln!("would seal {sealed} Secret(s) in {files} file(s)");
+        say!("would seal {sealed} Secret(s) in {files} file(s)");
         return Ok(outcome.exit_code(files > 0));
     }
     let rescan = scan(request)?;
     let code = report(args, &rescan, started, stdout)?;
-    eprintln!("sealed {sealed} Secret(s) in {files} file(s)");
+    say!("sealed {sealed} Secret(s) in {files} file(s)");
     if sealed > 0 {
-        eprintln!("{HISTORY_REMINDER}");
+        say!("{HISTORY_REMINDER}");
     }
     Ok(code.max(outcome.exit_code(false)))
 }
@@ -113,7 +113,7 @@ fn generators(
             Ok(Some(plan)) => match write_generator_plan(root, &plan) {
                 Ok(()) => outcome.plans.push(plan.kustomization),
                 Err(e) => {
-                    eprintln!("{path}: not fixed: {e}");
+                    say!("{path}: not fixed: {e}");
                     outcome.write_errors += 1;
                 }
             },
@@ -241,7 +241,7 @@ pub fn reseal(args: &ResealArgs, stdout: &mut dyn Write) -> Result<u8> {
     } else {
         "re-encrypted"
     };
-    eprintln!("{verb} {values} value(s) in {files} file(s)");
+    say!("{verb} {values} value(s) in {files} file(s)");
     Ok(outcome.exit_code(args.dry_run && files > 0))
 }
 
@@ -328,7 +328,7 @@ fn carry_out(
         match write_plan(root, &plan) {
             Ok(()) => written.push(plan),
             Err(e) => {
-                eprintln!("{}: not fixed: {e}", plan.path);
+                say!("{}: not fixed: {e}", plan.path);
                 outcome.write_errors += 1;
             }
         }
@@ -339,9 +339,12 @@ fn carry_out(
 
 fn report_problems(problems: &[Problem]) {
     for problem in problems {
-        eprintln!(
+        say!(
             "{}:{}:{}: not fixed, the file is left as it is: {}",
-            problem.path, problem.line, problem.column, problem.message
+            problem.path,
+            problem.line,
+            problem.column,
+            problem.message
         );
     }
 }

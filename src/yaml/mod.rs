@@ -1,7 +1,9 @@
 //! YAML (and JSON, its subset) as the scanner needs it: cheap document splitting, and a small
 //! node tree with byte spans for the few documents worth parsing.
 //!
-//! Aliases are never expanded (an alias is a leaf), so an alias bomb costs what its text costs.
+//! An alias is expanded to a copy of its anchor's node while the document's budget lasts
+//! (copies cost at most the document's length, so an alias bomb costs what its text costs);
+//! past it, an alias stays a leaf.
 
 mod split;
 mod tree;
