@@ -283,8 +283,8 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
 
 /// The nearest config file from `start` (its directory, for a file) up to the repository root,
 /// the nearest directory holding `.git`, and never above it: a file outside the repository
-/// must not switch checks off. Outside any repository the search goes up to the working
-/// directory when `start` lies under it, else it looks in `start`'s directory only.
+/// must not switch checks off. Outside any repository it looks in `start`'s directory only,
+/// which is then the scan's root too (see `source::repository_root`).
 pub fn find_config(start: &Path) -> Option<PathBuf> {
     let start = lexical(&std::path::absolute(start).ok()?);
     let dir = if start.is_file() {
@@ -292,12 +292,7 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
     } else {
         start
     };
-    let top = enclosing_repository(&dir)
-        .or_else(|| {
-            let cwd = lexical(&std::env::current_dir().ok()?);
-            dir.starts_with(&cwd).then_some(cwd)
-        })
-        .unwrap_or_else(|| dir.clone());
+    let top = enclosing_repository(&dir).unwrap_or_else(|| dir.clone());
     dir.ancestors()
         .take_while(|d| d.starts_with(&top))
         .flat_map(|dir| CONFIG_NAMES.iter().map(move |name| dir.join(name)))

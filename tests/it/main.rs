@@ -8,6 +8,7 @@ mod git;
 mod graph;
 mod integrations;
 mod kat;
+mod misses;
 mod scan;
 mod sealed;
 mod xcheck;
