@@ -277,10 +277,13 @@ fn git_modes_refuse_a_path_that_names_nothing() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
 
+/// A configuration that switches scanning off: every file is over the size cap.
+const SCANS_NOTHING: &str = "max-file-size: 1\n";
+
 #[test]
 fn a_config_above_the_repository_root_is_not_honoured() {
     let outer = tempfile::tempdir().unwrap();
-    fs::write(outer.path().join(".sealant.yaml"), "exclude: [\"**\"]\n").unwrap();
+    fs::write(outer.path().join(".sealant.yaml"), SCANS_NOTHING).unwrap();
     let repo = outer.path().join("repo");
     fs::create_dir_all(repo.join(".git")).unwrap();
     fs::create_dir_all(repo.join("apps")).unwrap();
@@ -296,7 +299,7 @@ fn a_config_above_the_repository_root_is_not_honoured() {
     let (code, _) = scan_json(None, &[path_str(&repo.join("apps"))]);
     assert_eq!(code, 1);
     // The repository's own config is honoured from below.
-    fs::write(repo.join(".sealant.yaml"), "exclude: [\"**\"]\n").unwrap();
+    fs::write(repo.join(".sealant.yaml"), SCANS_NOTHING).unwrap();
     let (code, _) = scan_json(None, &[path_str(&repo.join("apps"))]);
     assert_eq!(code, 0);
 }
@@ -304,7 +307,7 @@ fn a_config_above_the_repository_root_is_not_honoured() {
 #[test]
 fn outside_a_repository_only_the_scanned_directory_holds_the_config() {
     let outer = tempfile::tempdir().unwrap();
-    fs::write(outer.path().join(".sealant.yaml"), "exclude: [\"**\"]\n").unwrap();
+    fs::write(outer.path().join(".sealant.yaml"), SCANS_NOTHING).unwrap();
     let work = outer.path().join("work");
     fs::create_dir_all(work.join("apps")).unwrap();
     fs::write(work.join("apps/s.yaml"), SECRET).unwrap();
@@ -320,7 +323,7 @@ fn outside_a_repository_only_the_scanned_directory_holds_the_config() {
     let (code, _) = scan_json(Some(&work.join("apps")), &[]);
     assert_eq!(code, 1);
     // In the scanned directory itself (the working directory when no path is named).
-    fs::write(work.join("apps/.sealant.yaml"), "exclude: [\"**\"]\n").unwrap();
+    fs::write(work.join("apps/.sealant.yaml"), SCANS_NOTHING).unwrap();
     let (code, _) = scan_json(Some(&work), &["apps"]);
     assert_eq!(code, 0);
     let (code, _) = scan_json(Some(&work.join("apps")), &[]);
