@@ -332,9 +332,14 @@ fn outside_a_repository_only_the_scanned_directory_holds_the_config() {
 
 /// Runs sealant with stdout and/or stderr a pipe whose reading end is already closed.
 fn with_closed_pipes(args: &[&str], close_stdout: bool, close_stderr: bool) -> Output {
+    // The writing end of a pipe whose reader has exited: `true`'s standard input.
     let closed = || {
-        let (reader, writer) = std::io::pipe().unwrap();
-        drop(reader);
+        let mut reader = Command::new("true")
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("run true");
+        let writer = reader.stdin.take().expect("stdin");
+        reader.wait().expect("wait for true");
         Stdio::from(writer)
     };
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sealant"));
