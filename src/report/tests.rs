@@ -177,6 +177,7 @@ fn json_has_exactly_the_documented_keys() {
             "findings",
             "suppressed",
             "commits_scanned",
+            "files_skipped",
             "elapsed_ms",
             "notes"
         ]
