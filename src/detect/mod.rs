@@ -14,7 +14,7 @@ use crate::check::{check_sealed_secret, CheckContext};
 use crate::finding::{line_col, Category, Finding, Severity};
 use crate::fingerprint::fingerprint;
 use crate::rules::{Hits, RuleSet};
-use crate::yaml::{parse_node, split_documents, Node};
+use crate::yaml::{parse_expanded, split_documents, Node};
 
 pub use kube::{detect_secrets, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
 pub use kustomize::{
@@ -212,7 +212,7 @@ fn scan_documents(
         if !hits.any_within(doc.range.clone()) && !is_kustomization_file(file_name) {
             continue;
         }
-        match parse_node(text, doc.range.clone()) {
+        match parse_expanded(text, doc.range.clone()) {
             Ok(Some(root)) => {
                 let at = |offset| line_col(text.as_bytes(), offset);
                 // A List's items are manifests of their own.

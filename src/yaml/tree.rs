@@ -78,16 +78,31 @@ impl<'a> Node<'a> {
 }
 
 /// Parses the first document of `text[range]` into a tree; spans are offsets into `text`.
-/// An alias becomes a copy of its anchor's node (spans and all, so findings point at the
-/// anchored text) while the document's alias budget lasts; past it, it stays a leaf.
+/// Aliases stay leaves: the tree is the text as written, for editing it.
 pub fn parse_node(text: &str, range: Range<usize>) -> Result<Option<Node<'_>>, ParseError> {
+    parse_with_budget(text, range, 0)
+}
+
+/// [`parse_node`], but an alias becomes a copy of its anchor's node (spans and all, so findings
+/// point at the anchored text) while the document's alias budget lasts; past it, it stays a
+/// leaf. For reading what the document means; a copy's spans do not say where it is written.
+pub fn parse_expanded(text: &str, range: Range<usize>) -> Result<Option<Node<'_>>, ParseError> {
+    let budget = range.len();
+    parse_with_budget(text, range, budget)
+}
+
+fn parse_with_budget(
+    text: &str,
+    range: Range<usize>,
+    alias_budget: usize,
+) -> Result<Option<Node<'_>>, ParseError> {
     let base = range.start;
     let mut builder = Builder {
         stack: Vec::new(),
         root: None,
         nodes: 0,
         anchors: HashMap::new(),
-        alias_budget: range.len(),
+        alias_budget,
     };
     let mut parser = Parser::new_from_str(&text[range]);
     while let Some(event) = parser.next_event() {
@@ -250,6 +265,10 @@ mod tests {
         parse_node(src, 0..src.len()).unwrap().unwrap()
     }
 
+    fn expanded(src: &str) -> Node<'_> {
+        parse_expanded(src, 0..src.len()).unwrap().unwrap()
+    }
+
     #[test]
     fn spans_point_at_values() {
         let src = "kind: Secret\ndata:\n  \"pw\": 'aGk='\n";
@@ -270,7 +289,12 @@ mod tests {
     #[test]
     fn aliases_are_copies_of_their_anchor_within_the_budget() {
         let src = "a: &x {k: v}\nb: *x\nc: [*x, &y s, *y]\n";
-        let root = parse(src);
+        assert_eq!(
+            parse(src).get("b").unwrap().kind,
+            NodeKind::Alias,
+            "unless asked for"
+        );
+        let root = expanded(src);
         let b = root.get("b").unwrap();
         assert_eq!(b.str_at(&["k"]), Some("v"));
         assert_eq!(
@@ -292,7 +316,7 @@ mod tests {
                 "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
             ));
         }
-        let root = parse(&src);
+        let root = expanded(&src);
         fn size(n: &Node) -> usize {
             1 + n.items().iter().map(size).sum::<usize>()
                 + n.entries().map(|(k, v)| size(k) + size(v)).sum::<usize>()

@@ -384,3 +384,43 @@ fn closed_output_pipes_end_the_run_quietly_with_its_exit_code() {
         }
     }
 }
+
+#[test]
+fn fixing_an_aliased_secret_never_shows_its_value_and_seals_the_whole_document() {
+    let repo = scratch_repo();
+    let root = repo.path();
+    std::fs::copy(crate::common::vector("cert2048.pem"), root.join("cert.pem")).unwrap();
+    let fp = stdout(&sealant_in(
+        Some(root),
+        &["cert", "fingerprint", "cert.pem"],
+        b"",
+    ));
+    let fp = fp.trim();
+    fs::write(
+        root.join(".sealant.yaml"),
+        format!("certs:\n  - name: c\n    cert: cert.pem\n    sha256: {fp}\n    paths: [\"**\"]\n"),
+    )
+    .unwrap();
+    fs::write(
+        root.join("s.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\nx: &x {token: misses-PLANTED-F1}\nstringData: *x\n",
+    )
+    .unwrap();
+    let root_arg = path_str(root);
+    let out = sealant(
+        &["scan", "--fix", "--dry-run", "--color", "never", root_arg],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let shown = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(shown.contains("+kind: SealedSecret"), "{shown}");
+    assert!(!shown.contains("misses-PLANTED"), "{shown}");
+    let out = sealant(&["scan", "--fix", "--color", "never", root_arg], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let fixed = fs::read_to_string(root.join("s.yaml")).unwrap();
+    assert!(fixed.contains("kind: SealedSecret"), "{fixed}");
+    assert!(
+        !fixed.contains("misses-PLANTED") && !fixed.contains("*x"),
+        "{fixed}"
+    );
+}
