@@ -233,6 +233,9 @@ fn a_scan_path_that_does_not_exist_is_an_error() {
         vec!["scan", path_str(&missing)],
         vec!["scan", path_str(root), path_str(&missing)],
         vec!["scan", "--fix", "--dry-run", path_str(&missing)],
+        vec!["scan", "--config", path_str(&missing), path_str(root)],
+        vec!["scan", "--baseline", path_str(&missing), path_str(root)],
+        vec!["scan", "--keys", path_str(&missing), path_str(root)],
     ] {
         let out = sealant(&args, b"");
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
