@@ -79,7 +79,7 @@ fn values<'a, 't>(
     };
     let mut found = Vec::new();
     for (key, value) in merged_entries(map) {
-        let key = key.as_str().unwrap_or("<<");
+        let Some(key) = key.as_str() else { continue };
         match &value.kind {
             NodeKind::Scalar { value: text, .. }
                 if !text.trim().is_empty() && !is_placeholder(text.as_bytes()) =>
@@ -102,14 +102,15 @@ fn merged_entries<'a, 't>(map: &'a Node<'t>) -> Vec<(&'a Node<'t>, &'a Node<'t>)
     let is_merge = |k: &Node| k.as_str() == Some("<<");
     let mut entries: Vec<_> = map.entries().filter(|(k, _)| !is_merge(k)).collect();
     let mut keys: HashSet<&str> = entries.iter().filter_map(|(k, _)| k.as_str()).collect();
-    for (_, merged) in map.entries().filter(|(k, _)| is_merge(k)) {
+    for (merge_key, merged) in map.entries().filter(|(k, _)| is_merge(k)) {
         let maps = match &merged.kind {
             NodeKind::Seq(items) => items.iter().collect(),
             _ => vec![merged],
         };
         for m in maps {
+            // Left unexpanded, the merge is an entry of its own: `<<` and the alias.
             if m.kind == NodeKind::Alias {
-                entries.push((m, m));
+                entries.push((merge_key, m));
             }
             for (k, v) in m.entries() {
                 if k.as_str().is_none_or(|k| keys.insert(k)) {
