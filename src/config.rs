@@ -281,13 +281,46 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
     })
 }
 
-/// The nearest config file in `start` or a parent directory.
+/// The nearest config file from `start` (its directory, for a file) up to the repository root,
+/// the nearest directory holding `.git`, and never above it: a file outside the repository
+/// must not switch checks off. Outside any repository it looks in `start`'s directory only,
+/// which is then the scan's root too (see `source::repository_root`).
 pub fn find_config(start: &Path) -> Option<PathBuf> {
-    let start = std::path::absolute(start).ok()?;
-    start
-        .ancestors()
+    let start = lexical(&std::path::absolute(start).ok()?);
+    let dir = if start.is_file() {
+        start.parent()?.to_path_buf()
+    } else {
+        start
+    };
+    let top = enclosing_repository(&dir).unwrap_or_else(|| dir.clone());
+    dir.ancestors()
+        .take_while(|d| d.starts_with(&top))
         .flat_map(|dir| CONFIG_NAMES.iter().map(move |name| dir.join(name)))
         .find(|p| p.is_file())
+}
+
+/// The nearest directory at or above `dir` that holds `.git` (a directory, or the file a
+/// linked worktree or submodule has).
+pub(crate) fn enclosing_repository(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+/// `a/b/../c` → `a/c` without touching the file system, so that `..` cannot lead a bounded
+/// search above its bound.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Globs match repository-relative `/`-separated paths; a pattern without `/` matches at any

@@ -1,4 +1,4 @@
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -8,17 +8,39 @@ use sealant::commands::{run, EXIT_ERROR};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if reads_stdin(&cli) && std::io::stdin().is_terminal() {
-        eprintln!("(tty detected: expecting a YAML or JSON manifest on standard input)");
+        let _ = writeln!(
+            std::io::stderr(),
+            "(tty detected: expecting a YAML or JSON manifest on standard input)"
+        );
     }
-    match run(
-        cli,
-        &mut std::io::stdin().lock(),
-        &mut std::io::stdout().lock(),
-    ) {
+    let mut stdout = EndsQuietly(std::io::stdout().lock());
+    match run(cli, &mut std::io::stdin().lock(), &mut stdout) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("{:?}", miette::Report::new(err));
+            // Not `eprintln!`: it panics (exit 101) when stderr is a closed pipe.
+            let _ = writeln!(std::io::stderr(), "{:?}", miette::Report::new(err));
             ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Standard output whose reader may be gone (`sealant scan | head -c1`): what cannot be
+/// delivered is dropped, and the run ends with the exit code its findings give, as it would
+/// have with the reader still there. Other write errors (a full disk) stay errors.
+struct EndsQuietly<W>(W);
+
+impl<W: Write> Write for EndsQuietly<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
         }
     }
 }

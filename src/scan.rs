@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::finding::{line_col, CommitInfo, Finding, Note, Severity};
 use crate::rules::RuleSet;
 use crate::source::git::{read_blob, read_path_at, GitBlob, GitRepo, Origin};
-use crate::source::{relative_path, walk_worktree, Visitor, WalkOptions};
+use crate::source::{relative_path, walk_worktree, Content, Visitor, WalkOptions};
 
 /// Which files a scan reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +66,8 @@ pub struct ScanOutput {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub commits_scanned: u64,
+    /// Files not scanned at all (binary, too large, unreadable); each has a note.
+    pub files_skipped: u64,
     /// Findings dropped by inline comments, the allowlist or the baseline.
     pub suppressed: usize,
 }
@@ -198,6 +200,10 @@ impl<V: Visitor> Visitor for Once<V> {
     fn note(&self, path: &str, message: String) {
         self.inner.note(path, message);
     }
+
+    fn skipped(&self, path: &str, message: String) {
+        self.inner.skipped(path, message);
+    }
 }
 
 #[derive(Default)]
@@ -267,6 +273,7 @@ struct Collector<'a> {
     state: Mutex<State>,
     files: AtomicU64,
     bytes: AtomicU64,
+    skipped: AtomicU64,
 }
 
 impl Visitor for Collector<'_> {
@@ -299,6 +306,11 @@ impl Visitor for Collector<'_> {
                 message,
             });
     }
+
+    fn skipped(&self, path: &str, message: String) {
+        self.skipped.fetch_add(1, Ordering::Relaxed);
+        self.note(path, message);
+    }
 }
 
 impl<'a> Collector<'a> {
@@ -313,6 +325,7 @@ impl<'a> Collector<'a> {
             state: Mutex::default(),
             files: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
         }
     }
 
@@ -361,6 +374,7 @@ impl<'a> Collector<'a> {
             notes: state.notes,
             files_scanned: self.files.into_inner(),
             bytes_scanned: self.bytes.into_inner(),
+            files_skipped: self.skipped.into_inner(),
             suppressed: state.suppressed,
             ..ScanOutput::default()
         };
@@ -377,6 +391,7 @@ fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
         Mode::History(refs) => repo.history(refs)?,
         Mode::Worktree => unreachable!("handled by scan_worktree"),
     };
+    require_known(&blobs, request, &root)?;
     let blobs = select(blobs, request, &root);
     let collector = Collector::new(request);
     let total = blobs.len() as u64;
@@ -440,7 +455,7 @@ fn graph_findings(
     for g in graph.check(request.keys) {
         let marked = input.marked.contains(&g.path);
         if marked && read_path.as_ref() != Some(&g.path) {
-            bytes = std::fs::read(output.root.join(&g.path)).unwrap_or_default();
+            bytes = read_text(&output.root.join(&g.path)).unwrap_or_default();
             read_path = Some(g.path.clone());
         }
         if marked && crate::detect::is_suppressed(&bytes, g.line, g.rule) {
@@ -480,6 +495,34 @@ fn exact_paths(request: &ScanRequest, root: &Path) -> Option<HashSet<String>> {
     })
 }
 
+/// A path given with `--range` or `--history` must be in the working tree or name a blob of
+/// the commits read (a directory since deleted, say): a typo is an error, not an empty scan.
+fn require_known(blobs: &[GitBlob], request: &ScanRequest, root: &Path) -> Result<()> {
+    if !matches!(request.mode, Mode::Range(_) | Mode::History(_)) {
+        return Ok(());
+    }
+    for path in &request.paths {
+        let prefix = relative_path(root, path);
+        let known = std::fs::symlink_metadata(path).is_ok()
+            || blobs.iter().any(|b| is_under(&b.path, &prefix));
+        if !known {
+            return Err(Error::input(
+                path.display().to_string(),
+                "no such file or directory, in the working tree or in the commits scanned",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `path` is `prefix` or lies under it.
+fn is_under(path: &str, prefix: &str) -> bool {
+    prefix == "."
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Applies the paths given (as prefixes), the configuration's excludes and `.sealantignore`.
 /// In git modes these apply to named paths too: pre-commit names every staged file.
 fn select(blobs: Vec<GitBlob>, request: &ScanRequest, root: &Path) -> Vec<GitBlob> {
@@ -492,12 +535,7 @@ fn select(blobs: Vec<GitBlob>, request: &ScanRequest, root: &Path) -> Vec<GitBlo
     let ignore = sealantignore(root);
     blobs
         .into_iter()
-        .filter(|b| {
-            prefixes.is_empty()
-                || prefixes
-                    .iter()
-                    .any(|p| b.path == *p || b.path.starts_with(&format!("{p}/")))
-        })
+        .filter(|b| prefixes.is_empty() || prefixes.iter().any(|p| is_under(&b.path, p)))
         .filter(|b| !request.config.is_excluded(&b.path))
         .filter(|b| {
             !ignore
@@ -517,7 +555,7 @@ fn sealantignore(root: &Path) -> ignore::gitignore::Gitignore {
 
 fn scan_blob(repo: &gix::Repository, blob: &GitBlob, config: &Config, collector: &Collector) {
     let Some(bytes) = read_blob(repo, blob.id) else {
-        collector.note(
+        collector.skipped(
             &blob.path,
             format!(
                 "blob {} is missing (shallow or partial clone?); skipped",
@@ -527,7 +565,7 @@ fn scan_blob(repo: &gix::Repository, blob: &GitBlob, config: &Config, collector:
         return;
     };
     if bytes.len() as u64 > config.max_file_size {
-        collector.note(
+        collector.skipped(
             &blob.path,
             format!(
                 "larger than max-file-size ({} > {} bytes); skipped",
@@ -537,9 +575,10 @@ fn scan_blob(repo: &gix::Repository, blob: &GitBlob, config: &Config, collector:
         );
         return;
     }
-    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
-        return;
-    }
+    let bytes = match crate::source::sniff(&bytes) {
+        Content::Text(text) => text,
+        Content::Binary(why) => return collector.skipped(&blob.path, why.to_string()),
+    };
     collector.files.fetch_add(1, Ordering::Relaxed);
     collector
         .bytes
@@ -691,7 +730,17 @@ fn read_capped(file: &Path, cap: u64) -> std::result::Result<Vec<u8>, String> {
             "it is larger than max-file-size ({len} > {cap} bytes); not checked"
         ));
     }
-    std::fs::read(file).map_err(|e| format!("cannot read it ({e})"))
+    read_text(file).map_err(|e| format!("cannot read it ({e})"))
+}
+
+/// A file as the scan saw it: UTF-16/32 decoded (see [`crate::source::sniff`]), so that
+/// spans and lines of findings fit what is read back.
+pub(crate) fn read_text(file: &Path) -> std::io::Result<Vec<u8>> {
+    let bytes = std::fs::read(file)?;
+    Ok(match crate::source::sniff(&bytes) {
+        Content::Text(std::borrow::Cow::Owned(text)) => text,
+        _ => bytes,
+    })
 }
 
 /// Drops findings the configuration's allowlist or the baseline accepts.

@@ -68,14 +68,14 @@ pub fn scan_fix(
     let sealed: usize = outcome.plans.iter().map(|p| p.count).sum();
     let files = outcome.plans.len();
     if args.dry_run {
-        eprintln!("would seal {sealed} Secret(s) in {files} file(s)");
+        say!("would seal {sealed} Secret(s) in {files} file(s)");
         return Ok(outcome.exit_code(files > 0));
     }
     let rescan = scan(request)?;
     let code = report(args, &rescan, started, stdout)?;
-    eprintln!("sealed {sealed} Secret(s) in {files} file(s)");
+    say!("sealed {sealed} Secret(s) in {files} file(s)");
     if sealed > 0 {
-        eprintln!("{HISTORY_REMINDER}");
+        say!("{HISTORY_REMINDER}");
     }
     Ok(code.max(outcome.exit_code(false)))
 }
@@ -110,7 +110,7 @@ fn generators(
             Ok(Some(plan)) => match write_generator_plan(files, &plan) {
                 Ok(()) => outcome.plans.push(plan.kustomization),
                 Err(e) => {
-                    eprintln!("{}: not fixed: {e}", printable(&path));
+                    say!("{}: not fixed: {e}", printable(&path));
                     outcome.write_errors += 1;
                 }
             },
@@ -275,7 +275,7 @@ pub fn reseal(args: &ResealArgs, stdout: &mut dyn Write) -> Result<u8> {
     } else {
         "re-encrypted"
     };
-    eprintln!("{verb} {values} value(s) in {files} file(s)");
+    say!("{verb} {values} value(s) in {files} file(s)");
     Ok(outcome.exit_code(args.dry_run && files > 0))
 }
 
@@ -362,7 +362,7 @@ fn carry_out(
         match files.replace(&plan.path, &plan.fixed) {
             Ok(()) => written.push(plan),
             Err(e) => {
-                eprintln!("{}: not fixed: {e}", printable(&plan.path));
+                say!("{}: not fixed: {e}", printable(&plan.path));
                 outcome.write_errors += 1;
             }
         }
@@ -373,7 +373,7 @@ fn carry_out(
 
 fn report_problems(problems: &[Problem]) {
     for problem in problems {
-        eprintln!(
+        say!(
             "{}:{}:{}: not fixed, the file is left as it is: {}",
             printable(&problem.path),
             problem.line,

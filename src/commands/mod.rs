@@ -1,6 +1,23 @@
 //! The commands behind the CLI. Each reads its inputs, calls the library and writes its
 //! output to the writer it is given.
 
+/// `eprintln!` that never panics: a closed or broken stderr (`2>&-`, a pipe whose reader is
+/// gone) must not turn a run into a panic with exit 101, so write errors are dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that never panics, as [`say!`].
+macro_rules! say_inline {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cert;
 mod controller;
 mod explain;

@@ -25,6 +25,9 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         (None, false, true) => Mode::History(args.refs.clone()),
         (None, false, false) => Mode::Worktree,
     };
+    if matches!(mode, Mode::Worktree | Mode::Staged) {
+        require_existing(&args.paths)?;
+    }
     let show_progress = mode != Mode::Worktree && std::io::stderr().is_terminal();
     let progress = |p: Progress| print_progress(p);
     let keys = if args.keys.is_empty() {
@@ -44,7 +47,7 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     };
     let output = scan(&request)?;
     if show_progress {
-        eprint!("\r\x1b[2K");
+        say_inline!("\r\x1b[2K");
     }
     if let Some(path) = &args.write_baseline {
         crate::io::write_atomic(path, Baseline::render(&output.findings).as_bytes(), 0o644)?;
@@ -54,6 +57,19 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         return super::fix::scan_fix(args, &request, &output, started, stdout);
     }
     report(args, &output, started, stdout)
+}
+
+/// A path that names nothing is an error, not an empty scan: a typo in CI must not pass.
+/// (In `--range` and `--history` a path may name what only the history holds: the scan
+/// checks those against the blobs.)
+fn require_existing(paths: &[std::path::PathBuf]) -> Result<()> {
+    match paths.iter().find(|p| std::fs::symlink_metadata(p).is_err()) {
+        Some(missing) => Err(crate::error::Error::input(
+            missing.display().to_string(),
+            "no such file or directory",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Renders the scan's report; the exit code says whether a finding reaches `--fail-on`.
@@ -70,6 +86,7 @@ pub fn report(
         findings: output.findings.len(),
         suppressed: output.suppressed,
         commits_scanned: output.commits_scanned,
+        files_skipped: output.files_skipped,
         elapsed: started.elapsed(),
         notes: output.notes.clone(),
     };
@@ -89,7 +106,7 @@ pub fn report(
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let source = |path: &str| std::fs::read(root.join(path)).ok();
+    let source = |path: &str| crate::scan::read_text(&root.join(path)).ok();
     let mut rendered = Vec::new();
     render(args.format, &report, &source, color, &mut rendered).map_err(|source| {
         crate::error::Error::Write {
@@ -105,7 +122,7 @@ pub fn report(
 /// One status line on stderr, redrawn at most every 64 files.
 fn print_progress(p: Progress) {
     if p.files % 64 == 0 || p.files == p.total_files {
-        eprint!(
+        say_inline!(
             "\r\x1b[2Kscanning: {}/{} blobs, {:.1} MB, {} commits",
             p.files,
             p.total_files,

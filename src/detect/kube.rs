@@ -1,5 +1,7 @@
 //! Kubernetes Secret manifests: one detection per non-empty `data` or `stringData` value.
 
+use std::collections::HashSet;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
@@ -10,6 +12,7 @@ use crate::yaml::{Node, NodeKind};
 pub const SECRET_DATA: &str = "k8s-secret-data";
 pub const SECRET_STRING_DATA: &str = "k8s-secret-string-data";
 pub const SECRET_INVALID_BASE64: &str = "k8s-secret-invalid-base64";
+pub const SECRET_ALIASED: &str = "k8s-secret-aliased-data";
 
 /// Detections in a document: a Secret, or the Secrets among a `List`'s items.
 pub fn detect_secrets(root: &Node, out: &mut Vec<Detection>) {
@@ -30,7 +33,7 @@ fn is_core_v1(root: &Node) -> bool {
 
 fn secret(root: &Node, out: &mut Vec<Detection>) {
     let name = root.str_at(&["metadata", "name"]).unwrap_or("(unnamed)");
-    for (key, value) in values(root, "data") {
+    for (key, value) in values(root, "data", name, out) {
         let compact: Vec<u8> = value
             .as_str()
             .unwrap_or_default()
@@ -52,7 +55,7 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
             )),
         }
     }
-    for (key, value) in values(root, "stringData") {
+    for (key, value) in values(root, "stringData", name, out) {
         out.push(Detection::new(
             SECRET_STRING_DATA,
             value.span.clone(),
@@ -62,19 +65,70 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
     }
 }
 
-/// Scalar entries of a map field with a real value (not empty, not a template or placeholder).
-fn values<'a, 't>(root: &'a Node<'t>, field: &str) -> Vec<(&'a str, &'a Node<'t>)> {
+/// Scalar entries of a map field with a real value (not empty, not a template or placeholder),
+/// merge keys (`<<: *defaults`) included. Aliases are expanded by the parser; one left as it
+/// is (past the document's alias budget) hides what it stands for: that is a finding of its own.
+fn values<'a, 't>(
+    root: &'a Node<'t>,
+    field: &str,
+    name: &str,
+    out: &mut Vec<Detection>,
+) -> Vec<(&'a str, &'a Node<'t>)> {
     let Some(map) = root.get(field) else {
         return Vec::new();
     };
-    map.entries()
-        .filter_map(|(k, v)| match &v.kind {
-            NodeKind::Scalar { value, .. }
-                if !value.trim().is_empty() && !is_placeholder(value.as_bytes()) =>
+    let mut found = Vec::new();
+    for (key, value) in merged_entries(map) {
+        let Some(key) = key.as_str() else { continue };
+        match &value.kind {
+            NodeKind::Scalar { value: text, .. }
+                if !text.trim().is_empty() && !is_placeholder(text.as_bytes()) =>
             {
-                Some((k.as_str()?, v))
+                found.push((key, value));
             }
-            _ => None,
-        })
-        .collect()
+            NodeKind::Alias => out.push(unexpanded(value, &format!("{field}.{key}"), name)),
+            _ => {}
+        }
+    }
+    if map.kind == NodeKind::Alias {
+        out.push(unexpanded(map, field, name));
+    }
+    found
+}
+
+/// A map's entries with those of its merge keys (`<<: map` or `<<: [maps]`) after them,
+/// less the keys the map sets itself (they win, as in YAML's merge).
+fn merged_entries<'a, 't>(map: &'a Node<'t>) -> Vec<(&'a Node<'t>, &'a Node<'t>)> {
+    let is_merge = |k: &Node| k.as_str() == Some("<<");
+    let mut entries: Vec<_> = map.entries().filter(|(k, _)| !is_merge(k)).collect();
+    let mut keys: HashSet<&str> = entries.iter().filter_map(|(k, _)| k.as_str()).collect();
+    for (merge_key, merged) in map.entries().filter(|(k, _)| is_merge(k)) {
+        let maps = match &merged.kind {
+            NodeKind::Seq(items) => items.iter().collect(),
+            _ => vec![merged],
+        };
+        for m in maps {
+            // Left unexpanded, the merge is an entry of its own: `<<` and the alias.
+            if m.kind == NodeKind::Alias {
+                entries.push((merge_key, m));
+            }
+            for (k, v) in m.entries() {
+                if k.as_str().is_none_or(|k| keys.insert(k)) {
+                    entries.push((k, v));
+                }
+            }
+        }
+    }
+    entries
+}
+
+fn unexpanded(alias: &Node, what: &str, name: &str) -> Detection {
+    Detection::new(
+        SECRET_ALIASED,
+        alias.span.clone(),
+        format!(
+            "Secret {name:?} gives {what} by an alias too costly to expand: cannot judge its value"
+        ),
+        format!("{name}\0{what}").into_bytes(),
+    )
 }

@@ -5,6 +5,7 @@ mod kube;
 mod kustomize;
 mod suppress;
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use zeroize::Zeroizing;
@@ -13,7 +14,7 @@ use crate::check::{check_sealed_secret, CheckContext};
 use crate::finding::{line_col, Category, Finding, Severity};
 use crate::fingerprint::fingerprint;
 use crate::rules::{Hits, RuleSet};
-use crate::yaml::{parse_node, split_documents, Node};
+use crate::yaml::{parse_expanded, split_documents, Node};
 
 pub use kube::{detect_secrets, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
 pub use kustomize::{
@@ -114,18 +115,16 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     let mut detections = Vec::new();
     let mut quiet: Vec<Range<usize>> = Vec::new();
     if is_manifest_file(file_name) {
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            scan_documents(
-                text,
-                path,
-                file_name,
-                &hits,
-                &ctx.check,
-                &mut detections,
-                &mut quiet,
-                &mut outcome,
-            );
-        }
+        scan_documents(
+            &yaml_text(bytes),
+            path,
+            file_name,
+            &hits,
+            &ctx.check,
+            &mut detections,
+            &mut quiet,
+            &mut outcome,
+        );
     }
     let covered: Vec<Range<usize>> = detections.iter().map(|d| d.span.clone()).collect();
     for m in rules.find_outside(file_name, bytes, &hits, &quiet) {
@@ -147,6 +146,38 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     outcome.findings = found.findings;
     outcome.suppressed = found.suppressed;
     outcome
+}
+
+/// The file as the YAML parser can read it: the text itself when it is valid UTF-8 printable
+/// in YAML's sense, else a copy with a space for each byte that is not (stray invalid UTF-8,
+/// NUL and other controls), which a parser would reject along with every Secret in the file.
+/// The length stays, so spans are offsets into the file either way.
+fn yaml_text(bytes: &[u8]) -> Cow<'_, str> {
+    let suspect = |&b: &u8| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || matches!(b, 0x7f | 0xc2 | 0xef)
+    };
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        if !bytes.iter().any(suspect) || !text.chars().any(not_yaml) {
+            return Cow::Borrowed(text);
+        }
+    }
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if not_yaml(c) {
+                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+            } else {
+                out.push(c);
+            }
+        }
+        out.extend(std::iter::repeat_n(' ', chunk.invalid().len()));
+    }
+    Cow::Owned(out)
+}
+
+/// Characters YAML does not allow in a stream (it allows tab, line breaks, NEL, BOM).
+fn not_yaml(c: char) -> bool {
+    matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
 }
 
 /// YAML and JSON files, and kustomize's extension-less `Kustomization`.
@@ -181,7 +212,7 @@ fn scan_documents(
         if !hits.any_within(doc.range.clone()) && !is_kustomization_file(file_name) {
             continue;
         }
-        match parse_node(text, doc.range.clone()) {
+        match parse_expanded(text, doc.range.clone()) {
             Ok(Some(root)) => {
                 let at = |offset| line_col(text.as_bytes(), offset);
                 // A List's items are manifests of their own.

@@ -74,6 +74,10 @@ pub fn plan_secrets<R: TryCryptoRng + ?Sized>(
                 Ok(Some((edit, detections))) => {
                     plan.redact
                         .extend(detections.iter().map(|d| d.span.clone()));
+                    // And what the scan reported: a value given by an alias is written at
+                    // its anchor, which this tree's detections do not point at.
+                    plan.redact
+                        .extend(reported.iter().filter(|r| inside(r)).cloned());
                     plan.edits.push(edit);
                     plan.count += 1;
                 }

@@ -37,6 +37,7 @@ struct Summary<'a> {
     findings: usize,
     suppressed: usize,
     commits_scanned: u64,
+    files_skipped: u64,
     elapsed_ms: u64,
     notes: Vec<Note<'a>>,
 }
@@ -58,6 +59,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             findings: s.findings,
             suppressed: s.suppressed,
             commits_scanned: s.commits_scanned,
+            files_skipped: s.files_skipped,
             elapsed_ms: u64::try_from(s.elapsed.as_millis()).unwrap_or(u64::MAX),
             notes: s
                 .notes

@@ -60,6 +60,8 @@ pub struct Summary {
     pub suppressed: usize,
     /// Commits walked by `--range` or `--history` (0 otherwise).
     pub commits_scanned: u64,
+    /// Files not scanned at all (binary, too large, unreadable); the notes say why.
+    pub files_skipped: u64,
     pub elapsed: Duration,
     /// Files skipped or only partly checked; not findings.
     pub notes: Vec<Note>,
@@ -106,6 +108,12 @@ pub fn summary_line(summary: &Summary) -> String {
     );
     if summary.suppressed > 0 {
         line.push_str(&format!(" ({} suppressed)", summary.suppressed));
+    }
+    if summary.files_skipped > 0 {
+        line.push_str(&format!(
+            ", {} skipped (see the notes)",
+            plural(summary.files_skipped, "file")
+        ));
     }
     if summary.commits_scanned > 0 {
         line.push_str(&format!(

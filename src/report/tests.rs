@@ -67,6 +67,7 @@ fn summary(findings: usize) -> Summary {
         findings,
         suppressed: 1,
         commits_scanned: 0,
+        files_skipped: 0,
         elapsed: Duration::from_millis(4),
         notes: vec![Note {
             path: "big.yaml".into(),
@@ -176,6 +177,7 @@ fn json_has_exactly_the_documented_keys() {
             "findings",
             "suppressed",
             "commits_scanned",
+            "files_skipped",
             "elapsed_ms",
             "notes"
         ]

@@ -7,10 +7,8 @@ use std::path::{Path, PathBuf};
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{relative_path, Visitor};
+use super::{relative_path, sniff, Content, Visitor};
 
-/// Bytes looked at to decide that a file is binary (as git and ripgrep do: a NUL byte).
-const BINARY_PROBE: usize = 8 * 1024;
 /// `ELOOP` on Linux and macOS differ; both are checked.
 const ELOOP: [i32; 2] = [40, 62];
 
@@ -64,7 +62,7 @@ pub fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Vis
         Box::new(move |entry| {
             match entry {
                 Ok(entry) => visit_entry(&entry, options, relative, &mut buffer, visitor),
-                Err(err) => visitor.note(
+                Err(err) => visitor.skipped(
                     &error_path(&err, options.root),
                     format!("skipped: {}", root_cause(&err)),
                 ),
@@ -87,7 +85,7 @@ fn visit_entry(
     if kind.is_symlink() {
         if let Err(e) = std::fs::metadata(entry.path()) {
             if e.raw_os_error().is_some_and(|c| ELOOP.contains(&c)) {
-                visitor.note(&relative.of(entry.path()), "symlink loop; skipped".into());
+                visitor.skipped(&relative.of(entry.path()), "symlink loop; skipped".into());
             }
         }
         return;
@@ -175,21 +173,19 @@ fn read_and_visit(path: &Path, rel: &str, cap: u64, buffer: &mut Vec<u8>, visito
         Ok((buffer.len() as u64 > cap).then_some(buffer.len() as u64))
     });
     match result {
-        Ok(Some(len)) => visitor.note(
+        Ok(Some(len)) => visitor.skipped(
             rel,
             format!(
                 "larger than max-file-size ({} > {} bytes); skipped",
                 len, cap
             ),
         ),
-        Ok(None) if is_binary(buffer) => {}
-        Ok(None) => visitor.file(rel, buffer),
-        Err(e) => visitor.note(rel, format!("unreadable ({e}); skipped")),
+        Ok(None) => match sniff(buffer) {
+            Content::Text(text) => visitor.file(rel, &text),
+            Content::Binary(why) => visitor.skipped(rel, why.to_string()),
+        },
+        Err(e) => visitor.skipped(rel, format!("unreadable ({e}); skipped")),
     }
-}
-
-fn is_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some()
 }
 
 /// Whether a root-level ignore file (`.gitignore`, `.ignore`, `.sealantignore`) excludes `file`.

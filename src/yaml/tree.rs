@@ -1,6 +1,7 @@
 //! A YAML node tree with byte spans, built from the parser's events.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ops::Range;
 
 use granit_parser::{Event, Parser, ScalarStyle};
@@ -18,7 +19,7 @@ pub enum NodeKind<'a> {
     },
     Seq(Vec<Node<'a>>),
     Map(Vec<(Node<'a>, Node<'a>)>),
-    /// `*name`: never expanded.
+    /// `*name` that was not expanded (past the document's alias budget).
     Alias,
 }
 
@@ -77,14 +78,33 @@ impl<'a> Node<'a> {
 }
 
 /// Parses the first document of `text[range]` into a tree; spans are offsets into `text`.
+/// Aliases stay leaves: the tree is the text as written, for editing it.
 pub fn parse_node(text: &str, range: Range<usize>) -> Result<Option<Node<'_>>, ParseError> {
+    parse_with_budget(text, range, 0)
+}
+
+/// [`parse_node`], but an alias becomes a copy of its anchor's node (spans and all, so findings
+/// point at the anchored text) while the document's alias budget lasts; past it, it stays a
+/// leaf. For reading what the document means; a copy's spans do not say where it is written.
+pub fn parse_expanded(text: &str, range: Range<usize>) -> Result<Option<Node<'_>>, ParseError> {
+    let budget = range.len();
+    parse_with_budget(text, range, budget)
+}
+
+fn parse_with_budget(
+    text: &str,
+    range: Range<usize>,
+    alias_budget: usize,
+) -> Result<Option<Node<'_>>, ParseError> {
     let base = range.start;
-    let mut parser = Parser::new_from_str(&text[range]);
     let mut builder = Builder {
         stack: Vec::new(),
         root: None,
         nodes: 0,
+        anchors: HashMap::new(),
+        alias_budget,
     };
+    let mut parser = Parser::new_from_str(&text[range]);
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| ParseError {
             offset: base + e.marker().byte_offset().unwrap_or(0),
@@ -99,42 +119,62 @@ pub fn parse_node(text: &str, range: Range<usize>) -> Result<Option<Node<'_>>, P
     Ok(builder.root)
 }
 
-enum Open<'a> {
-    Seq(Vec<Node<'a>>, usize),
-    /// Entries so far, a key waiting for its value, start offset.
-    Map(Vec<(Node<'a>, Node<'a>)>, Option<Node<'a>>, usize),
+/// A collection being built: its children so far, and what its completion needs.
+struct Open<'a> {
+    kind: OpenKind<'a>,
+    start: usize,
+    /// The anchor defined on it (0: none).
+    anchor: usize,
+    /// Its weight so far (itself included): what a copy of it costs, see `alias_budget`.
+    size: usize,
+}
+
+enum OpenKind<'a> {
+    Seq(Vec<Node<'a>>),
+    /// Entries so far and a key waiting for its value.
+    Map(Vec<(Node<'a>, Node<'a>)>, Option<Node<'a>>),
 }
 
 struct Builder<'a> {
     stack: Vec<Open<'a>>,
     root: Option<Node<'a>>,
     nodes: usize,
+    /// Each anchored node and its weight.
+    anchors: HashMap<usize, (Node<'a>, usize)>,
+    /// What copies for anchors and aliases may still cost, in nodes plus the bytes of owned
+    /// scalars they copy: the document's length, so an alias bomb costs what its text costs,
+    /// never more (linear in the input).
+    alias_budget: usize,
 }
 
 impl<'a> Builder<'a> {
     /// Feeds one event; returns true when the first document is complete.
     fn event(&mut self, event: Event<'a>, span: Range<usize>) -> Result<bool, ParseError> {
         match event {
-            Event::Scalar(value, style, ..) => {
+            Event::Scalar(value, style, anchor, _) => {
                 let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
-                self.leaf(NodeKind::Scalar { value, quoted }, span)?;
+                self.leaf(NodeKind::Scalar { value, quoted }, span, anchor)?;
             }
-            Event::Alias(_) => self.leaf(NodeKind::Alias, span)?,
-            Event::SequenceStart(..) => self.stack.push(Open::Seq(Vec::new(), span.start)),
-            Event::MappingStart(..) => self.stack.push(Open::Map(Vec::new(), None, span.start)),
+            Event::Alias(anchor) => self.alias(anchor, span)?,
+            Event::SequenceStart(_, anchor, _) => {
+                self.open(OpenKind::Seq(Vec::new()), span, anchor)
+            }
+            Event::MappingStart(_, anchor, _) => {
+                self.open(OpenKind::Map(Vec::new(), None), span, anchor)
+            }
             Event::SequenceEnd | Event::MappingEnd => {
-                let node = match self.stack.pop() {
-                    Some(Open::Seq(items, start)) => Node {
-                        kind: NodeKind::Seq(items),
-                        span: start..span.end,
-                    },
-                    Some(Open::Map(entries, _, start)) => Node {
-                        kind: NodeKind::Map(entries),
-                        span: start..span.end,
-                    },
-                    None => return Ok(false),
+                let Some(open) = self.stack.pop() else {
+                    return Ok(false);
                 };
-                self.attach(node);
+                let kind = match open.kind {
+                    OpenKind::Seq(items) => NodeKind::Seq(items),
+                    OpenKind::Map(entries, _) => NodeKind::Map(entries),
+                };
+                let node = Node {
+                    kind,
+                    span: open.start..span.end,
+                };
+                self.attach(node, open.size, open.anchor);
             }
             Event::DocumentEnd => return Ok(self.root.is_some()),
             _ => {}
@@ -142,23 +182,74 @@ impl<'a> Builder<'a> {
         Ok(false)
     }
 
-    fn leaf(&mut self, kind: NodeKind<'a>, span: Range<usize>) -> Result<(), ParseError> {
-        self.nodes += 1;
-        if self.nodes > MAX_NODES {
-            return Err(ParseError {
-                offset: span.start,
-                message: format!("more than {MAX_NODES} nodes in one document"),
-            });
-        }
-        self.attach(Node { kind, span });
+    fn open(&mut self, kind: OpenKind<'a>, span: Range<usize>, anchor: usize) {
+        self.stack.push(Open {
+            kind,
+            start: span.start,
+            anchor,
+            size: 1,
+        });
+    }
+
+    fn leaf(
+        &mut self,
+        kind: NodeKind<'a>,
+        span: Range<usize>,
+        anchor: usize,
+    ) -> Result<(), ParseError> {
+        self.count(1, span.start)?;
+        // A copy of an owned scalar copies its text: that is weighed too.
+        let weight = match &kind {
+            NodeKind::Scalar {
+                value: Cow::Owned(text),
+                ..
+            } => 1 + text.len(),
+            _ => 1,
+        };
+        self.attach(Node { kind, span }, weight, anchor);
         Ok(())
     }
 
-    fn attach(&mut self, node: Node<'a>) {
-        match self.stack.last_mut() {
-            None => self.root = Some(node),
-            Some(Open::Seq(items, _)) => items.push(node),
-            Some(Open::Map(entries, pending, _)) => match pending.take() {
+    /// A copy of the anchored node, or a leaf once the budget is spent.
+    fn alias(&mut self, anchor: usize, span: Range<usize>) -> Result<(), ParseError> {
+        let copy = match self.anchors.get(&anchor) {
+            Some((node, size)) if *size <= self.alias_budget => Some((node.clone(), *size)),
+            _ => None,
+        };
+        let Some((node, size)) = copy else {
+            return self.leaf(NodeKind::Alias, span, 0);
+        };
+        // The budget bounds what copies cost; MAX_NODES bounds what the text itself holds.
+        self.alias_budget -= size;
+        self.count(1, span.start)?;
+        self.attach(node, size, 0);
+        Ok(())
+    }
+
+    fn count(&mut self, nodes: usize, offset: usize) -> Result<(), ParseError> {
+        self.nodes += nodes;
+        if self.nodes > MAX_NODES {
+            return Err(ParseError {
+                offset,
+                message: format!("more than {MAX_NODES} nodes in one document"),
+            });
+        }
+        Ok(())
+    }
+
+    fn attach(&mut self, node: Node<'a>, size: usize, anchor: usize) {
+        if anchor != 0 && size <= self.alias_budget {
+            self.alias_budget -= size;
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let Some(parent) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return;
+        };
+        parent.size += size;
+        match &mut parent.kind {
+            OpenKind::Seq(items) => items.push(node),
+            OpenKind::Map(entries, pending) => match pending.take() {
                 None => *pending = Some(node),
                 Some(key) => entries.push((key, node)),
             },
@@ -172,6 +263,10 @@ mod tests {
 
     fn parse(src: &str) -> Node<'_> {
         parse_node(src, 0..src.len()).unwrap().unwrap()
+    }
+
+    fn expanded(src: &str) -> Node<'_> {
+        parse_expanded(src, 0..src.len()).unwrap().unwrap()
     }
 
     #[test]
@@ -192,10 +287,43 @@ mod tests {
     }
 
     #[test]
-    fn aliases_stay_leaves() {
-        let src = "a: &x [1, 2]\nb: *x\nc: [*x, *x, *x]\n";
-        let root = parse(src);
-        assert_eq!(root.get("b").unwrap().kind, NodeKind::Alias);
+    fn aliases_are_copies_of_their_anchor_within_the_budget() {
+        let src = "a: &x {k: v}\nb: *x\nc: [*x, &y s, *y]\n";
+        assert_eq!(
+            parse(src).get("b").unwrap().kind,
+            NodeKind::Alias,
+            "unless asked for"
+        );
+        let root = expanded(src);
+        let b = root.get("b").unwrap();
+        assert_eq!(b.str_at(&["k"]), Some("v"));
+        assert_eq!(
+            &src[b.get("k").unwrap().span.clone()],
+            "v",
+            "spans are the anchor's"
+        );
+        let c = root.get("c").unwrap().items();
+        assert_eq!(c[0].str_at(&["k"]), Some("v"));
+        assert_eq!(c[2].as_str(), Some("s"));
+    }
+
+    #[test]
+    fn an_alias_bomb_stops_at_the_budget() {
+        let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..40 {
+            let p = i - 1;
+            src.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let root = expanded(&src);
+        fn size(n: &Node) -> usize {
+            1 + n.items().iter().map(size).sum::<usize>()
+                + n.entries().map(|(k, v)| size(k) + size(v)).sum::<usize>()
+        }
+        assert!(size(&root) <= 3 * src.len(), "{} nodes", size(&root));
+        let last = root.get("a39").unwrap().items();
+        assert_eq!(last[0].kind, NodeKind::Alias);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod git;
 mod graph;
 mod integrations;
 mod kat;
+mod misses;
 mod redaction;
 mod safety;
 mod scan;
