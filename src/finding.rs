@@ -1,9 +1,34 @@
 //! Findings: plain data about one problem at one place. Never the secret value itself.
 
 use std::fmt;
+use std::ops::Range;
 use std::str::FromStr;
 
 use serde::Serialize;
+use zeroize::Zeroizing;
+
+/// A detector's raw result: the rule, where the value is, what to say, and the value itself
+/// (only to compute the fingerprint and run the rules on decoded data; never reported).
+pub struct Detection {
+    pub rule: String,
+    pub span: Range<usize>,
+    pub message: String,
+    pub value: Zeroizing<Vec<u8>>,
+    /// Overrides the rule's severity for this one (e.g. a deprecation that is also a conflict).
+    pub severity: Option<Severity>,
+}
+
+impl Detection {
+    pub fn new(rule: &str, span: Range<usize>, message: String, value: Vec<u8>) -> Detection {
+        Detection {
+            rule: rule.to_string(),
+            span,
+            message,
+            value: Zeroizing::new(value),
+            severity: None,
+        }
+    }
+}
 
 /// How bad a finding is; `--fail-on` compares against this order.
 #[derive(

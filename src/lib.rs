@@ -17,6 +17,7 @@ pub mod fingerprint;
 pub mod fix;
 pub mod graph;
 pub mod io;
+pub mod k8s;
 pub mod keyring;
 pub mod report;
 pub mod rules;

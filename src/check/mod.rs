@@ -7,12 +7,9 @@ mod schema;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use crate::crypto::{
-    hybrid_decrypt, label_for, Cert, PrivateKey, Scope, CLUSTER_WIDE_ANNOTATION,
-    NAMESPACE_WIDE_ANNOTATION,
-};
-use crate::detect::Detection;
-use crate::sealed::is_valid_secret_key;
+use crate::crypto::{Cert, PrivateKey, Scope, CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION};
+use crate::finding::Detection;
+use crate::sealed::{is_valid_secret_key, undecryptable};
 use crate::yaml::Node;
 
 pub const SCOPE_ANNOTATIONS: &str = "sealed-scope-annotations";
@@ -254,36 +251,6 @@ fn ciphertext(
         return None;
     }
     Some(bytes)
-}
-
-/// Why `encryptedData.KEY` of SealedSecret `sealed_name` does not open with the `scope` label
-/// of `namespace`/`name`, or `None` when it does. Tells when another scope's label opens it.
-pub fn undecryptable(
-    bytes: &[u8],
-    keys: &[PrivateKey],
-    scope: Scope,
-    namespace: &str,
-    name: &str,
-    key: &str,
-    sealed_name: &str,
-) -> Option<String> {
-    let label = label_for(scope, namespace, name);
-    if hybrid_decrypt(keys, bytes, &label).is_ok() {
-        return None;
-    }
-    let other = Scope::ALL
-        .into_iter()
-        .filter(|s| *s != scope)
-        .find(|s| hybrid_decrypt(keys, bytes, &label_for(*s, namespace, name)).is_ok());
-    let hint = match other {
-        Some(s) => format!("; it decrypts with the {s} label, so its scope annotation is wrong"),
-        None => String::new(),
-    };
-    Some(format!(
-        "encryptedData.{key} of {sealed_name:?}: no key could decrypt secret with the {scope} label {:?} ({} keys tried){hint}",
-        String::from_utf8_lossy(&label),
-        keys.len()
-    ))
 }
 
 #[cfg(test)]

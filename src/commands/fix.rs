@@ -414,6 +414,6 @@ fn problem_at(finding: &Finding, message: String) -> Problem {
 
 fn print_notes(files: &RepoFiles) {
     for note in files.take_notes() {
-        eprintln!("note: {note}");
+        say!("note: {}", printable(&note));
     }
 }

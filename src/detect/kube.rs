@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use super::Detection;
+use crate::finding::Detection;
+use crate::k8s::is_core_v1;
 use crate::rules::is_placeholder;
 use crate::yaml::{Node, NodeKind};
 
@@ -25,10 +26,6 @@ pub fn detect_secrets(root: &Node, out: &mut Vec<Detection>) {
         Some("Secret") if is_core_v1(root) => secret(root, out),
         _ => {}
     }
-}
-
-fn is_core_v1(root: &Node) -> bool {
-    root.str_at(&["apiVersion"]).is_none_or(|v| v == "v1")
 }
 
 fn secret(root: &Node, out: &mut Vec<Detection>) {

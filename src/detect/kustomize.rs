@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::Detection;
+use crate::finding::Detection;
 use crate::rules::is_placeholder;
 use crate::yaml::Node;
 
@@ -17,14 +17,6 @@ pub struct GeneratorInput {
     pub path: String,
     /// `envs` files are KEY=VALUE lines; `files` are whole values.
     pub is_env: bool,
-}
-
-/// File names kustomize reads as a kustomization.
-pub fn is_kustomization_file(file_name: &str) -> bool {
-    matches!(
-        file_name,
-        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-    )
 }
 
 /// Literal detections, plus the inputs whose contents the caller reports.

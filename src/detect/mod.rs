@@ -8,43 +8,18 @@ mod suppress;
 use std::borrow::Cow;
 use std::ops::Range;
 
-use zeroize::Zeroizing;
-
 use crate::check::{check_sealed_secret, CheckContext};
-use crate::finding::{line_col, Category, Finding, Severity};
+use crate::finding::{line_col, Category, Detection, Finding, Severity};
 use crate::fingerprint::fingerprint;
+use crate::k8s::{is_kustomization_file, is_manifest_file, REFERENCE_KINDS};
 use crate::rules::{Hits, RuleSet};
 use crate::yaml::{parse_expanded, split_documents, Node};
 
 pub use kube::{detect_secrets, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
 pub use kustomize::{
-    detect_input, entry_inputs, is_kustomization_file, GeneratorInput, GENERATOR_FILE,
-    GENERATOR_LITERAL,
+    detect_input, entry_inputs, GeneratorInput, GENERATOR_FILE, GENERATOR_LITERAL,
 };
 pub use suppress::{has_marker, is_suppressed};
-
-/// A detector's raw result: the rule, where the value is, what to say, and the value itself
-/// (only to compute the fingerprint and run the rules on decoded data; never reported).
-pub struct Detection {
-    pub rule: String,
-    pub span: Range<usize>,
-    pub message: String,
-    pub value: Zeroizing<Vec<u8>>,
-    /// Overrides the rule's severity for this one (e.g. a deprecation that is also a conflict).
-    pub severity: Option<Severity>,
-}
-
-impl Detection {
-    pub fn new(rule: &str, span: Range<usize>, message: String, value: Vec<u8>) -> Detection {
-        Detection {
-            rule: rule.to_string(),
-            span,
-            message,
-            value: Zeroizing::new(value),
-            severity: None,
-        }
-    }
-}
 
 /// What scanning one file gives.
 #[derive(Default)]
@@ -69,20 +44,6 @@ impl FileOutcome {
             && self.facts.is_empty()
     }
 }
-
-/// Kinds whose documents hold encrypted values or references to secrets, never secrets.
-const REFERENCE_KINDS: &[&str] = &[
-    "SealedSecret",
-    "ExternalSecret",
-    "ClusterExternalSecret",
-    "SecretStore",
-    "ClusterSecretStore",
-    "PushSecret",
-    "VaultStaticSecret",
-    "VaultDynamicSecret",
-    "OnePasswordItem",
-    "SecretProviderClass",
-];
 
 /// What scanning a file needs besides its bytes.
 #[derive(Clone, Copy)]
@@ -178,15 +139,6 @@ fn yaml_text(bytes: &[u8]) -> Cow<'_, str> {
 /// Characters YAML does not allow in a stream (it allows tab, line breaks, NEL, BOM).
 fn not_yaml(c: char) -> bool {
     matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
-}
-
-/// YAML and JSON files, and kustomize's extension-less `Kustomization`.
-fn is_manifest_file(file_name: &str) -> bool {
-    let lower = file_name.to_ascii_lowercase();
-    lower.ends_with(".yaml")
-        || lower.ends_with(".yml")
-        || lower.ends_with(".json")
-        || file_name == "Kustomization"
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -6,8 +6,9 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::{apply, Fact, GraphFinding, Transform};
-use crate::check::{undecryptable, UNDECRYPTABLE};
+use crate::check::UNDECRYPTABLE;
 use crate::crypto::{hybrid_decrypt, label_for, PrivateKey};
+use crate::sealed::undecryptable;
 
 pub fn check(
     facts: &[Fact],

@@ -123,7 +123,7 @@ pub fn facts_of(
     let api = root.str_at(&["apiVersion"]).unwrap_or_default();
     let is_kustomization = match kind {
         Some("Kustomization") => api.starts_with("kustomize.config.k8s.io"),
-        Some("Component") | None => crate::detect::is_kustomization_file(file_name),
+        Some("Component") | None => crate::k8s::is_kustomization_file(file_name),
         _ => false,
     };
     let fact = match kind {

@@ -9,4 +9,4 @@ pub(crate) use manifest::{expect_kind, string_map};
 pub use manifest::{is_valid_secret_key, SEALED_SECRET_API_VERSION};
 pub use seal::{merge_into, seal_raw, seal_secret, SealRequest};
 pub(crate) use unseal::binding;
-pub use unseal::{unseal, unseal_raw, UnsealRequest};
+pub use unseal::{undecryptable, unseal, unseal_raw, UnsealRequest};

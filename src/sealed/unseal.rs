@@ -165,3 +165,33 @@ fn legacy_data(
         })
         .collect()
 }
+
+/// Why `encryptedData.KEY` of SealedSecret `sealed_name` does not open with the `scope` label
+/// of `namespace`/`name`, or `None` when it does. Tells when another scope's label opens it.
+pub fn undecryptable(
+    bytes: &[u8],
+    keys: &[PrivateKey],
+    scope: Scope,
+    namespace: &str,
+    name: &str,
+    key: &str,
+    sealed_name: &str,
+) -> Option<String> {
+    let label = label_for(scope, namespace, name);
+    if hybrid_decrypt(keys, bytes, &label).is_ok() {
+        return None;
+    }
+    let other = Scope::ALL
+        .into_iter()
+        .filter(|s| *s != scope)
+        .find(|s| hybrid_decrypt(keys, bytes, &label_for(*s, namespace, name)).is_ok());
+    let hint = match other {
+        Some(s) => format!("; it decrypts with the {s} label, so its scope annotation is wrong"),
+        None => String::new(),
+    };
+    Some(format!(
+        "encryptedData.{key} of {sealed_name:?}: no key could decrypt secret with the {scope} label {:?} ({} keys tried){hint}",
+        String::from_utf8_lossy(&label),
+        keys.len()
+    ))
+}

@@ -1,0 +1,40 @@
+//! The Kubernetes and kustomize vocabulary that detection, checks, the graph and fix share:
+//! which files are manifests or kustomizations, which kinds only refer to secrets.
+
+use crate::yaml::Node;
+
+/// File names kustomize reads as a kustomization.
+pub fn is_kustomization_file(file_name: &str) -> bool {
+    matches!(
+        file_name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
+}
+
+/// YAML and JSON files, and kustomize's extension-less `Kustomization`.
+pub fn is_manifest_file(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    lower.ends_with(".yaml")
+        || lower.ends_with(".yml")
+        || lower.ends_with(".json")
+        || file_name == "Kustomization"
+}
+
+/// Kinds whose documents hold encrypted values or references to secrets, never secrets.
+pub const REFERENCE_KINDS: &[&str] = &[
+    "SealedSecret",
+    "ExternalSecret",
+    "ClusterExternalSecret",
+    "SecretStore",
+    "ClusterSecretStore",
+    "PushSecret",
+    "VaultStaticSecret",
+    "VaultDynamicSecret",
+    "OnePasswordItem",
+    "SecretProviderClass",
+];
+
+/// `apiVersion: v1` (or none): a core object such as a Secret, not a CRD of the same kind.
+pub fn is_core_v1(root: &Node) -> bool {
+    root.str_at(&["apiVersion"]).is_none_or(|v| v == "v1")
+}
