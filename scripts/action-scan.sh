@@ -42,7 +42,7 @@ choose_range() {
       return
     fi
   done
-  notice "$why and no merge base with the default branch: scanning the working tree"
+  notice "$why, and no commits of its own beside the default branch to take a range from: scanning the working tree"
 }
 
 args=()

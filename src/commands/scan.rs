@@ -140,7 +140,7 @@ pub fn report(
 
 /// One status line on stderr, redrawn at most every 64 files.
 fn print_progress(p: Progress) {
-    if p.files % 64 == 0 || p.files == p.total_files {
+    if p.files.is_multiple_of(64) || p.files == p.total_files {
         eprint!(
             "\r\x1b[2Kscanning: {}/{} blobs, {:.1} MB, {} commits",
             p.files,

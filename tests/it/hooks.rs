@@ -58,7 +58,17 @@ fn commit(dir: &Path, files: &[(&str, &str)], message: &str) -> String {
         fs::write(dir.join(name), text).unwrap();
         git(dir, &["add", name]);
     }
-    git(dir, &["commit", "-q", "--no-verify", "--allow-empty", "-m", message]);
+    git(
+        dir,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            message,
+        ],
+    );
     git(dir, &["rev-parse", "HEAD"])
 }
 
@@ -130,7 +140,17 @@ fn pre_push_blocks_a_force_push_that_rewrites_a_commit_to_add_a_secret() {
     assert!(out.status.success(), "{}", shown(&out));
     fs::write(root.join("s.yaml"), secret("rewritten-PLANTED-33")).unwrap();
     git(root, &["add", "s.yaml"]);
-    git(root, &["commit", "-q", "--no-verify", "--amend", "-m", "docs, rewritten"]);
+    git(
+        root,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--amend",
+            "-m",
+            "docs, rewritten",
+        ],
+    );
     let out = push(root, &["-f", "origin", "docs"]);
     assert!(
         !out.status.success(),
@@ -157,7 +177,17 @@ fn pre_push_force_over_commits_never_fetched_checks_only_what_the_remote_lacks()
     commit(&other, &[("more.md", "more\n")], "theirs");
     git(&other, &["push", "-q", "--no-verify", "origin", "docs"]);
 
-    git(root, &["commit", "-q", "--no-verify", "--amend", "-m", "docs, reworded"]);
+    git(
+        root,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--amend",
+            "-m",
+            "docs, reworded",
+        ],
+    );
     let out = push(root, &["-f", "origin", "docs"]);
     assert!(
         out.status.success(),
