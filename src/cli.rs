@@ -285,6 +285,9 @@ pub struct ScanArgs {
     /// Write the report here instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write a SARIF 2.1.0 report here, from the same scan.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
     /// Exit 1 when a finding at or above this severity remains.
     #[arg(long, default_value = "error", value_name = "info|warning|error")]
     pub fail_on: Severity,
@@ -301,17 +304,23 @@ pub struct ScanArgs {
     /// working tree. Paths restrict the set.
     #[arg(long, conflicts_with_all = ["range", "history"])]
     pub staged: bool,
-    /// Scan what the commits of A..B introduced (`A` alone means A..HEAD).
+    /// Scan what the commits of A..B introduced (`A` alone means A..HEAD); `^REV` words after
+    /// it leave out what REV reaches, as in `git rev-list`.
     #[arg(long, value_name = "A..B", conflicts_with = "history")]
     pub range: Option<String>,
     /// Scan every blob reachable from all refs (or --ref), each once.
     #[arg(long)]
     pub history: bool,
+    /// With --range or --history: leave out the commits already on this remote (reachable from
+    /// refs/remotes/REMOTE/*, as `git rev-list --not --remotes=REMOTE`); repeatable.
+    #[arg(long, value_name = "REMOTE")]
+    pub not_remote: Vec<String>,
     /// Controller private keys (PEM, key Secrets or backup Lists) to check that every
     /// SealedSecret value decrypts; comma-separated or repeated.
     #[arg(long, value_name = "FILE", value_delimiter = ',', env = "SEALANT_KEYS")]
     pub keys: Vec<PathBuf>,
-    /// With --history: start from this ref instead of all refs (repeatable).
+    /// With --history: start from this ref instead of all refs (repeatable); `^REV` leaves out
+    /// what REV reaches.
     #[arg(long = "ref", value_name = "REF", requires = "history")]
     pub refs: Vec<String>,
     /// Worker threads (default: the number of CPUs).

@@ -5,8 +5,8 @@ use super::{emit, EXIT_FINDINGS, EXIT_OK};
 use crate::baseline::Baseline;
 use crate::cli::{ColorChoice, ScanArgs};
 use crate::config::Config;
-use crate::error::Result;
-use crate::report::{render, Report, RuleDoc, Summary};
+use crate::error::{Error, Result};
+use crate::report::{render, Format as ReportFormat, Report, RuleDoc, Summary};
 use crate::rules::RuleSet;
 use crate::scan::{scan, Mode, Progress, ScanOutput, ScanRequest};
 
@@ -19,12 +19,7 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     let mut config = Config::load(args.config.as_deref(), first)?;
     config.anchor(&crate::source::repository_root(first));
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let mode = match (&args.range, args.staged, args.history) {
-        (Some(range), ..) => Mode::Range(range.clone()),
-        (None, true, _) => Mode::Staged,
-        (None, false, true) => Mode::History(args.refs.clone()),
-        (None, false, false) => Mode::Worktree,
-    };
+    let mode = scan_mode(args)?;
     if matches!(mode, Mode::Worktree | Mode::Staged) {
         require_existing(&args.paths)?;
     }
@@ -72,6 +67,39 @@ fn require_existing(paths: &[std::path::PathBuf]) -> Result<()> {
     }
 }
 
+/// The git walk the arguments ask for; `--not-remote R` becomes git's `^refs/remotes/R/*`.
+fn scan_mode(args: &ScanArgs) -> Result<Mode> {
+    let mut excluded = Vec::new();
+    for remote in &args.not_remote {
+        let bad = |c: char| c.is_whitespace() || "^*?[\\:~".contains(c);
+        if remote.is_empty() || remote.contains(bad) {
+            return Err(Error::usage(
+                format!("--not-remote {remote:?} is not a remote name"),
+                Some("give a remote's name as `git remote` lists it".into()),
+            ));
+        }
+        excluded.push(format!("^refs/remotes/{remote}/*"));
+    }
+    let mode = match (&args.range, args.staged, args.history) {
+        (Some(range), ..) => Mode::Range(
+            std::iter::once(range.clone())
+                .chain(excluded)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        (None, false, true) => Mode::History(args.refs.iter().cloned().chain(excluded).collect()),
+        _ if !excluded.is_empty() => {
+            return Err(Error::usage(
+                "--not-remote needs --range or --history",
+                None,
+            ))
+        }
+        (None, true, _) => Mode::Staged,
+        (None, false, false) => Mode::Worktree,
+    };
+    Ok(mode)
+}
+
 /// Renders the scan's report; the exit code says whether a finding reaches `--fail-on`.
 pub fn report(
     args: &ScanArgs,
@@ -108,13 +136,21 @@ pub fn report(
     };
     let source = |path: &str| crate::scan::read_text(&root.join(path)).ok();
     let mut rendered = Vec::new();
-    render(args.format, &report, &source, color, &mut rendered).map_err(|source| {
-        crate::error::Error::Write {
-            path: "<report>".into(),
-            source,
-        }
+    render(args.format, &report, &source, color, &mut rendered).map_err(|source| Error::Write {
+        path: "<report>".into(),
+        source,
     })?;
     emit(args.output.as_deref(), &rendered, 0o644, stdout)?;
+    if let Some(path) = &args.sarif {
+        let mut sarif = Vec::new();
+        render(ReportFormat::Sarif, &report, &source, false, &mut sarif).map_err(|source| {
+            Error::Write {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        crate::io::write_atomic(path, &sarif, 0o644)?;
+    }
     let failing = output.worst().is_some_and(|worst| worst >= args.fail_on);
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }

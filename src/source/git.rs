@@ -138,33 +138,48 @@ impl GitRepo {
             .collect())
     }
 
-    /// Blobs added or changed by the commits in `spec` (`A..B`, or `A` for `A..HEAD`), each
-    /// with the oldest commit of the range that introduced it.
+    /// Blobs added or changed by the commits in `spec` (`A..B`, or `A` for `A..HEAD`, then any
+    /// `^REV` words, as in `git rev-list`, leaving out what REV reaches), each with the oldest
+    /// commit of the range that introduced it.
     pub fn range(&self, spec: &str) -> Result<(Vec<GitBlob>, usize)> {
         let repo = self.local();
-        let (from, to) = spec.split_once("..").unwrap_or((spec, "HEAD"));
+        let mut words = spec.split_whitespace();
+        let first = words.next().unwrap_or_default();
+        let (from, to) = first.split_once("..").unwrap_or((first, "HEAD"));
         let to = if to.is_empty() { "HEAD" } else { to };
         let tip = resolve(&repo, to)?;
-        let hidden = if from.is_empty() {
+        let mut hidden = if from.is_empty() {
             Vec::new()
         } else {
             vec![resolve(&repo, from)?]
         };
+        for word in words {
+            let Some(rev) = word.strip_prefix('^') else {
+                return Err(Error::usage(
+                    format!("git: range {spec:?}: {word:?} after the range must be ^REV"),
+                    Some("write A..B, then ^REV for each REV whose commits to leave out".into()),
+                ));
+            };
+            hidden.extend(resolve_many(&repo, rev)?);
+        }
         introduced(&repo, vec![tip], hidden)
     }
 
-    /// Every blob reachable from `refs` (all refs when empty), each once, with the oldest
-    /// commit that introduced it.
+    /// Every blob reachable from `refs` (all refs when none is given), each once, with the
+    /// oldest commit that introduced it. A `^REV` entry leaves out what REV reaches.
     pub fn history(&self, refs: &[String]) -> Result<(Vec<GitBlob>, usize)> {
         let repo = self.local();
-        let tips = if refs.is_empty() {
-            all_ref_tips(&repo)?
-        } else {
-            refs.iter()
-                .map(|r| resolve(&repo, r))
-                .collect::<Result<_>>()?
-        };
-        introduced(&repo, tips, Vec::new())
+        let (mut tips, mut hidden) = (Vec::new(), Vec::new());
+        for entry in refs {
+            match entry.strip_prefix('^') {
+                Some(rev) => hidden.extend(resolve_many(&repo, rev)?),
+                None => tips.push(resolve(&repo, entry)?),
+            }
+        }
+        if tips.is_empty() {
+            tips = ref_tips(&repo, "")?;
+        }
+        introduced(&repo, tips, hidden)
     }
 
     /// Blob ids in HEAD's tree (empty for an unborn HEAD).
@@ -254,7 +269,17 @@ fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId> {
     Ok(commit.id)
 }
 
-fn all_ref_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>> {
+/// The commits `rev` names: one for a revision, every ref's under a `PREFIX/*` glob (git's
+/// `--glob`; `refs/remotes/origin/*` is what remote `origin` is known to hold, none if unknown).
+fn resolve_many(repo: &gix::Repository, rev: &str) -> Result<Vec<ObjectId>> {
+    match rev.strip_suffix('*') {
+        Some(prefix) if prefix.ends_with('/') => ref_tips(repo, prefix),
+        _ => Ok(vec![resolve(repo, rev)?]),
+    }
+}
+
+/// The commits the refs under `prefix` point at (all refs and HEAD for `""`).
+fn ref_tips(repo: &gix::Repository, prefix: &str) -> Result<Vec<ObjectId>> {
     let platform = repo
         .references()
         .map_err(|e| git_error("cannot list refs", e))?;
@@ -266,6 +291,9 @@ fn all_ref_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>> {
         let Ok(mut reference) = reference else {
             continue;
         };
+        if !reference.name().as_bstr().starts_with(prefix.as_bytes()) {
+            continue;
+        }
         let Ok(id) = reference.peel_to_id() else {
             continue;
         };
@@ -276,8 +304,10 @@ fn all_ref_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>> {
             tips.push(id.detach());
         }
     }
-    if let Ok(head) = repo.head_id() {
-        tips.push(head.detach());
+    if prefix.is_empty() {
+        if let Ok(head) = repo.head_id() {
+            tips.push(head.detach());
+        }
     }
     tips.sort();
     tips.dedup();

@@ -6,6 +6,7 @@ mod controller;
 mod fix;
 mod git;
 mod graph;
+mod hooks;
 mod integrations;
 mod kat;
 mod misses;
