@@ -18,6 +18,7 @@ pub mod fix;
 pub mod graph;
 pub mod io;
 pub mod keyring;
+pub mod paths;
 pub mod report;
 pub mod rules;
 pub mod scan;

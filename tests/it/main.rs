@@ -9,6 +9,7 @@ mod graph;
 mod integrations;
 mod kat;
 mod misses;
+mod paths;
 mod redaction;
 mod safety;
 mod scan;
