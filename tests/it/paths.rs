@@ -302,3 +302,30 @@ fn fix_says_why_it_leaves_secrets_in_files_that_are_not_utf8() {
     }
     assert!(!err.contains("fixture-paths-pass"), "{err}");
 }
+
+#[test]
+fn a_resource_above_the_root_is_outside_the_graph_not_folded_into_it() {
+    let (_tmp, repo) = repo();
+    std::fs::copy(
+        testdata("gitops/apps/api/base/sealed-strict.yaml"),
+        repo.join("app/sealed.yaml"),
+    )
+    .unwrap();
+    // `../../app/sealed.yaml` leaves the root: kustomize refuses it, so nothing moves the file.
+    std::fs::write(
+        repo.join("kustomization.yaml"),
+        "namespace: other\nresources: [../../app/sealed.yaml]\n",
+    )
+    .unwrap();
+    let (json, text) = scan_json(&repo, &["."]);
+    assert!(!text.contains("sealed-moved"), "{text}");
+    // The same file named from inside the root is moved: the check itself works here.
+    std::fs::write(
+        repo.join("kustomization.yaml"),
+        "namespace: other\nresources: [app/sealed.yaml]\n",
+    )
+    .unwrap();
+    let (json_inside, text) = scan_json(&repo, &["."]);
+    assert!(text.contains("sealed-moved"), "{text}");
+    assert_ne!(json, json_inside);
+}
