@@ -219,7 +219,7 @@ impl Config {
         let Some(dir) = self.path.as_ref().and_then(|p| p.parent()) else {
             return;
         };
-        let rel = crate::source::relative_path(root, dir);
+        let rel = crate::paths::relative_path(root, dir);
         self.prefix = if rel == "." || rel.is_empty() {
             String::new()
         } else {
@@ -284,7 +284,7 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
 /// The nearest config file from `start` (its directory, for a file) up to the repository root,
 /// the nearest directory holding `.git`, and never above it: a file outside the repository
 /// must not switch checks off. Outside any repository it looks in `start`'s directory only,
-/// which is then the scan's root too (see `source::repository_root`).
+/// which is then the scan's root too (see `paths::repository_root`).
 pub fn find_config(start: &Path) -> Option<PathBuf> {
     let start = lexical(&std::path::absolute(start).ok()?);
     let dir = if start.is_file() {
@@ -292,19 +292,11 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
     } else {
         start
     };
-    let top = enclosing_repository(&dir).unwrap_or_else(|| dir.clone());
+    let top = crate::paths::enclosing_repository(&dir).unwrap_or_else(|| dir.clone());
     dir.ancestors()
         .take_while(|d| d.starts_with(&top))
         .flat_map(|dir| CONFIG_NAMES.iter().map(move |name| dir.join(name)))
         .find(|p| p.is_file())
-}
-
-/// The nearest directory at or above `dir` that holds `.git` (a directory, or the file a
-/// linked worktree or submodule has).
-pub(crate) fn enclosing_repository(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
 }
 
 /// `a/b/../c` → `a/c` without touching the file system, so that `..` cannot lead a bounded

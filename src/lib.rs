@@ -19,6 +19,7 @@ pub mod graph;
 pub mod io;
 pub mod k8s;
 pub mod keyring;
+pub mod paths;
 pub mod report;
 pub mod rules;
 pub mod scan;

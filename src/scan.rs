@@ -17,8 +17,9 @@ use crate::detect::{
 };
 use crate::error::{Error, Result};
 use crate::finding::{line_col, CommitInfo, Finding, Note, Severity};
+use crate::paths::Refusal;
 use crate::rules::RuleSet;
-use crate::source::git::{read_blob, read_path_at, GitBlob, GitRepo, Origin};
+use crate::source::git::{read_blob, read_file_at, read_file_staged, GitBlob, GitRepo, Origin};
 use crate::source::{relative_path, walk_worktree, Content, Visitor, WalkOptions};
 
 /// Which files a scan reads.
@@ -121,9 +122,8 @@ fn scan_worktree(request: &ScanRequest) -> ScanOutput {
         .filter(|p| p != ".")
         .collect();
     graph_findings(&mut output, &graph, &bases, request);
-    let read = |path: &str, _: Option<&Origin>| {
-        read_capped(&root.join(path), request.config.max_file_size)
-    };
+    let read =
+        |path: &str, _: Option<&Origin>| read_input(&root, path, request.config.max_file_size);
     report_generator_inputs(&mut output, &inputs, &read, request.config);
     output
 }
@@ -423,15 +423,11 @@ fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
     let index = matches!(request.mode, Mode::Staged)
         .then(|| local.index_or_empty().ok())
         .flatten();
-    let read = |path: &str, origin: Option<&Origin>| -> std::result::Result<Vec<u8>, String> {
-        let data = match (origin, &index) {
-            (Some(origin), _) => read_path_at(&local, origin.commit, path),
-            (None, Some(index)) => index
-                .entry_by_path(path.into())
-                .and_then(|e| read_blob(&local, e.id)),
-            (None, None) => None,
-        };
-        data.ok_or_else(|| "it is not in the repository".to_string())
+    let cap = request.config.max_file_size;
+    let read = |path: &str, origin: Option<&Origin>| match (origin, &index) {
+        (Some(origin), _) => read_file_at(&local, origin.commit, path, cap),
+        (None, Some(index)) => read_file_staged(&local, index, path, cap),
+        (None, None) => Err("it is not in the repository".to_string()),
     };
     report_generator_inputs(&mut output, &inputs, &read, request.config);
     if let Mode::History(_) = request.mode {
@@ -671,12 +667,20 @@ fn report_generator_inputs(
     let rules = RuleSet::builtin();
     let mut seen = HashSet::new();
     for (kustomization, input, origin) in inputs {
-        let dir = Path::new(kustomization).parent().unwrap_or(Path::new(""));
-        let rel = normalize(&dir.join(&input.path));
+        let dir = kustomization.rsplit_once('/').map_or("", |(d, _)| d);
+        let rel = crate::paths::join(dir, &input.path);
         if !seen.insert((rel.clone(), input.is_env)) {
             continue;
         }
-        let bytes = match read(&rel, origin.as_ref()) {
+        // Checked here for every source: blobs' paths must obey the same rules as files'.
+        let checked = match input.path.starts_with('/') {
+            true => Err(Refusal::Outside),
+            false => crate::paths::check(&rel),
+        };
+        let bytes = match checked
+            .map_err(refused)
+            .and_then(|()| read(&rel, origin.as_ref()))
+        {
             Ok(bytes) => bytes,
             Err(message) => {
                 output.notes.push(Note {
@@ -707,40 +711,49 @@ fn report_generator_inputs(
     }
 }
 
-/// `a/b/../c` → `a/c`, `/`-separated.
-fn normalize(path: &Path) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::ParentDir if parts.pop().is_none() => parts.push("..".into()),
-            std::path::Component::ParentDir => {}
-            std::path::Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
-            _ => {}
-        }
+/// A worktree input's bytes (decoded like a scanned file), or why it is not read: the path
+/// rules of [`crate::paths`], a regular file only (a FIFO would block), at most `cap` bytes.
+fn read_input(root: &Path, rel: &str, cap: u64) -> std::result::Result<Vec<u8>, String> {
+    let file = crate::paths::resolve(root, rel).map_err(refused)?;
+    let meta = std::fs::symlink_metadata(&file).map_err(|e| format!("cannot read it ({e})"))?;
+    if !meta.is_file() {
+        return Err("it is not a regular file (a FIFO, a device or a directory); not read".into());
     }
-    parts.join("/")
-}
-
-fn read_capped(file: &Path, cap: u64) -> std::result::Result<Vec<u8>, String> {
-    let len = std::fs::metadata(file)
-        .map_err(|e| format!("cannot read it ({e})"))?
-        .len();
-    if len > cap {
+    if meta.len() > cap {
         return Err(format!(
-            "it is larger than max-file-size ({len} > {cap} bytes); not checked"
+            "it is larger than max-file-size ({} > {cap} bytes); not checked",
+            meta.len()
         ));
     }
-    read_text(file).map_err(|e| format!("cannot read it ({e})"))
+    let (bytes, _) =
+        crate::paths::read_regular(&file, cap).map_err(|e| format!("cannot read it ({e})"))?;
+    Ok(decoded(bytes))
+}
+
+/// Why an input is not read, for its note.
+fn refused(why: Refusal) -> String {
+    match why {
+        Refusal::Outside => "it is outside the repository, which sealant never reads; not read",
+        Refusal::InGit => "it is inside .git/, which sealant never reads; not read",
+        Refusal::Symlink => "it is or goes through a symlink, which sealant does not follow (it could lead out of the repository); not read",
+        Refusal::BadName => "its name is not valid UTF-8, so sealant cannot address the file; not read",
+    }
+    .to_string()
 }
 
 /// A file as the scan saw it: UTF-16/32 decoded (see [`crate::source::sniff`]), so that
 /// spans and lines of findings fit what is read back.
+/// A regular file only: opening a FIFO would block.
 pub(crate) fn read_text(file: &Path) -> std::io::Result<Vec<u8>> {
-    let bytes = std::fs::read(file)?;
-    Ok(match crate::source::sniff(&bytes) {
+    let (bytes, _) = crate::paths::read_regular(file, u64::MAX)?;
+    Ok(decoded(bytes))
+}
+
+fn decoded(bytes: Vec<u8>) -> Vec<u8> {
+    match crate::source::sniff(&bytes) {
         Content::Text(std::borrow::Cow::Owned(text)) => text,
         _ => bytes,
-    })
+    }
 }
 
 /// Drops findings the configuration's allowlist or the baseline accepts.

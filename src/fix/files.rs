@@ -34,34 +34,16 @@ impl RepoFiles {
 
     /// The filesystem path of root-relative `rel`, or why it must not be touched.
     pub(crate) fn path(&self, rel: &str) -> Result<PathBuf, String> {
-        if Path::new(rel).is_absolute() || rel.starts_with('/') {
-            return Err(format!(
+        use crate::paths::Refusal;
+        crate::paths::resolve(&self.root, rel).map_err(|why| match why {
+            Refusal::Outside if rel.starts_with('/') || Path::new(rel).is_absolute() => format!(
                 "{rel} is outside the repository, which --fix never changes: seal it by hand"
-            ));
-        }
-        let mut path = self.root.clone();
-        for part in rel.split('/').filter(|p| !p.is_empty() && *p != ".") {
-            if part == ".." {
-                return Err(format!("{rel} is outside the repository, which --fix never reads or changes: move it into the repository, or seal it by hand"));
-            }
-            if part.eq_ignore_ascii_case(".git") {
-                return Err(format!(
-                    "{rel} is inside .git/, which --fix never reads or changes"
-                ));
-            }
-            path.push(part);
-            match std::fs::symlink_metadata(&path) {
-                Ok(meta) if meta.file_type().is_symlink() => {
-                    return Err(format!("{rel} is or goes through a symlink, which --fix does not follow (it could lead out of the repository): seal it by hand"));
-                }
-                Ok(_) => {}
-                Err(_) if rel.contains(char::REPLACEMENT_CHARACTER) => {
-                    return Err(format!("the name {rel} is not valid UTF-8 (shown with \u{FFFD}), so sealant cannot address the file: rename it, then run --fix again"));
-                }
-                Err(_) => break, // the rest does not exist either
-            }
-        }
-        Ok(path)
+            ),
+            Refusal::Outside => format!("{rel} is outside the repository, which --fix never reads or changes: move it into the repository, or seal it by hand"),
+            Refusal::InGit => format!("{rel} is inside .git/, which --fix never reads or changes"),
+            Refusal::Symlink => format!("{rel} is or goes through a symlink, which --fix does not follow (it could lead out of the repository): seal it by hand"),
+            Refusal::BadName => format!("the name {rel} is not valid UTF-8 (shown with \u{FFFD}), so sealant cannot address the file: rename it, then run --fix again"),
+        })
     }
 
     /// Reads a file, remembering its state for [`RepoFiles::replace`] and

@@ -201,7 +201,7 @@ fn convert<R: TryCryptoRng + ?Sized>(
     };
     let sealed = seal_secret(&secret, path, &pinned.cert, &request, rng)
         .map_err(|e| format!("cannot seal secretGenerator {name:?}: {e}"))?;
-    let file = join(dir, &format!("{name}-sealedsecret.yaml"));
+    let file = crate::paths::join(dir, &format!("{name}-sealedsecret.yaml"));
     let header = format!("# secretGenerator {name:?}, sealed by `sealant scan --fix`.\n");
     let contents = format!("{header}{}", crate::doc::to_yaml(&sealed));
     Ok((file, contents.into_bytes(), read_files))
@@ -343,24 +343,8 @@ fn file_key(entry: &Node, file: &str) -> String {
 /// (is_env, root-relative path) of every file the entry reads.
 fn input_paths(dir: &str, entry: &Node) -> Vec<(bool, String)> {
     crate::detect::entry_inputs(entry)
-        .map(|(is_env, file)| (is_env, join(dir, file)))
+        .map(|(is_env, file)| (is_env, crate::paths::join(dir, file)))
         .collect()
-}
-
-/// `dir/file` with `.` and `x/..` resolved; a `..` above the root stays (and is refused
-/// when the file is touched).
-fn join(dir: &str, file: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in dir.split('/').chain(file.split('/')) {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
 }
 
 /// Whole lines from the one holding `start` to the end of the one holding `end - 1`.

@@ -23,8 +23,9 @@ pub fn plan_secrets<R: TryCryptoRng + ?Sized>(
     ctx: &FixContext,
     rng: &mut R,
 ) -> Planned {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Ok(None);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) if !text.contains('\0') => text,
+        _ => return Err(not_utf8(path, bytes, reported)),
     };
     let is_json = path.to_ascii_lowercase().ends_with(".json");
     let docs = if is_json {
@@ -96,6 +97,39 @@ pub fn plan_secrets<R: TryCryptoRng + ?Sized>(
     plan.fixed = apply(bytes, &plan.edits);
     super::verify::sealed(&plan).map_err(|p| vec![p])?;
     Ok(Some(plan))
+}
+
+/// Why the Secrets the scan found in a file that is not plain UTF-8 stay as they are: the
+/// scan decodes UTF-16/32 and reads past stray bytes, but --fix writes the file back as it
+/// is, so it edits UTF-8 text only. One problem per finding, at the place the scan gave.
+fn not_utf8(path: &str, bytes: &[u8], reported: &[std::ops::Range<usize>]) -> Vec<Problem> {
+    let why = if bytes.starts_with(b"\xff\xfe\0\0") || bytes.starts_with(b"\0\0\xfe\xff") {
+        "the file is UTF-32: convert it to UTF-8 first"
+    } else if bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff") {
+        "the file is UTF-16: convert it to UTF-8 first"
+    } else if memchr::memchr(0, bytes).is_some() {
+        "the file holds NUL bytes, which YAML does not allow: remove them first"
+    } else {
+        "the file is not valid UTF-8: fix or remove its invalid bytes first"
+    };
+    let text = match crate::source::sniff(bytes) {
+        crate::source::Content::Text(text) => text,
+        crate::source::Content::Binary(_) => bytes.into(),
+    };
+    let mut places: Vec<(usize, usize)> = reported
+        .iter()
+        .map(|r| crate::finding::line_col(&text, r.start.min(text.len())))
+        .collect();
+    places.dedup();
+    places
+        .into_iter()
+        .map(|(line, column)| Problem {
+            path: path.to_string(),
+            line,
+            column,
+            message: why.to_string(),
+        })
+        .collect()
 }
 
 /// The Secret nodes of a document, with their index among a List's items.

@@ -14,6 +14,7 @@ mod refs;
 use std::collections::{HashMap, HashSet};
 
 use crate::crypto::PrivateKey;
+use crate::paths::join;
 
 pub use facts::{facts_of, Fact, Provider, SealedValue, SecretRef, Transform};
 pub use moved::{MOVED, NO_NAMESPACE};
@@ -73,33 +74,13 @@ pub fn apply<'a>(name: &str, namespace: Option<&str>, chain: &'a [Transform]) ->
     applied
 }
 
-/// `a/./b/../c` → `a/c`.
+/// `a/./b/../c` → `a/c`; a `..` above the root stays (see [`crate::paths::join`]).
 pub fn normalize(path: &str) -> String {
-    join("", path)
+    crate::paths::normalize(path)
 }
 
 fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
-}
-
-/// `normalize("{dir}/{rel}")`, built in place: the graph joins every resource of every build.
-fn join(dir: &str, rel: &str) -> String {
-    let mut out = String::with_capacity(dir.len() + rel.len() + 1);
-    for part in dir.split('/').chain(rel.split('/')) {
-        match part {
-            "" | "." => {}
-            // `..` drops the last part (even a `..`), or stays when there is none.
-            ".." if out.is_empty() => out.push_str(".."),
-            ".." => out.truncate(out.rfind('/').unwrap_or(0)),
-            p => {
-                if !out.is_empty() {
-                    out.push('/');
-                }
-                out.push_str(p);
-            }
-        }
-    }
-    out
 }
 
 /// The graph: kustomizations by directory, and the files each entry point reaches.
@@ -240,6 +221,9 @@ impl<'a> Graph<'a> {
         members.push((transform.file.clone(), innermost_first.clone()));
         for resource in resources.iter() {
             let target = join(dir, resource);
+            if crate::paths::is_outside(&target) {
+                continue; // above the repository root: kustomize refuses it, and no file is ours
+            }
             if self.kustomizations.contains_key(&target) {
                 self.visit(&target, chain.clone(), members, stack);
             } else {
@@ -292,7 +276,7 @@ mod tests {
         assert_eq!(normalize("./a/./b/../c/"), "a/c");
         assert_eq!(join("apps/x/overlays/dev", "../../base"), "apps/x/base");
         assert_eq!(join("", "../a"), "../a");
-        assert_eq!(normalize("../../a"), "a", "a `..` drops a `..`, as before");
+        assert_eq!(normalize("../../a"), "../../a", "a `..` never drops a `..`");
         assert_eq!(normalize("a/../../b"), "../b");
         assert_eq!(join("a", "/b//c/.."), "a/b");
     }

@@ -248,11 +248,73 @@ pub fn read_blob(repo: &gix::Repository, id: ObjectId) -> Option<Vec<u8>> {
     repo.find_object(id).ok().map(|o| o.detach().data)
 }
 
-/// Reads `path` from `commit`'s tree.
-pub fn read_path_at(repo: &gix::Repository, commit: ObjectId, path: &str) -> Option<Vec<u8>> {
-    let tree = repo.find_commit(commit).ok()?.tree().ok()?;
-    let entry = tree.lookup_entry_by_path(path).ok()??;
-    read_blob(repo, entry.object_id())
+/// The file `path` of `commit`'s tree, as [`read_regular_blob`] reads it.
+pub(crate) fn read_file_at(
+    repo: &gix::Repository,
+    commit: ObjectId,
+    path: &str,
+    cap: u64,
+) -> std::result::Result<Vec<u8>, String> {
+    let entry = repo
+        .find_commit(commit)
+        .ok()
+        .and_then(|c| c.tree().ok())
+        .and_then(|t| t.lookup_entry_by_path(path).ok().flatten())
+        .ok_or_else(|| NOT_THERE.to_string())?;
+    let mode = entry.mode();
+    read_regular_blob(
+        repo,
+        entry.object_id(),
+        mode.is_blob() || mode.is_executable(),
+        cap,
+    )
+}
+
+/// The file `path` of the index, as [`read_regular_blob`] reads it.
+pub(crate) fn read_file_staged(
+    repo: &gix::Repository,
+    index: &gix::index::File,
+    path: &str,
+    cap: u64,
+) -> std::result::Result<Vec<u8>, String> {
+    let entry = index
+        .entry_by_path(path.into())
+        .ok_or_else(|| NOT_THERE.to_string())?;
+    let regular = [
+        gix::index::entry::Mode::FILE,
+        gix::index::entry::Mode::FILE_EXECUTABLE,
+    ]
+    .contains(&entry.mode);
+    read_regular_blob(repo, entry.id, regular, cap)
+}
+
+const NOT_THERE: &str = "it is not in the repository";
+
+/// A blob of a regular file, at most `cap` bytes (its size is looked up first): a symlink's
+/// blob holds where it points, which is not the file's contents, and is not followed.
+fn read_regular_blob(
+    repo: &gix::Repository,
+    id: ObjectId,
+    regular: bool,
+    cap: u64,
+) -> std::result::Result<Vec<u8>, String> {
+    if !regular {
+        return Err(
+            "it is not a regular file in git (a symlink, which sealant does not follow, or a submodule); not read"
+                .into(),
+        );
+    }
+    let size = repo
+        .find_header(id)
+        .map_err(|_| format!("blob {id} is missing (shallow or partial clone?); not read"))?
+        .size();
+    if size > cap {
+        return Err(format!(
+            "it is larger than max-file-size ({size} > {cap} bytes); not checked"
+        ));
+    }
+    read_blob(repo, id)
+        .ok_or_else(|| format!("blob {id} is missing (shallow or partial clone?); not read"))
 }
 
 fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId> {

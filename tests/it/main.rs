@@ -10,6 +10,7 @@ mod hooks;
 mod integrations;
 mod kat;
 mod misses;
+mod paths;
 mod redaction;
 mod safety;
 mod scan;
