@@ -11,12 +11,13 @@ use crate::baseline::Baseline;
 use crate::check::CheckContext;
 use crate::config::Config;
 use crate::crypto::PrivateKey;
+use crate::detect::Suppressions;
 use crate::detect::{
     detect_input, findings_from, scan_file, FileContext, FileOutcome, GeneratorInput,
     GENERATOR_FILE,
 };
 use crate::error::{Error, Result};
-use crate::finding::{line_col, CommitInfo, Finding, Note, Severity};
+use crate::finding::{CommitInfo, Finding, LineIndex, Note, Severity};
 use crate::rules::RuleSet;
 use crate::source::git::{read_blob, read_path_at, GitBlob, GitRepo, Origin};
 use crate::source::{relative_path, walk_worktree, Visitor, WalkOptions};
@@ -436,14 +437,16 @@ fn graph_findings(
     let (rules, config) = (RuleSet::builtin(), request.config);
     let graph = crate::graph::Graph::new(&input.facts, input.manifests.paths(), bases);
     // Findings come sorted by path: each marked file is read once, not once per finding.
-    let (mut read_path, mut bytes) = (None, Vec::new());
+    let (mut read_path, mut suppressions) = (None, Suppressions::default());
     for g in graph.check(request.keys) {
         let marked = input.marked.contains(&g.path);
         if marked && read_path.as_ref() != Some(&g.path) {
-            bytes = std::fs::read(output.root.join(&g.path)).unwrap_or_default();
+            let path = output.root.join(&g.path);
+            let bytes = crate::io::read_bounded(&path, config.max_file_size).unwrap_or_default();
+            suppressions = Suppressions::new(&bytes);
             read_path = Some(g.path.clone());
         }
-        if marked && crate::detect::is_suppressed(&bytes, g.line, g.rule) {
+        if marked && suppressions.covers(g.line, g.rule) {
             output.suppressed += 1;
             continue;
         }
@@ -652,9 +655,10 @@ fn report_generator_inputs(
         };
         let mut detections = Vec::new();
         detect_input(input, kustomization, &bytes, &mut detections);
+        let lines = LineIndex::new(&bytes);
         let places: HashSet<(usize, usize)> = detections
             .iter()
-            .map(|d| line_col(&bytes, d.span.start))
+            .map(|d| lines.line_col(d.span.start))
             .collect();
         output.findings.retain(|f| {
             f.path != rel || f.rule == GENERATOR_FILE || !places.contains(&(f.line, f.column))
@@ -691,7 +695,8 @@ fn read_capped(file: &Path, cap: u64) -> std::result::Result<Vec<u8>, String> {
             "it is larger than max-file-size ({len} > {cap} bytes); not checked"
         ));
     }
-    std::fs::read(file).map_err(|e| format!("cannot read it ({e})"))
+    // Bounded, and a device or FIFO is refused rather than read forever.
+    crate::io::read_bounded(file, cap).map_err(|e| format!("cannot read it ({e})"))
 }
 
 /// Drops findings the configuration's allowlist or the baseline accepts.

@@ -17,7 +17,7 @@ use std::path::Path;
 use crate::cli::{CertCommand, Cli, Command};
 use crate::crypto::{Cert, Scope};
 use crate::error::{Error, Result};
-use crate::io::{read_text, write_atomic};
+use crate::io::{read_key_file, write_atomic};
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;
@@ -55,7 +55,7 @@ pub fn load_cert_from(source: &str, allow_expired: bool) -> Result<Cert> {
 pub fn load_cert(path: &Path, allow_expired: bool) -> Result<Cert> {
     check_cert(
         &path.display().to_string(),
-        &read_text(path)?,
+        &read_key_file(path)?,
         allow_expired,
     )
 }

@@ -38,7 +38,7 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         config: &config,
         baseline: baseline.as_ref(),
         force_exclude: args.force_exclude,
-        threads: args.threads.unwrap_or_else(default_threads),
+        threads: worker_threads(args.threads),
         mode,
         progress: if show_progress { Some(&progress) } else { None },
     };
@@ -117,6 +117,23 @@ fn print_progress(p: Progress) {
 
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Most worker threads used, whatever `-j` asks: more than a few per CPU only adds stacks and
+/// contention (thousands never finish starting).
+pub(crate) const MAX_THREADS: usize = 256;
+
+/// `-j N`, clamped to 4 per CPU and [`MAX_THREADS`], with a note on stderr when clamped.
+pub(crate) fn worker_threads(requested: Option<usize>) -> usize {
+    let cap = (4 * default_threads()).min(MAX_THREADS);
+    match requested {
+        None | Some(0) => default_threads(),
+        Some(n) if n > cap => {
+            eprintln!("note: -j {n} is more than this machine can use; using {cap} threads");
+            cap
+        }
+        Some(n) => n,
+    }
 }
 
 /// Every rule's documentation, for reporters.

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
-use crate::finding::Finding;
+use crate::finding::{Finding, LineIndex};
 
 const REDACTED: &str = "<redacted>";
 
@@ -17,21 +17,41 @@ const CONTEXT_CHARS: usize = 40;
 /// One file's bytes, where its lines start, and every reported span in it.
 pub struct FileFrames<'a> {
     bytes: &'a [u8],
-    line_starts: Vec<usize>,
+    lines: LineIndex<'a>,
+    /// Sorted by start, with the furthest end reached up to each: the spans near a line are
+    /// found without a walk over every span of the file.
     spans: Vec<Range<usize>>,
+    furthest_end: Vec<usize>,
 }
 
 impl<'a> FileFrames<'a> {
     pub fn new(bytes: &'a [u8], findings: &[&Finding]) -> FileFrames<'a> {
-        let line_starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1))
+        let mut spans: Vec<Range<usize>> = findings.iter().map(|f| f.span.clone()).collect();
+        spans.sort_unstable_by_key(|s| (s.start, s.end));
+        let furthest_end = spans
+            .iter()
+            .scan(0, |end, s| {
+                *end = s.end.max(*end);
+                Some(*end)
+            })
             .collect();
-        let spans = findings.iter().map(|f| f.span.clone()).collect();
         FileFrames {
             bytes,
-            line_starts,
+            lines: LineIndex::new(bytes),
             spans,
+            furthest_end,
         }
+    }
+
+    /// The spans that may touch `region`: those starting in it, and those before it that
+    /// reach into it.
+    fn spans_near(&self, region: &Range<usize>) -> &[Range<usize>] {
+        let end = self.spans.partition_point(|s| s.start < region.end);
+        let mut start = self.spans[..end].partition_point(|s| s.start < region.start);
+        while start > 0 && self.furthest_end[start - 1] > region.start {
+            start -= 1;
+        }
+        &self.spans[start..end]
     }
 
     /// `None` when no safe frame can be made: an empty span, or a file that changed since
@@ -43,11 +63,11 @@ impl<'a> FileFrames<'a> {
         }
         // The scan took line and column from `span.start`. If they no longer agree, the span
         // may not cover the value any more. A cheap check, not a proof.
-        if self.position(span.start) != (finding.line, finding.column) {
+        if self.lines.line_col(span.start) != (finding.line, finding.column) {
             return None;
         }
-        let region = self.line_starts[finding.line - 1]..self.line_end(span.end - 1);
-        let (text, label) = redact(self.bytes, &region, &self.spans, &span);
+        let region = self.lines.line_start(finding.line - 1)?..self.line_end(span.end - 1);
+        let (text, label) = redact(self.bytes, &region, self.spans_near(&region), &span);
         let (text, label) = window(&text, label);
         Some(Snippet {
             text,
@@ -55,16 +75,6 @@ impl<'a> FileFrames<'a> {
             line: finding.line - 1,
             column: finding.column - 1,
         })
-    }
-
-    /// 1-based line and column (in characters) of `offset`, counted as `finding::line_col` does.
-    fn position(&self, offset: usize) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let start = self.line_starts[line - 1];
-        let column = String::from_utf8_lossy(&self.bytes[start..offset])
-            .chars()
-            .count();
-        (line, column + 1)
     }
 
     /// End of the line holding `offset` (the `\n` itself is left out).
