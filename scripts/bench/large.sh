@@ -4,7 +4,8 @@
 # and 40k token lines half of them marked `# sealant:ignore`.
 #   scripts/bench/large.sh                    # release build of this tree
 #   SEALANT=/path/to/sealant scripts/bench/large.sh   # a given binary
-# hyperfine when installed (BENCH_RUNS runs, default 3), else one /usr/bin/time run per case.
+# hyperfine when installed (BENCH_RUNS runs, default 3), else one /usr/bin/time run per case;
+# BENCH_CASES picks cases (default: tokens keys documents suppressed).
 # A run over BENCH_TIMEOUT seconds (default 300) is stopped and reported as such.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,18 +42,22 @@ for name, make in cases.items():
     with open(f"{root}/{name}/big.{ext}", "w") as f:
         f.write(make())
 PY
-for case in tokens keys documents suppressed; do
+count() {
+  python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))' 2>/dev/null ||
+    echo "no report (timed out?)"
+}
+for case in ${BENCH_CASES:-tokens keys documents suppressed}; do
   dir="$out/$case"
   size=$(du -b "$dir"/big.* | cut -f1)
-  # Exit 1 means findings; only a report that does not parse (a timeout) is told apart.
-  found=$( (timeout "$limit" "$SEALANT" scan --format json "$dir" 2>/dev/null || true) |
-    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))' 2>/dev/null ||
-    echo "no report (timed out?)")
-  echo "## $case: $size bytes, $found findings"
   if command -v hyperfine >/dev/null; then
+    found=$( (timeout "$limit" "$SEALANT" scan --format json "$dir" 2>/dev/null || true) | count)
+    echo "## $case: $size bytes, $found findings"
     hyperfine --runs "$runs" -i "timeout $limit $SEALANT scan --format json $dir"
   else
-    /usr/bin/time -f "wall %e s, peak RSS %M KB" timeout "$limit" "$SEALANT" scan --format json "$dir" >/dev/null 2>"$out/$case.time" || true
+    # One run; exit 1 means findings, so only the report tells success from a timeout.
+    /usr/bin/time -f "wall %e s, peak RSS %M KB" timeout "$limit" "$SEALANT" scan --format json \
+      "$dir" >"$out/$case.json" 2>"$out/$case.time" || true
+    echo "## $case: $size bytes, $(count <"$out/$case.json") findings"
     tail -1 "$out/$case.time"
   fi
 done

@@ -93,7 +93,8 @@ fn an_endless_device_as_a_pinned_cert_is_refused() {
     )
     .unwrap();
     fs::write(dir.path().join("s.yaml"), SECRET).unwrap();
-    refused(run_bounded(dir.path(), &["scan", "."]), "/dev/zero");
+    let err = refused(run_bounded(dir.path(), &["scan", "."]), "/dev/zero");
+    assert!(err.contains("not a regular file"), "{err}");
 }
 
 #[cfg(target_os = "linux")]
