@@ -61,8 +61,11 @@ impl Drop for ClientSlot {
 /// keep a newcomer (a health probe) out.
 pub struct Waiting {
     room: usize,
-    queue: Mutex<(u64, VecDeque<(u64, oneshot::Sender<()>)>)>,
+    queue: Mutex<(u64, Queue)>,
 }
+
+/// Waiting connections by id, oldest first, each with the sender that sends it away.
+type Queue = VecDeque<(u64, oneshot::Sender<()>)>;
 
 impl Waiting {
     pub fn new(room: usize) -> Waiting {

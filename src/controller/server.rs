@@ -231,6 +231,8 @@ const PROBE_WAIT: Duration = Duration::from_secs(2);
 
 /// Serves HTTP on one connection; `probes_only` answers anything but /healthz and /metrics
 /// with 503 and keeps no connection alive.
+// The type is hyper's; naming the service's future is what lets the connection be spawned.
+#[allow(clippy::type_complexity)]
 fn connection(
     state: &Arc<State>,
     stream: TcpStream,

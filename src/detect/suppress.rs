@@ -110,9 +110,7 @@ fn names_cover(names: &[String], rule: &str) -> bool {
 
 /// The rules a `sealant:ignore` comment on `line` names (empty: every rule); `None` without one.
 fn marker_names(line: &[u8]) -> Option<Vec<String>> {
-    if memchr::memmem::find(line, MARKER.as_bytes()).is_none() {
-        return None;
-    }
+    memchr::memmem::find(line, MARKER.as_bytes())?;
     let text = String::from_utf8_lossy(line);
     let comment = &text[text.find('#')? + 1..];
     let at = comment.find(MARKER)?;
