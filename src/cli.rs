@@ -161,9 +161,13 @@ pub struct ServeArgs {
     /// Requests a client may make at once above the rate.
     #[arg(long, default_value_t = 2, value_name = "N")]
     pub rate_limit_burst: u32,
-    /// Connections served at once; more wait in the listen queue.
+    /// Connections served at once; beyond, only /healthz and /metrics are answered.
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub max_connections: usize,
+    /// Connections one client address may hold open at once; beyond, only /healthz and
+    /// /metrics are answered.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub max_connections_per_client: usize,
 }
 
 #[derive(Debug, Args)]
@@ -323,7 +327,7 @@ pub struct ScanArgs {
     /// what REV reaches.
     #[arg(long = "ref", value_name = "REF", requires = "history")]
     pub refs: Vec<String>,
-    /// Worker threads (default: the number of CPUs).
+    /// Worker threads (default: the number of CPUs; at most 4 per CPU and 256).
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
     /// Colour in human output.

@@ -12,7 +12,7 @@ use crate::fingerprint::DEFAULT_SALT;
 
 /// File names searched for, in order, walking up from the scanned path.
 pub const CONFIG_NAMES: &[&str] = &[".sealant.yaml", ".sealant.yml"];
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+pub const DEFAULT_MAX_FILE_SIZE: u64 = crate::io::MAX_INPUT;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -88,7 +88,7 @@ impl Allow {
 pub struct Config {
     /// The file it came from, if any.
     pub path: Option<PathBuf>,
-    pub exclude: GlobSet,
+    pub exclude: Globs,
     pub exclude_patterns: Vec<String>,
     pub max_file_size: u64,
     pub fingerprint_salt: String,
@@ -106,7 +106,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             path: None,
-            exclude: GlobSet::empty(),
+            exclude: Globs::default(),
             exclude_patterns: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             fingerprint_salt: DEFAULT_SALT.to_string(),
@@ -188,7 +188,7 @@ impl Config {
         Ok(Config {
             path: None,
             scope,
-            exclude: globs(&raw.exclude, origin)?,
+            exclude: exclude_globs(&raw.exclude, origin)?,
             exclude_patterns: raw.exclude,
             max_file_size,
             fingerprint_salt: raw
@@ -254,7 +254,7 @@ impl Config {
 /// Loads a pinned cert and checks it against its pin: a mismatch is an error, never a fallback.
 fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
     let file = base.join(&raw.cert);
-    let cert = Cert::from_pem(&crate::io::read_text(&file)?)
+    let cert = Cert::from_pem(&crate::io::read_key_file(&file)?)
         .map_err(|e| Error::crypto(file.display().to_string(), e))?;
     let pinned = raw.sha256.trim().to_ascii_lowercase().replace(':', "");
     if cert.fingerprint() != pinned {
@@ -318,8 +318,17 @@ fn lexical(path: &Path) -> PathBuf {
 /// Globs match repository-relative `/`-separated paths; a pattern without `/` matches at any
 /// depth, as in `.gitignore`.
 fn globs(patterns: &[String], origin: &str) -> Result<GlobSet> {
+    globs_named(patterns, origin, &|_| origin.to_string())
+}
+
+/// [`globs`], naming the `i`th pattern `entry(i)` in an error about it.
+fn globs_named(
+    patterns: &[String],
+    origin: &str,
+    entry: &dyn Fn(usize) -> String,
+) -> Result<GlobSet> {
     let mut builder = GlobSetBuilder::new();
-    for pattern in patterns {
+    for (i, pattern) in patterns.iter().enumerate() {
         let anchored = pattern.trim_start_matches('/');
         let full = if pattern.contains('/') {
             anchored.to_string()
@@ -328,13 +337,59 @@ fn globs(patterns: &[String], origin: &str) -> Result<GlobSet> {
         };
         for p in [full.clone(), format!("{}/**", full.trim_end_matches('/'))] {
             let glob = Glob::new(&p)
-                .map_err(|e| Error::input(origin, format!("invalid glob {pattern:?}: {e}")))?;
+                .map_err(|e| Error::input(entry(i), format!("invalid glob {pattern:?}: {e}")))?;
             builder.add(glob);
         }
     }
     builder
         .build()
         .map_err(|e| Error::input(origin, format!("invalid globs: {e}")))
+}
+
+/// Most `exclude:` entries accepted.
+pub const MAX_EXCLUDES: usize = 100_000;
+
+/// Entries compiled together: one set of tens of thousands of globs exceeds the regex size
+/// limit, several smaller sets do not.
+const EXCLUDES_PER_SET: usize = 256;
+
+/// The `exclude:` globs, as a few sets.
+#[derive(Debug, Default)]
+pub struct Globs(Vec<GlobSet>);
+
+impl Globs {
+    pub fn is_match(&self, path: &str) -> bool {
+        self.0.iter().any(|set| set.is_match(path))
+    }
+}
+
+/// Compiles `exclude:`; an error names the entry (`exclude[INDEX]`, counted from 0).
+fn exclude_globs(patterns: &[String], origin: &str) -> Result<Globs> {
+    if patterns.len() > MAX_EXCLUDES {
+        return Err(Error::input_help(
+            format!("{origin}: exclude"),
+            format!(
+                "{} entries; at most {MAX_EXCLUDES} are accepted",
+                patterns.len()
+            ),
+            "exclude whole directories (`vendor/`) or use wildcards instead of listing files",
+        ));
+    }
+    patterns
+        .chunks(EXCLUDES_PER_SET)
+        .enumerate()
+        .map(|(chunk, part)| {
+            let first = chunk * EXCLUDES_PER_SET;
+            let entry = |i: usize| format!("{origin}: exclude[{}]", first + i);
+            let last = first + part.len() - 1;
+            globs_named(
+                part,
+                &format!("{origin}: exclude[{first}..={last}]"),
+                &entry,
+            )
+        })
+        .collect::<Result<_>>()
+        .map(Globs)
 }
 
 /// "10MiB", "512 KiB", "1GB", "2048" → bytes.

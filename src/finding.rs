@@ -1,5 +1,6 @@
 //! Findings: plain data about one problem at one place. Never the secret value itself.
 
+use std::cell::Cell;
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
@@ -123,20 +124,70 @@ pub struct CommitInfo {
     pub at_head: Option<bool>,
 }
 
-/// Byte offset → 1-based (line, column in characters).
+/// Byte offset → 1-based (line, column in characters). For one offset; a file with many
+/// goes through a [`LineIndex`].
 pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (line, column)
+    LineIndex::new(text).line_col(offset)
+}
+
+/// Where each line of a file starts, found in one pass: locating an offset is then a binary
+/// search, not a count from the start of the file.
+pub(crate) struct LineIndex<'a> {
+    text: &'a [u8],
+    starts: Vec<usize>,
+    /// The last offset located and its column: offsets found in order along one long line
+    /// count characters from there instead of from the line's start.
+    last: Cell<Option<(usize, usize)>>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub(crate) fn new(text: &'a [u8]) -> LineIndex<'a> {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text).map(|i| i + 1))
+            .collect();
+        LineIndex {
+            text,
+            starts,
+            last: Cell::new(None),
+        }
+    }
+
+    /// 0-based line of `offset`: the number of line breaks before it.
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// Byte offset where 0-based `line` starts.
+    pub(crate) fn line_start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line).copied()
+    }
+
+    /// 1-based (line, column in characters) of `offset`.
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_of(offset);
+        let start = self.starts[line];
+        let (from, column) = match self.last.get() {
+            Some((at, column)) if start <= at && at <= offset => (at, column),
+            _ => (start, 1),
+        };
+        let column = column + chars(&self.text[from..offset]);
+        // Counting resumes only before a byte that starts a character: there, counting in two
+        // parts gives what counting the whole gives, even in invalid UTF-8.
+        if self.text.get(offset).is_none_or(|&b| !is_continuation(b)) {
+            self.last.set(Some((offset, column)));
+        }
+        (line + 1, column)
+    }
+}
+
+fn is_continuation(byte: u8) -> bool {
+    byte & 0b1100_0000 == 0b1000_0000
+}
+
+/// Characters in `bytes`, an invalid sequence counting as one (as `from_utf8_lossy` shows it).
+fn chars(bytes: &[u8]) -> usize {
+    String::from_utf8_lossy(bytes).chars().count()
 }
 
 #[cfg(test)]
@@ -150,6 +201,25 @@ mod tests {
         assert_eq!(line_col(text, 3), (2, 1));
         assert_eq!(line_col(text, 8), (2, 5), "é is one column");
         assert_eq!(line_col(text, 999), (3, 1));
+    }
+
+    #[test]
+    fn the_index_agrees_with_counting_from_the_start() {
+        let text = b"ab\xe2\x82 c\xff\xc3\xa9d\n\nxy\xe2\x82\xacz\nlast";
+        let reference = |offset: usize| {
+            let before = &text[..offset.min(text.len())];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            (line, chars(&before[start..]) + 1)
+        };
+        let index = LineIndex::new(text);
+        let offsets: Vec<usize> = (0..=text.len() + 1).chain((0..text.len()).rev()).collect();
+        for offset in offsets {
+            assert_eq!(index.line_col(offset), reference(offset), "offset {offset}");
+        }
     }
 
     #[test]

@@ -9,15 +9,95 @@ use crate::error::{Error, Result};
 /// Name used for standard input in messages.
 pub const STDIN: &str = "<stdin>";
 
+/// Largest certificate or key file read: real ones are a few KiB.
+pub const MAX_KEY_FILE: u64 = 1024 * 1024;
+
+/// Largest manifest or other input read whole (`-f`, configuration, key stores); also the
+/// default `max-file-size` of scans.
+pub const MAX_INPUT: u64 = 10 * 1024 * 1024;
+
+/// A regular file of at most [`MAX_INPUT`] bytes.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    fs::read(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })
+    read_bounded(path, MAX_INPUT)
 }
 
 pub fn read_text(path: &Path) -> Result<String> {
     utf8(read_bytes(path)?, &path.display().to_string())
+}
+
+/// A certificate or key file: text of at most [`MAX_KEY_FILE`] bytes.
+pub fn read_key_file(path: &Path) -> Result<String> {
+    utf8(
+        read_bounded(path, MAX_KEY_FILE)?,
+        &path.display().to_string(),
+    )
+}
+
+/// Reads a regular file of at most `limit` bytes. Devices, FIFOs and directories are refused
+/// before opening (`/dev/zero` never ends, a FIFO blocks); the open does not block either,
+/// should a FIFO be swapped in, and `take` bounds memory if the file grows meanwhile.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let err = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = fs::metadata(path).map_err(err)?;
+    if !meta.is_file() {
+        return Err(Error::input(
+            path.display().to_string(),
+            "not a regular file",
+        ));
+    }
+    if meta.len() > limit {
+        return Err(too_large(&path.display().to_string(), limit));
+    }
+    let file = open_nonblocking(path).map_err(err)?;
+    if !file.metadata().map_err(err)?.is_file() {
+        return Err(Error::input(
+            path.display().to_string(),
+            "not a regular file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(err)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(&path.display().to_string(), limit));
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc_nonblock())
+        .open(path)
+}
+
+/// `O_NONBLOCK`, which std does not name: 0o4000 on Linux, 0x4 on the BSDs and macOS.
+#[cfg(unix)]
+const fn libc_nonblock() -> i32 {
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        0o4000
+    } else {
+        0x4
+    }
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<fs::File> {
+    fs::File::open(path)
+}
+
+fn too_large(origin: &str, limit: u64) -> Error {
+    Error::input(
+        origin,
+        format!(
+            "larger than {} MiB ({limit} bytes), the most sealant reads for this input",
+            limit / (1024 * 1024)
+        ),
+    )
 }
 
 /// Reads a file, or standard input when `path` is `None` or `-`; returns the text and the
@@ -28,17 +108,22 @@ pub fn read_input(path: Option<&Path>, stdin: &mut dyn Read) -> Result<(String, 
     Ok((utf8(bytes, &origin)?, origin))
 }
 
+/// Like [`read_bytes`]; standard input is bounded the same way.
 pub fn read_input_bytes(path: Option<&Path>, stdin: &mut dyn Read) -> Result<Vec<u8>> {
     match path.filter(|p| *p != Path::new("-")) {
         Some(path) => read_bytes(path),
         None => {
             let mut bytes = Vec::new();
             stdin
+                .take(MAX_INPUT + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|source| Error::Read {
                     path: STDIN.into(),
                     source,
                 })?;
+            if bytes.len() as u64 > MAX_INPUT {
+                return Err(too_large(STDIN, MAX_INPUT));
+            }
             Ok(bytes)
         }
     }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::crypto::{parse_private_keys, PrivateKey};
 use crate::doc::{doc_origin, parse_documents};
 use crate::error::{Error, Result};
-use crate::io::read_text;
+use crate::io::read_key_file;
 
 /// Every private key in every file; a file without any key is an error.
 pub fn load_keys(paths: &[PathBuf]) -> Result<Vec<PrivateKey>> {
@@ -30,7 +30,7 @@ pub fn load_keys(paths: &[PathBuf]) -> Result<Vec<PrivateKey>> {
 }
 
 fn keys_in_file(path: &Path) -> Result<Vec<PrivateKey>> {
-    let text = read_text(path)?;
+    let text = read_key_file(path)?;
     let origin = path.display().to_string();
     if text.contains("-----BEGIN") {
         return parse_private_keys(&text).map_err(|e| Error::crypto(origin, e));

@@ -11,12 +11,13 @@ use crate::baseline::Baseline;
 use crate::check::CheckContext;
 use crate::config::Config;
 use crate::crypto::PrivateKey;
+use crate::detect::Suppressions;
 use crate::detect::{
     detect_input, findings_from, scan_file, FileContext, FileOutcome, GeneratorInput,
     GENERATOR_FILE,
 };
 use crate::error::{Error, Result};
-use crate::finding::{line_col, CommitInfo, Finding, Note, Severity};
+use crate::finding::{CommitInfo, Finding, LineIndex, Note, Severity};
 use crate::paths::Refusal;
 use crate::rules::RuleSet;
 use crate::source::git::{read_blob, read_file_at, read_file_staged, GitBlob, GitRepo, Origin};
@@ -447,14 +448,15 @@ fn graph_findings(
     let (rules, config) = (RuleSet::builtin(), request.config);
     let graph = crate::graph::Graph::new(&input.facts, input.manifests.paths(), bases);
     // Findings come sorted by path: each marked file is read once, not once per finding.
-    let (mut read_path, mut bytes) = (None, Vec::new());
+    let (mut read_path, mut suppressions) = (None, Suppressions::default());
     for g in graph.check(request.keys) {
         let marked = input.marked.contains(&g.path);
         if marked && read_path.as_ref() != Some(&g.path) {
-            bytes = read_text(&output.root.join(&g.path)).unwrap_or_default();
+            let bytes = read_text(&output.root.join(&g.path), config.max_file_size);
+            suppressions = Suppressions::new(&bytes.unwrap_or_default());
             read_path = Some(g.path.clone());
         }
-        if marked && crate::detect::is_suppressed(&bytes, g.line, g.rule) {
+        if marked && suppressions.covers(g.line, g.rule) {
             output.suppressed += 1;
             continue;
         }
@@ -695,9 +697,10 @@ fn report_generator_inputs(
         };
         let mut detections = Vec::new();
         detect_input(input, kustomization, &bytes, &mut detections);
+        let lines = LineIndex::new(&bytes);
         let places: HashSet<(usize, usize)> = detections
             .iter()
-            .map(|d| line_col(&bytes, d.span.start))
+            .map(|d| lines.line_col(d.span.start))
             .collect();
         output.findings.retain(|f| {
             f.path != rel || f.rule == GENERATOR_FILE || !places.contains(&(f.line, f.column))
@@ -743,9 +746,9 @@ fn refused(why: Refusal) -> String {
 
 /// A file as the scan saw it: UTF-16/32 decoded (see [`crate::source::sniff`]), so that
 /// spans and lines of findings fit what is read back.
-/// A regular file only: opening a FIFO would block.
-pub(crate) fn read_text(file: &Path) -> std::io::Result<Vec<u8>> {
-    let (bytes, _) = crate::paths::read_regular(file, u64::MAX)?;
+/// A regular file of at most `cap` bytes only: opening a FIFO would block.
+pub(crate) fn read_text(file: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    let (bytes, _) = crate::paths::read_regular(file, cap)?;
     Ok(decoded(bytes))
 }
 

@@ -96,6 +96,7 @@ fn serve_api(args: &ServeArgs) -> Result<u8> {
         rate_limit: args.rate_limit,
         rate_limit_burst: args.rate_limit_burst,
         max_connections: args.max_connections,
+        max_connections_per_client: args.max_connections_per_client,
         ..ServeOptions::default()
     };
     let log = Logger::new(Arc::new(|line: &str| {

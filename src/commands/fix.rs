@@ -10,7 +10,8 @@ use std::time::{Instant, SystemTime};
 
 use rayon::prelude::*;
 
-use super::scan::{default_threads, report};
+use super::default_threads;
+use super::report::report;
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::cli::{ResealArgs, ScanArgs};
 use crate::config::Config;
@@ -72,7 +73,7 @@ pub fn scan_fix(
         return Ok(outcome.exit_code(files > 0));
     }
     let rescan = scan(request)?;
-    let code = report(args, &rescan, started, stdout)?;
+    let code = report(args, &rescan, request.config.max_file_size, started, stdout)?;
     say!("sealed {sealed} Secret(s) in {files} file(s)");
     if sealed > 0 {
         say!("{HISTORY_REMINDER}");

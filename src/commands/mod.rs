@@ -24,6 +24,7 @@ mod explain;
 mod fix;
 mod hooks;
 mod init;
+mod report;
 mod scan;
 mod seal;
 mod unseal;
@@ -34,7 +35,7 @@ use std::path::Path;
 use crate::cli::{CertCommand, Cli, Command};
 use crate::crypto::{Cert, Scope};
 use crate::error::{Error, Result};
-use crate::io::{read_text, write_atomic};
+use crate::io::{read_key_file, write_atomic};
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;
@@ -72,7 +73,7 @@ pub fn load_cert_from(source: &str, allow_expired: bool) -> Result<Cert> {
 pub fn load_cert(path: &Path, allow_expired: bool) -> Result<Cert> {
     check_cert(
         &path.display().to_string(),
-        &read_text(path)?,
+        &read_key_file(path)?,
         allow_expired,
     )
 }
@@ -134,5 +135,27 @@ pub fn emit(
                 path: "<stdout>".into(),
                 source,
             }),
+    }
+}
+
+/// Worker threads when `-j` is not given: one per CPU.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Most worker threads used, whatever `-j` asks: more than a few per CPU only adds stacks and
+/// contention (thousands never finish starting).
+pub(crate) const MAX_THREADS: usize = 256;
+
+/// `-j N`, clamped to 4 per CPU and [`MAX_THREADS`], with a note on stderr when clamped.
+pub(crate) fn worker_threads(requested: Option<usize>) -> usize {
+    let cap = (4 * default_threads()).min(MAX_THREADS);
+    match requested {
+        None | Some(0) => default_threads(),
+        Some(n) if n > cap => {
+            say!("note: -j {n} is more than this machine can use; using {cap} threads");
+            cap
+        }
+        Some(n) => n,
     }
 }

@@ -1,14 +1,13 @@
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
-use super::{emit, EXIT_FINDINGS, EXIT_OK};
+use super::report::report;
+use super::{worker_threads, EXIT_OK};
 use crate::baseline::Baseline;
-use crate::cli::{ColorChoice, ScanArgs};
+use crate::cli::ScanArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::report::{render, Format as ReportFormat, Report, RuleDoc, Summary};
-use crate::rules::RuleSet;
-use crate::scan::{scan, Mode, Progress, ScanOutput, ScanRequest};
+use crate::scan::{scan, Mode, Progress, ScanRequest};
 
 pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     let started = Instant::now();
@@ -36,7 +35,7 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         config: &config,
         baseline: baseline.as_ref(),
         force_exclude: args.force_exclude,
-        threads: args.threads.unwrap_or_else(default_threads),
+        threads: worker_threads(args.threads),
         mode,
         progress: if show_progress { Some(&progress) } else { None },
     };
@@ -51,7 +50,7 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     if args.fix {
         return super::fix::scan_fix(args, &request, &output, started, stdout);
     }
-    report(args, &output, started, stdout)
+    report(args, &output, config.max_file_size, started, stdout)
 }
 
 /// A path that names nothing is an error, not an empty scan: a typo in CI must not pass.
@@ -100,61 +99,6 @@ fn scan_mode(args: &ScanArgs) -> Result<Mode> {
     Ok(mode)
 }
 
-/// Renders the scan's report; the exit code says whether a finding reaches `--fail-on`.
-pub fn report(
-    args: &ScanArgs,
-    output: &ScanOutput,
-    started: Instant,
-    stdout: &mut dyn Write,
-) -> Result<u8> {
-    let root = output.root.clone();
-    let summary = Summary {
-        files_scanned: output.files_scanned,
-        bytes_scanned: output.bytes_scanned,
-        findings: output.findings.len(),
-        suppressed: output.suppressed,
-        commits_scanned: output.commits_scanned,
-        files_skipped: output.files_skipped,
-        elapsed: started.elapsed(),
-        notes: output.notes.clone(),
-    };
-    let rules = rule_docs();
-    let report = Report {
-        findings: &output.findings,
-        summary: &summary,
-        rules: &rules,
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    let source = |path: &str| crate::scan::read_text(&root.join(path)).ok();
-    let mut rendered = Vec::new();
-    render(args.format, &report, &source, color, &mut rendered).map_err(|source| Error::Write {
-        path: "<report>".into(),
-        source,
-    })?;
-    emit(args.output.as_deref(), &rendered, 0o644, stdout)?;
-    if let Some(path) = &args.sarif {
-        let mut sarif = Vec::new();
-        render(ReportFormat::Sarif, &report, &source, false, &mut sarif).map_err(|source| {
-            Error::Write {
-                path: path.clone(),
-                source,
-            }
-        })?;
-        crate::io::write_atomic(path, &sarif, 0o644)?;
-    }
-    let failing = output.worst().is_some_and(|worst| worst >= args.fail_on);
-    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
-}
-
 /// One status line on stderr, redrawn at most every 64 files.
 fn print_progress(p: Progress) {
     if p.files.is_multiple_of(64) || p.files == p.total_files {
@@ -166,23 +110,4 @@ fn print_progress(p: Progress) {
             p.commits
         );
     }
-}
-
-pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
-}
-
-/// Every rule's documentation, for reporters.
-pub fn rule_docs() -> Vec<RuleDoc> {
-    RuleSet::builtin()
-        .rules()
-        .iter()
-        .map(|r| RuleDoc {
-            id: r.id.clone(),
-            description: r.description.clone(),
-            explanation: r.explanation.clone(),
-            severity: r.severity,
-            category: r.category,
-        })
-        .collect()
 }

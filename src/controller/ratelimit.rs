@@ -1,10 +1,101 @@
-//! Per-client token buckets: `/v1/verify` and `/v1/rotate` decrypt on request, so each peer
-//! address gets `rate` requests per second with bursts of `burst`.
+//! Per-client limits. Token buckets: `/v1/verify` and `/v1/rotate` decrypt on request, so each
+//! peer address gets `rate` requests per second with bursts of `burst`. A connection budget:
+//! each peer address holds at most so many connections open at once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use tokio::sync::oneshot;
+
+/// Open connections per client address, up to a budget.
+pub struct ConnectionBudget {
+    per_client: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// One open connection of a client; its place in the budget is given back when dropped.
+pub struct ClientSlot {
+    client: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl ConnectionBudget {
+    pub fn new(per_client: usize) -> ConnectionBudget {
+        ConnectionBudget {
+            per_client: per_client.max(1),
+            open: Arc::default(),
+        }
+    }
+
+    /// A slot for a new connection from `client`; `None` when it has its budget open already.
+    pub fn admit(&self, client: IpAddr) -> Option<ClientSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(client).or_insert(0);
+        if *count >= self.per_client {
+            return None;
+        }
+        *count += 1;
+        Some(ClientSlot {
+            client,
+            open: self.open.clone(),
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// Room for a fixed number of connections waiting to show what they ask for; when it is full,
+/// the one that has waited longest is told to give up, so a flood of idle connections cannot
+/// keep a newcomer (a health probe) out.
+pub struct Waiting {
+    room: usize,
+    queue: Mutex<(u64, Queue)>,
+}
+
+/// Waiting connections by id, oldest first, each with the sender that sends it away.
+type Queue = VecDeque<(u64, oneshot::Sender<()>)>;
+
+impl Waiting {
+    pub fn new(room: usize) -> Waiting {
+        Waiting {
+            room: room.max(1),
+            queue: Mutex::new((0, VecDeque::new())),
+        }
+    }
+
+    /// Takes a place: its id, and a receiver that completes when the place is taken away.
+    pub fn enter(&self) -> (u64, oneshot::Receiver<()>) {
+        let (tx, rx) = oneshot::channel();
+        let mut guard = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        let (next, queue) = &mut *guard;
+        if queue.len() >= self.room {
+            if let Some((_, oldest)) = queue.pop_front() {
+                let _ = oldest.send(());
+            }
+        }
+        let id = *next;
+        *next += 1;
+        queue.push_back((id, tx));
+        (id, rx)
+    }
+
+    pub fn leave(&self, id: u64) {
+        let mut guard = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        guard.1.retain(|(i, _)| *i != id);
+    }
+}
 
 /// Above this many tracked clients, buckets that have refilled completely are forgotten.
 const PRUNE_ABOVE: usize = 10_000;
@@ -114,6 +205,33 @@ mod tests {
         let off = RateLimiter::new(0.0, 1);
         assert!((0..1000).all(|_| off.allow(ip(1), t)));
         assert_eq!(limiter.retry_after(), 1);
+    }
+
+    #[test]
+    fn each_client_has_its_own_connection_budget() {
+        let budget = ConnectionBudget::new(2);
+        let first = budget.admit(ip(1)).unwrap();
+        let _second = budget.admit(ip(1)).unwrap();
+        assert!(budget.admit(ip(1)).is_none(), "budget spent");
+        assert!(budget.admit(ip(2)).is_some(), "another client has its own");
+        drop(first);
+        assert!(
+            budget.admit(ip(1)).is_some(),
+            "a closed connection gives its slot back"
+        );
+    }
+
+    #[test]
+    fn a_full_waiting_room_sends_the_oldest_away() {
+        let waiting = Waiting::new(2);
+        let (_, mut oldest) = waiting.enter();
+        let (second, mut next) = waiting.enter();
+        waiting.leave(second);
+        let (_, mut third) = waiting.enter();
+        assert!(oldest.try_recv().is_err(), "room for two");
+        waiting.enter();
+        assert!(oldest.try_recv().is_ok(), "the oldest is sent away");
+        assert!(third.try_recv().is_err() && next.try_recv().is_err());
     }
 
     #[test]

@@ -17,14 +17,14 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::json;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::Semaphore;
 
 use super::api::{self, ApiError};
 use super::log::Logger;
 use super::metrics::{KeyGauges, Metrics, Route};
-use super::ratelimit::RateLimiter;
+use super::ratelimit::{ClientSlot, ConnectionBudget, RateLimiter, Waiting};
 use super::renew::RenewPolicy;
 use super::store::{KeySet, KeyStore};
 use super::timeout_io::TimeoutIo;
@@ -44,6 +44,8 @@ pub struct ServeOptions {
     pub rate_limit: f64,
     pub rate_limit_burst: u32,
     pub max_connections: usize,
+    /// Connections one client address may hold open at once.
+    pub max_connections_per_client: usize,
     /// How long in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_grace: Duration,
 }
@@ -58,6 +60,7 @@ impl Default for ServeOptions {
             rate_limit: 2.0,
             rate_limit_burst: 2,
             max_connections: 1024,
+            max_connections_per_client: 64,
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -70,6 +73,11 @@ struct State {
     policy: RenewPolicy,
     metrics: Metrics,
     limiter: RateLimiter,
+    budget: ConnectionBudget,
+    /// Connections over budget, waiting to show whether they are health or metrics probes.
+    waiting: Waiting,
+    /// Probes being answered over budget.
+    probes: Arc<Semaphore>,
     log: Logger,
     options: ServeOptions,
 }
@@ -120,6 +128,9 @@ pub fn serve(
         store,
         keys: RwLock::new(Arc::new(keys)),
         limiter: RateLimiter::new(options.rate_limit, options.rate_limit_burst),
+        budget: ConnectionBudget::new(options.max_connections_per_client),
+        waiting: Waiting::new(PROBE_RESERVE),
+        probes: Arc::new(Semaphore::new(PROBE_RESERVE)),
         policy,
         metrics,
         log,
@@ -162,11 +173,6 @@ async fn run(state: Arc<State>) -> Result<()> {
     let graceful = GracefulShutdown::new();
     let connections = Arc::new(Semaphore::new(state.options.max_connections.max(1)));
     let signal_name = loop {
-        let permit = tokio::select! {
-            permit = connections.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-            _ = terminate.recv() => break "SIGTERM",
-            _ = interrupt.recv() => break "SIGINT",
-        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -180,23 +186,24 @@ async fn run(state: Arc<State>) -> Result<()> {
             _ = interrupt.recv() => break "SIGINT",
         };
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(TimeoutIo::new(
-            stream,
-            state.options.read_timeout,
-            state.options.write_timeout,
-        ));
-        let conn_state = state.clone();
-        let service = service_fn(move |req| handle(conn_state.clone(), peer, req));
-        let conn = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(state.options.read_timeout)
-            .max_buf_size(64 * 1024)
-            .serve_connection(io, service);
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            let _ = conn.await;
-            drop(permit);
+        // Within the client's budget and the global cap: every route. Beyond either: only
+        // /healthz and /metrics, so that probes still answer while a client floods the server.
+        let admitted = state.budget.admit(peer.ip()).and_then(|slot| {
+            let permit = connections.clone().try_acquire_owned().ok()?;
+            Some((slot, permit))
         });
+        match admitted {
+            Some(held) => {
+                let conn = graceful.watch(connection(&state, stream, peer, false));
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                    drop::<(ClientSlot, _)>(held);
+                });
+            }
+            None => {
+                tokio::spawn(over_budget(state.clone(), stream, peer));
+            }
+        }
     };
     drop(listener);
     state.log.info(
@@ -213,6 +220,108 @@ async fn run(state: Arc<State>) -> Result<()> {
         .is_ok();
     state.log.info("shutdown", &[("clean", json!(finished))]);
     Ok(())
+}
+
+/// Connections over budget waiting at once to show their request line; as many again may be
+/// answered at once.
+const PROBE_RESERVE: usize = 64;
+
+/// How long a connection over budget has to send its request line.
+const PROBE_WAIT: Duration = Duration::from_secs(2);
+
+/// Serves HTTP on one connection; `probes_only` answers anything but /healthz and /metrics
+/// with 503 and keeps no connection alive.
+// The type is hyper's; naming the service's future is what lets the connection be spawned.
+#[allow(clippy::type_complexity)]
+fn connection(
+    state: &Arc<State>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    probes_only: bool,
+) -> hyper::server::conn::http1::Connection<
+    TokioIo<TimeoutIo<TcpStream>>,
+    impl hyper::service::Service<
+        Request<Incoming>,
+        Response = Reply,
+        Error = Infallible,
+        Future = impl std::future::Future<Output = std::result::Result<Reply, Infallible>>,
+    >,
+> {
+    let (read_timeout, write_timeout) = match probes_only {
+        false => (state.options.read_timeout, state.options.write_timeout),
+        true => (PROBE_WAIT, PROBE_WAIT),
+    };
+    let io = TokioIo::new(TimeoutIo::new(stream, read_timeout, write_timeout));
+    let conn_state = state.clone();
+    let service = service_fn(move |req| handle(conn_state.clone(), peer, req, probes_only));
+    http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(read_timeout)
+        .keep_alive(!probes_only)
+        .max_buf_size(64 * 1024)
+        .serve_connection(io, service)
+}
+
+/// A connection beyond its client's budget or the global cap: served if it asks for /healthz
+/// or /metrics within [`PROBE_WAIT`], else refused with 503.
+async fn over_budget(state: Arc<State>, stream: TcpStream, peer: SocketAddr) {
+    let (place, evicted) = state.waiting.enter();
+    let probe = tokio::select! {
+        asked = tokio::time::timeout(PROBE_WAIT, asks_for_probe(&stream)) => asked.unwrap_or(false),
+        _ = evicted => false,
+    };
+    state.waiting.leave(place);
+    let permit = state.probes.clone().try_acquire_owned().ok();
+    let (true, Some(_permit)) = (probe, permit) else {
+        let _ = stream.try_write(REFUSED);
+        return;
+    };
+    let _ = tokio::time::timeout(PROBE_WAIT * 2, connection(&state, stream, peer, true)).await;
+}
+
+const REFUSED: &[u8] =
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n\
+retry-after: 1\r\nconnection: close\r\ncontent-length: 21\r\n\r\ntoo many connections\n";
+
+/// Waits until the start of the request shows whether it is a probe. Peeking leaves the bytes
+/// for the HTTP parser.
+async fn asks_for_probe(stream: &TcpStream) -> bool {
+    let mut head = [0u8; 16];
+    loop {
+        let n = match stream.peek(&mut head).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        match probe_request(&head[..n]) {
+            Some(answer) => return answer,
+            // A request line sent in pieces: peek again once more may have come.
+            None => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+}
+
+/// Whether a request starting with `head` asks for /healthz or /metrics; `None` while too
+/// little has come to tell.
+fn probe_request(head: &[u8]) -> Option<bool> {
+    const PROBES: [&[u8]; 4] = [
+        b"GET /healthz",
+        b"GET /metrics",
+        b"HEAD /healthz",
+        b"HEAD /metrics",
+    ];
+    let mut undecided = false;
+    for probe in PROBES {
+        let n = head.len().min(probe.len());
+        if head[..n] != probe[..n] {
+            continue;
+        }
+        match head.get(probe.len()) {
+            None => undecided = true,
+            Some(b' ' | b'?') => return Some(true),
+            Some(_) => {}
+        }
+    }
+    (!undecided).then_some(false)
 }
 
 /// Makes a new key whenever the newest one reaches the renewal period.
@@ -285,11 +394,19 @@ async fn handle(
     state: Arc<State>,
     peer: SocketAddr,
     req: Request<Incoming>,
+    probes_only: bool,
 ) -> std::result::Result<Reply, Infallible> {
     let started = Instant::now();
     let route = Route::of(req.uri().path());
     let method = req.method().clone();
-    let response = respond(&state, route, peer, req).await;
+    let response = if probes_only && !matches!(route, Route::Healthz | Route::Metrics) {
+        closing(plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many connections\n",
+        ))
+    } else {
+        respond(&state, route, peer, req).await
+    };
     let status = response.status().as_u16();
     state.metrics.record(route, status);
     state.log.info(

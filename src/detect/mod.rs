@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::check::{check_sealed_secret, CheckContext};
-use crate::finding::{line_col, Category, Detection, Finding, Severity};
+use crate::finding::{Category, Detection, Finding, LineIndex, Severity};
 use crate::fingerprint::fingerprint;
 use crate::k8s::{is_kustomization_file, is_manifest_file, REFERENCE_KINDS};
 use crate::rules::{Hits, RuleSet};
@@ -19,6 +19,7 @@ pub use kube::{detect_secrets, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING
 pub use kustomize::{
     detect_input, entry_inputs, GeneratorInput, GENERATOR_FILE, GENERATOR_LITERAL,
 };
+pub(crate) use suppress::Suppressions;
 pub use suppress::{has_marker, is_suppressed};
 
 /// What scanning one file gives.
@@ -87,11 +88,10 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
             &mut outcome,
         );
     }
-    let covered: Vec<Range<usize>> = detections.iter().map(|d| d.span.clone()).collect();
+    let covered = Ranges::new(detections.iter().map(|d| d.span.clone()).collect());
+    let quiet_ranges = Ranges::new(quiet.clone());
     for m in rules.find_outside(file_name, bytes, &hits, &quiet) {
-        let inside = |r: &Range<usize>| r.start <= m.span.start && m.span.end <= r.end;
-        let overlaps = |r: &Range<usize>| r.start < m.span.end && m.span.start < r.end;
-        if quiet.iter().any(inside) || covered.iter().any(overlaps) {
+        if quiet_ranges.contains(&m.span) || covered.overlaps(&m.span) {
             continue;
         }
         let value = bytes[m.span.clone()].to_vec();
@@ -141,6 +141,49 @@ fn not_yaml(c: char) -> bool {
     matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
 }
 
+/// Byte ranges sorted by start, with the furthest end reached so far: whether a span lies in
+/// or overlaps any of them is a binary search, not a walk over all of them.
+struct Ranges {
+    starts: Vec<usize>,
+    furthest_end: Vec<usize>,
+}
+
+impl Ranges {
+    fn new(mut ranges: Vec<Range<usize>>) -> Ranges {
+        ranges.sort_unstable_by_key(|r| r.start);
+        let starts = ranges.iter().map(|r| r.start).collect();
+        let furthest_end = ranges
+            .iter()
+            .scan(0, |end, r| {
+                *end = r.end.max(*end);
+                Some(*end)
+            })
+            .collect();
+        Ranges {
+            starts,
+            furthest_end,
+        }
+    }
+
+    /// The furthest end among the ranges that start before `bound` (exclusive).
+    fn furthest_end_before(&self, bound: usize) -> Option<usize> {
+        let n = self.starts.partition_point(|&s| s < bound);
+        n.checked_sub(1).map(|i| self.furthest_end[i])
+    }
+
+    /// Whether one range holds all of `span`.
+    fn contains(&self, span: &Range<usize>) -> bool {
+        self.furthest_end_before(span.start + 1)
+            .is_some_and(|end| span.end <= end)
+    }
+
+    /// Whether one range shares a byte with `span`.
+    fn overlaps(&self, span: &Range<usize>) -> bool {
+        self.furthest_end_before(span.end)
+            .is_some_and(|end| span.start < end)
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn scan_documents(
     text: &str,
@@ -160,13 +203,14 @@ fn scan_documents(
     } else {
         split_documents(text.as_bytes())
     };
+    let lines = LineIndex::new(text.as_bytes());
+    let at = |offset| lines.line_col(offset);
     for doc in docs {
         if !hits.any_within(doc.range.clone()) && !is_kustomization_file(file_name) {
             continue;
         }
         match parse_expanded(text, doc.range.clone()) {
             Ok(Some(root)) => {
-                let at = |offset| line_col(text.as_bytes(), offset);
                 // A List's items are manifests of their own.
                 let objects = match root.str_at(&["kind"]) {
                     Some("List") => root.get("items").map(Node::items).unwrap_or_default(),
@@ -200,7 +244,7 @@ fn scan_documents(
             // Helm templates are not YAML until rendered; their values are placeholders.
             Err(_) if text[doc.range.clone()].contains("{{") => quiet.push(doc.range.clone()),
             Err(e) => {
-                let (line, column) = line_col(text.as_bytes(), e.offset);
+                let (line, column) = at(e.offset);
                 outcome.notes.push(format!(
                     "{line}:{column}: not valid YAML ({}); scanned as plain text",
                     e.message
@@ -257,9 +301,10 @@ pub fn findings_from(
     salt: &str,
 ) -> FileOutcome {
     let mut outcome = FileOutcome::default();
+    let (lines, suppressions) = (LineIndex::new(bytes), Suppressions::new(bytes));
     for d in detections {
-        let (line, column) = line_col(bytes, d.span.start);
-        if is_suppressed(bytes, line, &d.rule) {
+        let (line, column) = lines.line_col(d.span.start);
+        if suppressions.covers(line, &d.rule) {
             outcome.suppressed += 1;
             continue;
         }

@@ -90,18 +90,15 @@ fn lines(text: &[u8]) -> Vec<Range<usize>> {
     out
 }
 
-fn line_of(text: &[u8], offset: usize) -> usize {
-    memchr::memchr_iter(b'\n', &text[..offset]).count()
-}
-
 /// The whole lines each edit touches, before and after.
 fn changes(original: &[u8], edits: &[Edit]) -> Vec<Change> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
     let mut delta: isize = 0;
     let mut out = Vec::new();
+    let lines = crate::finding::LineIndex::new(original);
     for edit in sorted {
-        let first = line_of(original, edit.range.start);
+        let first = lines.line_of(edit.range.start);
         let at_line_start = edit.range.start == 0 || original[edit.range.start - 1] == b'\n';
         if edit.range.is_empty() && at_line_start && edit.text.ends_with('\n') {
             // Whole lines inserted before line `first`.
@@ -116,7 +113,7 @@ fn changes(original: &[u8], edits: &[Edit]) -> Vec<Change> {
         }
         // The line holding the edit's last byte (or its start, for an insertion).
         let last_byte = edit.range.end.max(edit.range.start + 1) - 1;
-        let last = line_of(original, last_byte.min(original.len().saturating_sub(1)));
+        let last = lines.line_of(last_byte.min(original.len().saturating_sub(1)));
         let old = first..last + 1;
         let added_breaks = edit.text.matches('\n').count();
         let removed_breaks = memchr::memchr_iter(b'\n', &original[edit.range.clone()]).count();

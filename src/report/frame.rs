@@ -8,7 +8,7 @@ use std::ops::Range;
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use super::redact::{merge, redact, value_spans};
-use crate::finding::Finding;
+use crate::finding::{Finding, LineIndex};
 
 /// Characters kept on each side of the value.
 const CONTEXT_CHARS: usize = 40;
@@ -16,23 +16,29 @@ const CONTEXT_CHARS: usize = 40;
 /// One file's bytes, where its lines start, and every value span in it (merged).
 pub struct FileFrames<'a> {
     bytes: &'a [u8],
-    line_starts: Vec<usize>,
+    lines: LineIndex<'a>,
+    /// Sorted and disjoint: the spans near a line are found by binary search, not a walk
+    /// over every span of the file.
     spans: Vec<Range<usize>>,
 }
 
 impl<'a> FileFrames<'a> {
     /// `path` is the file's repository path (rules choose files by name).
     pub fn new(path: &str, bytes: &'a [u8], findings: &[&Finding]) -> FileFrames<'a> {
-        let line_starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1))
-            .collect();
         let reported = findings.iter().map(|f| f.span.clone());
         let spans = merge(reported.chain(value_spans(path, bytes)));
         FileFrames {
             bytes,
-            line_starts,
+            lines: LineIndex::new(bytes),
             spans,
         }
+    }
+
+    /// The spans that touch `region`.
+    fn spans_near(&self, region: &Range<usize>) -> &[Range<usize>] {
+        let start = self.spans.partition_point(|s| s.end <= region.start);
+        let end = self.spans.partition_point(|s| s.start < region.end);
+        &self.spans[start..end.max(start)]
     }
 
     /// `None` when no safe frame can be made: an empty span, or a file that changed since
@@ -44,11 +50,11 @@ impl<'a> FileFrames<'a> {
         }
         // The scan took line and column from `span.start`. If they no longer agree, the span
         // may not cover the value any more. A cheap check, not a proof.
-        if self.position(span.start) != (finding.line, finding.column) {
+        if self.lines.line_col(span.start) != (finding.line, finding.column) {
             return None;
         }
-        let region = self.line_starts[finding.line - 1]..self.line_end(span.end - 1);
-        let (text, markers) = redact(self.bytes, &region, &self.spans);
+        let region = self.lines.line_start(finding.line - 1)?..self.line_end(span.end - 1);
+        let (text, markers) = redact(self.bytes, &region, self.spans_near(&region));
         let (_, at) = markers.into_iter().find(|(s, _)| s.contains(&span.start))?;
         let (text, label) = window(&text, at..at + super::redact::REDACTED.len());
         Some(Snippet {
@@ -57,16 +63,6 @@ impl<'a> FileFrames<'a> {
             line: finding.line - 1,
             column: finding.column - 1,
         })
-    }
-
-    /// 1-based line and column (in characters) of `offset`, counted as `finding::line_col` does.
-    fn position(&self, offset: usize) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let start = self.line_starts[line - 1];
-        let column = String::from_utf8_lossy(&self.bytes[start..offset])
-            .chars()
-            .count();
-        (line, column + 1)
     }
 
     /// End of the line holding `offset` (the `\n` itself is left out).

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, so the crate and the CLI are built once.
 
+mod bounds;
 mod cli;
 mod common;
 mod controller;
