@@ -33,30 +33,19 @@ pub fn read_key_file(path: &Path) -> Result<String> {
     )
 }
 
-/// Reads a regular file of at most `limit` bytes. Devices, FIFOs and directories are refused
-/// before opening (`/dev/zero` never ends, a FIFO blocks); the open does not block either,
-/// should a FIFO be swapped in, and `take` bounds memory if the file grows meanwhile.
+/// Reads a regular file of at most `limit` bytes (through a symlink, which the user named).
+/// Devices, FIFOs and directories are refused (`/dev/zero` never ends, a FIFO blocks).
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let err = |source| Error::Read {
         path: path.to_path_buf(),
         source,
     };
-    let meta = fs::metadata(path).map_err(err)?;
-    if !meta.is_file() {
-        return Err(Error::input(
-            path.display().to_string(),
-            "not a regular file",
-        ));
-    }
+    let (file, meta) = open_regular(path, true).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidInput => Error::input(path.display().to_string(), e.to_string()),
+        _ => err(e),
+    })?;
     if meta.len() > limit {
         return Err(too_large(&path.display().to_string(), limit));
-    }
-    let file = open_nonblocking(path).map_err(err)?;
-    if !file.metadata().map_err(err)?.is_file() {
-        return Err(Error::input(
-            path.display().to_string(),
-            "not a regular file",
-        ));
     }
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes).map_err(err)?;
@@ -66,28 +55,36 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-#[cfg(unix)]
-fn open_nonblocking(path: &Path) -> std::io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc_nonblock())
-        .open(path)
-}
-
-/// `O_NONBLOCK`, which std does not name: 0o4000 on Linux, 0x4 on the BSDs and macOS.
-#[cfg(unix)]
-const fn libc_nonblock() -> i32 {
-    if cfg!(any(target_os = "linux", target_os = "android")) {
-        0o4000
+/// Opens a regular file, and only that: the type is checked before opening and again on the
+/// open file, and the open does not block (a FIFO swapped in between would hang a plain open).
+/// `follow`: whether `path` may be a symlink. A file that is not regular is `InvalidInput`.
+pub(crate) fn open_regular(path: &Path, follow: bool) -> std::io::Result<(fs::File, fs::Metadata)> {
+    let meta = if follow {
+        fs::metadata(path)?
     } else {
-        0x4
+        fs::symlink_metadata(path)?
+    };
+    if !meta.is_file() {
+        return Err(not_regular());
     }
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+        options.custom_flags(libc::O_NONBLOCK | nofollow);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    Ok((file, meta))
 }
 
-#[cfg(not(unix))]
-fn open_nonblocking(path: &Path) -> std::io::Result<fs::File> {
-    fs::File::open(path)
+fn not_regular() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file")
 }
 
 fn too_large(origin: &str, limit: u64) -> Error {

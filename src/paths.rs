@@ -124,22 +124,7 @@ pub(crate) fn resolve(root: &Path, rel: &str) -> Result<PathBuf, Refusal> {
 /// directory, a symlink) is refused without blocking: opened non-blocking and not following
 /// a symlink, then checked on the open file, so a swap after a check changes nothing.
 pub(crate) fn read_regular(path: &Path, cap: u64) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
-    }
-    // Without O_NOFOLLOW (not unix) the metadata check before opening is what there is.
-    if !std::fs::symlink_metadata(path)?.is_file() {
-        return Err(not_regular());
-    }
-    let file = options.open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(not_regular());
-    }
+    let (file, meta) = crate::io::open_regular(path, false)?;
     let mut bytes = Vec::new();
     file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > cap {
@@ -148,10 +133,6 @@ pub(crate) fn read_regular(path: &Path, cap: u64) -> std::io::Result<(Vec<u8>, s
         )));
     }
     Ok((bytes, meta))
-}
-
-fn not_regular() -> std::io::Error {
-    std::io::Error::other("not a regular file")
 }
 
 #[cfg(test)]

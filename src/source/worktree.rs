@@ -1,7 +1,6 @@
 //! The working tree: ripgrep's parallel walker, honouring `.gitignore`, `.ignore` and
 //! `.sealantignore`, plus the configuration's excludes.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -163,8 +162,9 @@ fn join_plain(rel: &str, rest: &[u8]) -> Option<String> {
 /// Reads a file into the reused buffer (at most the size cap) and hands it on unless binary.
 fn read_and_visit(path: &Path, rel: &str, cap: u64, buffer: &mut Vec<u8>, visitor: &dyn Visitor) {
     buffer.clear();
-    let result = File::open(path).and_then(|file| {
-        let len = file.metadata()?.len();
+    // The walker decided about symlinks; a FIFO or device swapped in must not block the read.
+    let result = crate::io::open_regular(path, true).and_then(|(file, meta)| {
+        let len = meta.len();
         if len > cap {
             return Ok(Some(len));
         }

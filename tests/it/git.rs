@@ -7,34 +7,13 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::common::{path_str, sealant_in, stderr, stdout};
+use crate::common::{git, path_str, sealant_in, stderr, stdout};
 
 const SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\nstringData:\n  password: VALUE\n";
 const CLEAN: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n";
 
 fn secret(value: &str) -> String {
     SECRET.replace("VALUE", value)
-}
-
-/// `git` with a fixed identity and no user or system configuration.
-fn git(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn repo() -> tempfile::TempDir {

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::common::{path_str, sealant_in, stderr, stdout, vector};
+use crate::common::{git_command, path_str, sealant_in, stderr, stdout, vector};
 
 const SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\nstringData:\n  password: VALUE\n";
 
@@ -29,15 +29,8 @@ fn path_with_sealant() -> String {
 /// `git` with a fixed identity, no user or system configuration, and the sealant under test
 /// on PATH (for the hooks); the exit status is the caller's to judge.
 fn git_run(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
+    git_command(dir)
         .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
         .env("PATH", path_with_sealant())
         .output()
         .expect("run git")

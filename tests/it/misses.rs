@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use crate::common::{expect, found, path_str, sealant, sealant_in, stderr, stdout, testdata};
+use crate::common::{expect, found, git, path_str, sealant, sealant_in, stderr, stdout, testdata};
 
 /// A Secret whose value only the YAML detector finds (no credential rule matches it), its
 /// value on line 5.
@@ -241,22 +241,6 @@ fn a_scan_path_that_does_not_exist_is_an_error() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("no-such-dir"), "{}", stderr(&out));
     }
-}
-
-/// `git` with a fixed identity and no user or system configuration.
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
 }
 
 #[test]
