@@ -254,7 +254,7 @@ impl Config {
 /// Loads a pinned cert and checks it against its pin: a mismatch is an error, never a fallback.
 fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
     let file = base.join(&raw.cert);
-    let cert = Cert::from_pem(&crate::io::read_text(&file)?)
+    let cert = Cert::from_pem(&read_cert(&file)?)
         .map_err(|e| Error::crypto(file.display().to_string(), e))?;
     let pinned = raw.sha256.trim().to_ascii_lowercase().replace(':', "");
     if cert.fingerprint() != pinned {
@@ -279,6 +279,39 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
         cert,
         paths,
     })
+}
+
+/// A PEM cert is a few KiB; anything much larger is not one.
+const MAX_CERT_SIZE: u64 = 1024 * 1024;
+
+/// Reads a pinned cert file, bounded: the path comes from the config, so it may name a device
+/// (`/dev/zero` never ends) or a FIFO (opening one blocks); only a regular file is read.
+fn read_cert(file: &Path) -> Result<String> {
+    use std::io::Read;
+    let refuse = |message: String| Error::Read {
+        path: file.to_path_buf(),
+        source: std::io::Error::other(message),
+    };
+    let meta = std::fs::metadata(file).map_err(|source| Error::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_file() {
+        return Err(refuse("not a regular file".into()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_CERT_SIZE + 1).read_to_end(&mut bytes))
+        .map_err(|source| Error::Read {
+            path: file.to_path_buf(),
+            source,
+        })?;
+    if bytes.len() as u64 > MAX_CERT_SIZE {
+        return Err(refuse(format!(
+            "larger than {MAX_CERT_SIZE} bytes: not a PEM cert"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| refuse("not UTF-8 text: not a PEM cert".into()))
 }
 
 /// The nearest config file in `start` or a parent directory.
@@ -378,5 +411,31 @@ mod tests {
         assert_eq!(parse_size("512 kb"), Some(512 * 1024));
         assert_eq!(parse_size("7"), Some(7));
         assert_eq!(parse_size("x"), None);
+    }
+
+    fn pin_to(cert: &str) -> String {
+        Config::parse(
+            &format!("certs:\n  - name: a\n    cert: {cert}\n    sha256: ab\n    paths: []\n"),
+            "c",
+        )
+        .unwrap_err()
+        .to_string()
+    }
+
+    /// Found by fuzzing (fuzz/regressions/config): `cert: /dev/zero` read until out of memory.
+    #[cfg(unix)]
+    #[test]
+    fn pinned_cert_that_is_a_device_is_refused_unread() {
+        let err = pin_to("/dev/zero");
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn pinned_cert_file_read_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.pem");
+        std::fs::write(&big, vec![b'A'; MAX_CERT_SIZE as usize + 10]).unwrap();
+        let err = pin_to(&big.display().to_string());
+        assert!(err.contains("larger than"), "{err}");
     }
 }
