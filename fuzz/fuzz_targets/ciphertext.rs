@@ -41,8 +41,16 @@ fuzz_target!(|data: &[u8]| {
     let rejected = out
         .iter()
         .any(|d| d.rule == INVALID_CIPHERTEXT || d.rule == WRONG_KEY);
-    assert_eq!(rejected, deferred.is_empty(), "{:?}", out.iter().map(|d| &d.rule).collect::<Vec<_>>());
+    assert_eq!(
+        rejected,
+        deferred.is_empty(),
+        "{:?}",
+        out.iter().map(|d| &d.rule).collect::<Vec<_>>()
+    );
     if !deferred.is_empty() {
-        assert!(framed.is_ok(), "the check took a value the envelope parser refuses");
+        assert!(
+            framed.is_ok(),
+            "the check took a value the envelope parser refuses"
+        );
     }
 });

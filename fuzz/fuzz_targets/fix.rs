@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use sealant::config::Config;
-use sealant::detect::{scan_file, FileContext, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
+use sealant::detect::{
+    scan_file, FileContext, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA,
+};
 use sealant::fix::{plan_secrets, FixContext};
 use sealant::rules::RuleSet;
 use sealant::yaml::{parse_node, split_documents, Node};
@@ -50,14 +52,21 @@ fn plaintext_spans(path: &str, bytes: &[u8]) -> Vec<Range<usize>> {
 fn sealed_at(root: &Node, range: &Range<usize>) -> bool {
     let overlaps = |n: &Node| n.span.start < range.end && range.start < n.span.end;
     let sealed = |n: &Node| n.str_at(&["kind"]) == Some("SealedSecret") && overlaps(n);
-    sealed(root) || root.get("items").is_some_and(|i| i.items().iter().any(sealed))
+    sealed(root)
+        || root
+            .get("items")
+            .is_some_and(|i| i.items().iter().any(sealed))
 }
 
 fuzz_target!(|data: &[u8]| {
     let Some((mode, rest)) = data.split_first() else {
         return;
     };
-    let path = if mode & 1 != 0 { "apps/secret.json" } else { "apps/secret.yaml" };
+    let path = if mode & 1 != 0 {
+        "apps/secret.json"
+    } else {
+        "apps/secret.yaml"
+    };
     let is_json = mode & 1 != 0;
     let reported = plaintext_spans(path, rest);
     if reported.is_empty() {
@@ -107,16 +116,26 @@ fuzz_target!(|data: &[u8]| {
     } else {
         let before = split_documents(rest);
         let after = split_documents(&plan.fixed);
-        assert_eq!(before.len(), after.len(), "the rewrite changed the documents:\n{fixed}");
+        assert_eq!(
+            before.len(),
+            after.len(),
+            "the rewrite changed the documents:\n{fixed}"
+        );
         for (b, a) in before.iter().zip(&after) {
             let was = parse_node(original, b.range.clone());
             let now = parse_node(fixed, a.range.clone());
             if matches!(was, Ok(Some(_))) {
-                assert!(matches!(now, Ok(Some(_))), "a document no longer parses: {now:?}\n{fixed}");
+                assert!(
+                    matches!(now, Ok(Some(_))),
+                    "a document no longer parses: {now:?}\n{fixed}"
+                );
             }
             if sealant::doc::parse_documents(&original[b.range.clone()], path).is_ok() {
                 let reparsed = sealant::doc::parse_documents(&fixed[a.range.clone()], path);
-                assert!(reparsed.is_ok(), "a document no longer parses: {reparsed:?}\n{fixed}");
+                assert!(
+                    reparsed.is_ok(),
+                    "a document no longer parses: {reparsed:?}\n{fixed}"
+                );
             }
             let inside: Vec<_> = landed
                 .iter()
@@ -130,13 +149,24 @@ fuzz_target!(|data: &[u8]| {
         }
         let covered: usize = landed
             .iter()
-            .map(|r| after.iter().filter(|a| a.range.start <= r.start && r.end <= a.range.end).count())
+            .map(|r| {
+                after
+                    .iter()
+                    .filter(|a| a.range.start <= r.start && r.end <= a.range.end)
+                    .count()
+            })
             .sum();
-        assert_eq!(covered, landed.len(), "an edit straddles documents:\n{fixed}");
+        assert_eq!(
+            covered,
+            landed.len(),
+            "an edit straddles documents:\n{fixed}"
+        );
     }
     for span in plaintext_spans(path, &plan.fixed) {
         assert!(
-            !landed.iter().any(|r| r.start <= span.start && span.end <= r.end),
+            !landed
+                .iter()
+                .any(|r| r.start <= span.start && span.end <= r.end),
             "plaintext left at {span:?} in the rewrite:\n{fixed}"
         );
     }

@@ -11,7 +11,10 @@ use sealant::yaml::{Node, NodeKind};
 
 pub const CERT_PEM: &str = include_str!("../../testdata/vectors/cert2048.pem");
 pub const KEY_PEM: &str = include_str!("../../testdata/vectors/key2048.pem");
-pub const CERT_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/vectors/cert2048.pem");
+pub const CERT_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../testdata/vectors/cert2048.pem"
+);
 
 pub fn cert() -> &'static Cert {
     static CERT: OnceLock<Cert> = OnceLock::new();
