@@ -422,7 +422,7 @@ mod tests {
         .to_string()
     }
 
-    /// Found by fuzzing (fuzz/regressions/config): `cert: /dev/zero` read until out of memory.
+    /// Found with the config fuzz target (fuzz/regressions/config): `cert: /dev/zero` ran out of memory.
     #[cfg(unix)]
     #[test]
     fn pinned_cert_that_is_a_device_is_refused_unread() {
