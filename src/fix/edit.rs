@@ -44,7 +44,13 @@ fn content_end(text: &[u8], node: &Node) -> usize {
             if v.span.end > v.span.start {
                 content_end(text, v)
             } else {
-                content_end(text, k)
+                // `key:` with no value: the colon is part of the entry, and left behind it
+                // would end the replacement's last line.
+                let end = content_end(text, k);
+                end + text[end..]
+                    .iter()
+                    .position(|&b| b == b':')
+                    .map_or(0, |i| i + 1)
             }
         }),
         NodeKind::Seq(items) if !is_flow(text, node) => {
@@ -117,6 +123,18 @@ mod tests {
         assert_eq!(&text[first], "kind: Secret\n    data: {a: \"eA==\"}");
         let second = content_range(text.as_bytes(), &items[1]);
         assert_eq!(&text[second], "{kind: Secret}");
+    }
+
+    /// Found by the fix fuzz target (fuzz/regressions/fix): `--fix` left the `:` of a last
+    /// `b:` after the SealedSecret, and the document no longer parsed.
+    #[test]
+    fn content_of_a_map_ending_in_an_empty_value_keeps_its_colon() {
+        let text = "kind: Secret\nstringData:\n  b:\n";
+        let root = crate::yaml::parse_node(text, 0..text.len())
+            .unwrap()
+            .unwrap();
+        let range = content_range(text.as_bytes(), &root);
+        assert_eq!(&text[range], "kind: Secret\nstringData:\n  b:");
     }
 
     #[test]
