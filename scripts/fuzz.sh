@@ -84,9 +84,9 @@ run_target() {
     -dict="$fuzz/yaml.dict" -print_final_stats=1 > "$log" 2>&1 || true
   end=$(date +%s)
   local execs rate cov crashes
-  execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo 0)
-  rate=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo 0)
-  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo '?')
+  execs=$(grep -aoE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -aoE '[0-9]+$' || echo 0)
+  rate=$(grep -aoE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -aoE '[0-9]+$' || echo 0)
+  cov=$(grep -aoE 'cov: [0-9]+' "$log" | tail -1 | grep -aoE '[0-9]+' || echo '?')
   crashes=$(find "$fuzz/artifacts/$t" -type f | wc -l)
   echo "$t: ${execs} execs, ${rate} exec/s, cov ${cov}, $((end - start)) s, artifacts ${crashes} (log fuzz/logs/$t.log)"
 }
