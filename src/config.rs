@@ -459,4 +459,30 @@ mod tests {
         assert_eq!(parse_size("7"), Some(7));
         assert_eq!(parse_size("x"), None);
     }
+
+    fn pin_to(cert: &str) -> String {
+        Config::parse(
+            &format!("certs:\n  - name: a\n    cert: {cert}\n    sha256: ab\n    paths: []\n"),
+            "c",
+        )
+        .unwrap_err()
+        .to_string()
+    }
+
+    /// Found with the config fuzz target (fuzz/regressions/config): `cert: /dev/zero` ran out of memory.
+    #[cfg(unix)]
+    #[test]
+    fn pinned_cert_that_is_a_device_is_refused_unread() {
+        let err = pin_to("/dev/zero");
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn pinned_cert_file_read_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.pem");
+        std::fs::write(&big, vec![b'A'; crate::io::MAX_KEY_FILE as usize + 10]).unwrap();
+        let err = pin_to(&big.display().to_string());
+        assert!(err.contains("larger than"), "{err}");
+    }
 }

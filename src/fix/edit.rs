@@ -140,6 +140,11 @@ mod tests {
                 "kind: Secret\ndata:\n  a: eA==\n  empty:",
             ),
             ("kind: Secret\ndata:  # c\n", "kind: Secret\ndata:"),
+            // Found by the fix fuzz target (fuzz/regressions/fix/).
+            (
+                "kind: Secret\nstringData:\n  b:\n",
+                "kind: Secret\nstringData:\n  b:",
+            ),
         ] {
             let root = crate::yaml::parse_node(text, 0..text.len())
                 .unwrap()
