@@ -114,8 +114,10 @@ impl<'a> RelativePaths<'a> {
         let dirs = dirs
             .iter()
             .map(|d| (d.as_path(), relative_path(root, d)))
-            // `/` outside the root would give `//name`: leave it to the general route.
-            .filter(|(_, rel)| !rel.ends_with('/'))
+            // A directory outside the root (`/`, or an ancestor of the root such as `/tmp`)
+            // has an absolute "relative" path: a file under it may still lie inside the root,
+            // which only the general route sees. Leave those to it.
+            .filter(|(_, rel)| !rel.starts_with('/'))
             .collect();
         RelativePaths { root, dirs }
     }
