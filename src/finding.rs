@@ -125,7 +125,7 @@ pub struct CommitInfo {
 }
 
 /// Byte offset → 1-based (line, column in characters). For one offset; a file with many
-/// goes through a [`LineIndex`].
+/// goes through a `LineIndex`.
 pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
     LineIndex::new(text).line_col(offset)
 }

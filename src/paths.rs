@@ -46,7 +46,7 @@ pub fn normalize(path: &str) -> String {
 
 /// `normalize("{dir}/{rel}")`, built in place (the graph joins every resource of every
 /// build). A `..` that would leave the root stays, as a leading `../`, so that callers see
-/// the path is outside ([`is_outside`]) and refuse it.
+/// the path is outside (`is_outside`) and refuse it.
 pub fn join(dir: &str, rel: &str) -> String {
     let mut out = String::with_capacity(dir.len() + rel.len() + 1);
     // Bytes of the leading `..` parts, which a later `..` must not drop.

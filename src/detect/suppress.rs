@@ -11,7 +11,7 @@ pub fn has_marker(text: &[u8]) -> bool {
 }
 
 /// Whether the finding of `rule` on 1-based `line` is suppressed by a comment. For one
-/// finding; a file with many goes through [`Suppressions`].
+/// finding; a file with many goes through `Suppressions`.
 pub fn is_suppressed(text: &[u8], line: usize, rule: &str) -> bool {
     Suppressions::new(text).covers(line, rule)
 }

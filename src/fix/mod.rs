@@ -4,7 +4,7 @@
 //! Planning never writes: a [`FilePlan`] holds the new bytes, the edits (for a diff) and the
 //! value ranges to redact. A file with any Secret that cannot be sealed gets no plan at all,
 //! only [`Problem`]s, so it is left byte-identical; so does a plan whose new content does not
-//! read back as intended (`verify`). All reading and writing goes through [`RepoFiles`].
+//! read back as intended (`verify`). All reading and writing goes through `RepoFiles`.
 
 mod diff;
 mod edit;

@@ -1,7 +1,7 @@
 //! Reporters: render findings for people (human), programs (json), code scanning (sarif) and
 //! GitHub workflow logs (github). Only what is in a finding, rule or note is printed, never a
 //! value: human code frames and `--fix` diffs show file content with every value any rule
-//! matches replaced by `<redacted>` ([`redact`]).
+//! matches replaced by `<redacted>` (`redact`).
 
 mod frame;
 mod github;
