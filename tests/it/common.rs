@@ -189,3 +189,18 @@ pub fn git(dir: &Path, args: &[&str]) -> Output {
     );
     out
 }
+
+/// Pins the vectors' 2048-bit cert for every path of `repo` (`cert.pem` and a `.sealant.yaml`
+/// naming it), as `--fix` needs.
+pub fn pin_test_cert(repo: &Path) {
+    std::fs::copy(vector("cert2048.pem"), repo.join("cert.pem")).unwrap();
+    let fp = stdout(&sealant(
+        &["cert", "fingerprint", path_str(&vector("cert2048.pem"))],
+        b"",
+    ));
+    let config = format!(
+        "certs:\n  - name: c\n    cert: cert.pem\n    sha256: {}\n    paths: [\"**\"]\n",
+        fp.trim()
+    );
+    std::fs::write(repo.join(".sealant.yaml"), config).unwrap();
+}

@@ -225,16 +225,7 @@ secretGenerator:
 /// A repository with a pinned cert, for `--fix`.
 fn fix_repo() -> (tempfile::TempDir, PathBuf) {
     let (tmp, repo) = repo();
-    std::fs::copy(vector("cert2048.pem"), repo.join("cert.pem")).unwrap();
-    let fp = stdout(&sealant(
-        &["cert", "fingerprint", path_str(&vector("cert2048.pem"))],
-        b"",
-    ));
-    let config = format!(
-        "certs:\n  - name: c\n    cert: cert.pem\n    sha256: {}\n    paths: [\"**\"]\n",
-        fp.trim()
-    );
-    std::fs::write(repo.join(".sealant.yaml"), config).unwrap();
+    pin_test_cert(&repo);
     (tmp, repo)
 }
 

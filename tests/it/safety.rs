@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{path_str, sealant, sealant_env, snapshot, stderr, stdout, vector};
+use crate::common::{
+    path_str, pin_test_cert, sealant, sealant_env, snapshot, stderr, stdout, vector,
+};
 
 /// `TMP/repo` (with a `.git/`, the vectors' cert pinned for every path, and `app/`), and
 /// `TMP/outside`.
@@ -16,16 +18,7 @@ fn repo() -> (tempfile::TempDir, PathBuf) {
     std::fs::create_dir_all(repo.join("app")).unwrap();
     std::fs::create_dir_all(tmp.path().join("outside")).unwrap();
     std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
-    std::fs::copy(vector("cert2048.pem"), repo.join("cert.pem")).unwrap();
-    let fp = stdout(&sealant(
-        &["cert", "fingerprint", path_str(&vector("cert2048.pem"))],
-        b"",
-    ));
-    let config = format!(
-        "certs:\n  - name: c\n    cert: cert.pem\n    sha256: {}\n    paths: [\"**\"]\n",
-        fp.trim()
-    );
-    std::fs::write(repo.join(".sealant.yaml"), config).unwrap();
+    pin_test_cert(&repo);
     std::fs::write(
         repo.join("app/kustomization.yaml"),
         "namespace: shop\nresources: [secret.yaml]\n",
