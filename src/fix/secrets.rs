@@ -116,9 +116,11 @@ fn not_utf8(path: &str, bytes: &[u8], reported: &[std::ops::Range<usize>]) -> Ve
         crate::source::Content::Text(text) => text,
         crate::source::Content::Binary(_) => bytes.into(),
     };
+    // One line index for the file: a line count per finding would be quadratic.
+    let lines = crate::finding::LineIndex::new(&text);
     let mut places: Vec<(usize, usize)> = reported
         .iter()
-        .map(|r| crate::finding::line_col(&text, r.start.min(text.len())))
+        .map(|r| lines.line_col(r.start.min(text.len())))
         .collect();
     places.dedup();
     places
