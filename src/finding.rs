@@ -134,7 +134,7 @@ pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
 /// search, not a count from the start of the file.
 pub(crate) struct LineIndex<'a> {
     text: &'a [u8],
-    starts: Vec<usize>,
+    starts: std::borrow::Cow<'a, [usize]>,
     /// The last offset located and its column: offsets found in order along one long line
     /// count characters from there instead of from the line's start.
     last: Cell<Option<(usize, usize)>>,
@@ -147,7 +147,21 @@ impl<'a> LineIndex<'a> {
             .collect();
         LineIndex {
             text,
-            starts,
+            starts: std::borrow::Cow::Owned(starts),
+            last: Cell::new(None),
+        }
+    }
+
+    /// Line starts, to share among threads (the index itself keeps a cursor of its own).
+    pub(crate) fn starts(&self) -> &[usize] {
+        &self.starts
+    }
+
+    /// An index of `text` over line starts found before by [`LineIndex::starts`].
+    pub(crate) fn with_starts(text: &'a [u8], starts: &'a [usize]) -> LineIndex<'a> {
+        LineIndex {
+            text,
+            starts: std::borrow::Cow::Borrowed(starts),
             last: Cell::new(None),
         }
     }

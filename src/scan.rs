@@ -103,6 +103,11 @@ fn first_path(request: &ScanRequest) -> PathBuf {
 }
 
 fn scan_worktree(request: &ScanRequest) -> ScanOutput {
+    // The walker's threads share a large file's documents through rayon's global pool: size it
+    // as asked. Only the first call in a process can set it; a later one keeps that size.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(request.threads)
+        .build_global();
     let root = crate::source::repository_root(&first_path(request));
     let collector = Collector::new(request);
     let options = WalkOptions {

@@ -203,12 +203,70 @@ fn scan_documents(
     } else {
         split_documents(text.as_bytes())
     };
+    let kustomization = is_kustomization_file(file_name);
+    let wanted: Vec<&crate::yaml::DocSpan> = docs
+        .iter()
+        .filter(|doc| kustomization || hits.any_within(doc.range.clone()))
+        .collect();
     let lines = LineIndex::new(text.as_bytes());
-    let at = |offset| lines.line_col(offset);
-    for doc in docs {
-        if !hits.any_within(doc.range.clone()) && !is_kustomization_file(file_name) {
-            continue;
-        }
+    let file = DocFile {
+        text,
+        path,
+        file_name,
+        check,
+        line_starts: lines.starts(),
+    };
+    // A file of thousands of documents (a `helm template` dump) would otherwise keep one
+    // thread busy while the others wait: its documents are independent, so share them out.
+    // Results are merged in document order, so the findings do not depend on threads.
+    let results: Vec<DocOutcome> =
+        if wanted.len() >= PARALLEL_DOCS && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            wanted
+                .par_iter()
+                .with_min_len(PARALLEL_DOCS / 4)
+                .map(|doc| file.scan(doc))
+                .collect()
+        } else {
+            wanted.iter().map(|doc| file.scan(doc)).collect()
+        };
+    for r in results {
+        detections.extend(r.detections);
+        quiet.extend(r.quiet);
+        outcome.facts.extend(r.facts);
+        outcome.generator_inputs.extend(r.generator_inputs);
+        outcome.notes.extend(r.note);
+    }
+}
+
+/// Documents in one file from which parsing is shared among threads.
+const PARALLEL_DOCS: usize = 256;
+
+/// What one YAML document gives.
+#[derive(Default)]
+struct DocOutcome {
+    detections: Vec<Detection>,
+    quiet: Vec<Range<usize>>,
+    facts: Vec<crate::graph::Fact>,
+    generator_inputs: Vec<GeneratorInput>,
+    note: Option<String>,
+}
+
+/// The file a document belongs to, and what judging a document needs of it.
+struct DocFile<'a> {
+    text: &'a str,
+    path: &'a str,
+    file_name: &'a str,
+    check: &'a CheckContext<'a>,
+    line_starts: &'a [usize],
+}
+
+impl DocFile<'_> {
+    fn scan(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
+        let (text, file_name) = (self.text, self.file_name);
+        let lines = LineIndex::with_starts(text.as_bytes(), self.line_starts);
+        let at = |offset| lines.line_col(offset);
+        let mut out = DocOutcome::default();
         match parse_expanded(text, doc.range.clone()) {
             Ok(Some(root)) => {
                 // A List's items are manifests of their own.
@@ -217,40 +275,40 @@ fn scan_documents(
                     _ => std::slice::from_ref(&root),
                 };
                 for object in objects {
-                    let first_fact = outcome.facts.len();
-                    crate::graph::facts_of(object, path, file_name, &at, &mut outcome.facts);
+                    let first_fact = out.facts.len();
+                    crate::graph::facts_of(object, self.path, file_name, &at, &mut out.facts);
                     if object.str_at(&["kind"]) == Some("SealedSecret") {
-                        let deferred = check_sealed_secret(object, check, detections);
-                        attach_values(&mut outcome.facts[first_fact..], deferred, &at);
+                        let deferred = check_sealed_secret(object, self.check, &mut out.detections);
+                        attach_values(&mut out.facts[first_fact..], deferred, &at);
                     }
                     if is_quiet(object) {
-                        quiet.push(object.span.clone());
+                        out.quiet.push(object.span.clone());
                     }
                 }
                 if is_quiet(&root) {
-                    quiet.push(doc.range.clone());
-                    continue;
+                    out.quiet.push(doc.range.clone());
+                    return out;
                 }
-                kube::detect_secrets(&root, detections);
+                kube::detect_secrets(&root, &mut out.detections);
                 if is_kustomization_file(file_name)
                     || root.str_at(&["kind"]) == Some("Kustomization")
                 {
-                    outcome
-                        .generator_inputs
-                        .extend(kustomize::detect_generators(&root, text, detections));
+                    out.generator_inputs =
+                        kustomize::detect_generators(&root, text, &mut out.detections);
                 }
             }
             Ok(None) => {}
             // Helm templates are not YAML until rendered; their values are placeholders.
-            Err(_) if text[doc.range.clone()].contains("{{") => quiet.push(doc.range.clone()),
+            Err(_) if text[doc.range.clone()].contains("{{") => out.quiet.push(doc.range.clone()),
             Err(e) => {
                 let (line, column) = at(e.offset);
-                outcome.notes.push(format!(
+                out.note = Some(format!(
                     "{line}:{column}: not valid YAML ({}); scanned as plain text",
                     e.message
                 ));
             }
         }
+        out
     }
 }
 

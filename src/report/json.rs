@@ -93,6 +93,10 @@ impl Formatter for Escaping<'_> {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // Nearly every fragment is printable ASCII: write it whole.
+        if fragment.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut from = 0;
         for (i, c) in fragment.char_indices().filter(|&(_, c)| is_unsafe(c)) {
             writer.write_all(&fragment.as_bytes()[from..i])?;
