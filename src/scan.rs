@@ -386,8 +386,16 @@ impl<'a> Collector<'a> {
 fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
     let repo = GitRepo::discover(&first_path(request))?;
     let root = repo.root().to_path_buf();
+    let mut untracked = Vec::new();
     let (blobs, commits) = match &request.mode {
-        Mode::Staged => (repo.staged(exact_paths(request, &root).as_ref())?, 0),
+        Mode::Staged => match exact_paths(request, &root) {
+            Some(named) => {
+                let blobs;
+                (blobs, untracked) = repo.staged_named(&named)?;
+                (blobs, 0)
+            }
+            None => (repo.staged()?, 0),
+        },
         Mode::Range(spec) => repo.range(spec)?,
         Mode::History(refs) => repo.history(refs)?,
         Mode::Worktree => unreachable!("handled by scan_worktree"),
@@ -416,6 +424,7 @@ fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
             },
         )
     });
+    scan_untracked(&untracked, request, &root, &collector);
     let (mut output, inputs) = collector.into_output();
     output.root = root;
     output.commits_scanned = commits as u64;
@@ -491,6 +500,26 @@ fn exact_paths(request: &ScanRequest, root: &Path) -> Option<HashSet<String>> {
             .map(|p| relative_path(root, p))
             .collect()
     })
+}
+
+/// `--staged` with files named that the index lacks (pre-commit's `--files` and `try-repo`
+/// may name untracked files): judged from the working tree, under the repository's path rules
+/// and the size cap, after the same excludes as blobs.
+fn scan_untracked(paths: &[String], request: &ScanRequest, root: &Path, collector: &Collector) {
+    let ignore = sealantignore(root);
+    for rel in paths {
+        // A path outside the root is refused below; the matchers take inside paths only.
+        let excluded = crate::paths::check(rel).is_ok()
+            && (request.config.is_excluded(rel)
+                || ignore.matched_path_or_any_parents(rel, false).is_ignore());
+        if excluded {
+            continue;
+        }
+        let cap = request.config.max_file_size;
+        if let Err(why) = crate::source::visit_named(root, rel, cap, collector) {
+            collector.skipped(rel, refused(why));
+        }
+    }
 }
 
 /// A path given with `--range` or `--history` must be in the working tree or name a blob of

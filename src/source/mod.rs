@@ -5,6 +5,7 @@ pub mod git;
 mod worktree;
 
 pub use crate::paths::{relative_path, repository_root};
+pub(crate) use worktree::visit_named;
 pub use worktree::{walk_worktree, WalkOptions};
 
 /// Receives files from a source, from several threads at once.

@@ -169,6 +169,80 @@ fn staged_checks_only_the_named_files_and_only_changes_against_head() {
     assert_eq!((code, named.len()), (0, 0));
 }
 
+/// The JSON report of a scan in `dir`, with its exit code; no planted value in either stream.
+fn scan_report(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["scan", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = sealant_in(Some(dir), &all, b"");
+    let shown = stdout(&out) + &stderr(&out);
+    assert!(!shown.contains("PLANTED"), "{shown}");
+    let code = out.status.code().unwrap();
+    assert!(code <= 1, "{shown}");
+    (code, serde_json::from_str(&stdout(&out)).unwrap())
+}
+
+fn finding_paths(report: &Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect()
+}
+
+/// What pre-commit's `run --all-files`, `run --files` and `try-repo` do: name files that are
+/// committed and unchanged, or not tracked at all.
+#[test]
+fn staged_judges_named_files_whether_committed_unchanged_or_untracked() {
+    let dir = repo();
+    let root = dir.path();
+    commit(
+        root,
+        &[
+            ("leak.yaml", &secret("committed-PLANTED-40")),
+            ("clean.yaml", CLEAN),
+        ],
+        "old leak",
+    );
+    let (code, report) = scan_report(root, &["--staged"]);
+    assert_eq!((code, finding_paths(&report)), (0, vec![]), "no names: changes only");
+
+    let (code, report) = scan_report(root, &["--staged", "leak.yaml", "clean.yaml"]);
+    assert_eq!((code, finding_paths(&report)), (1, vec!["leak.yaml"]));
+    // The index version, not the working tree's.
+    fs::write(root.join("leak.yaml"), CLEAN).unwrap();
+    let (code, report) = scan_report(root, &["--staged", "leak.yaml"]);
+    assert_eq!((code, finding_paths(&report)), (1, vec!["leak.yaml"]));
+    git(root, &["add", "leak.yaml"]);
+    let (code, _) = scan_report(root, &["--staged", "leak.yaml"]);
+    assert_eq!(code, 0, "a staged fix passes");
+
+    // Untracked: read from the working tree.
+    fs::write(root.join("new.yaml"), secret("untracked-PLANTED-41")).unwrap();
+    let (code, report) = scan_report(root, &["--staged", "new.yaml", "clean.yaml"]);
+    assert_eq!((code, finding_paths(&report)), (1, vec!["new.yaml"]));
+    assert_eq!(report["summary"]["files_scanned"], 2);
+    fs::write(root.join(".sealant.yaml"), "exclude: [new.yaml]\n").unwrap();
+    let (code, report) = scan_report(root, &["--staged", "new.yaml"]);
+    assert_eq!((code, report["summary"]["files_scanned"].as_u64()), (0, Some(0)));
+}
+
+/// An untracked named file is read under the repository's path rules: no symlink out of it.
+#[cfg(unix)]
+#[test]
+fn staged_does_not_follow_an_untracked_symlink_out_of_the_repository() {
+    let dir = repo();
+    let root = dir.path();
+    commit(root, &[("clean.yaml", CLEAN)], "init");
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("s.yaml"), secret("outside-PLANTED-42")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("s.yaml"), root.join("link.yaml")).unwrap();
+    let (code, report) = scan_report(root, &["--staged", "link.yaml"]);
+    assert_eq!((code, finding_paths(&report)), (0, vec![]));
+    let notes = report["summary"]["notes"].to_string();
+    assert!(notes.contains("link.yaml") && notes.contains("symlink"), "{notes}");
+}
+
 #[test]
 fn range_reports_only_what_the_range_introduced() {
     let dir = repo();
