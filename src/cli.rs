@@ -305,7 +305,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub force_exclude: bool,
     /// Scan the blobs staged in the index (what the next commit adds or changes), not the
-    /// working tree. Paths restrict the set.
+    /// working tree. Directories restrict the set; files named are judged by their staged
+    /// version whether or not it changed (an untracked one from the working tree).
     #[arg(long, conflicts_with_all = ["range", "history"])]
     pub staged: bool,
     /// Scan what the commits of A..B introduced (`A` alone means A..HEAD); `^REV` words after

@@ -31,7 +31,14 @@ pub fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Vis
         {
             continue;
         }
-        read_file(file, &rel, options.max_file_size, true, &mut buffer, visitor);
+        read_file(
+            file,
+            &rel,
+            options.max_file_size,
+            true,
+            &mut buffer,
+            visitor,
+        );
     }
     for missing in paths.iter().filter(|p| !p.exists()) {
         visitor.note(
@@ -96,7 +103,14 @@ fn visit_entry(
     if options.config.is_excluded(&rel) {
         return;
     }
-    read_file(entry.path(), &rel, options.max_file_size, true, buffer, visitor);
+    read_file(
+        entry.path(),
+        &rel,
+        options.max_file_size,
+        true,
+        buffer,
+        visitor,
+    );
 }
 
 /// `relative_path` for the walker's entries, without its cost per file: `std::path::absolute`

@@ -205,7 +205,11 @@ fn staged_judges_named_files_whether_committed_unchanged_or_untracked() {
         "old leak",
     );
     let (code, report) = scan_report(root, &["--staged"]);
-    assert_eq!((code, finding_paths(&report)), (0, vec![]), "no names: changes only");
+    assert_eq!(
+        (code, finding_paths(&report)),
+        (0, vec![]),
+        "no names: changes only"
+    );
 
     let (code, report) = scan_report(root, &["--staged", "leak.yaml", "clean.yaml"]);
     assert_eq!((code, finding_paths(&report)), (1, vec!["leak.yaml"]));
@@ -224,7 +228,10 @@ fn staged_judges_named_files_whether_committed_unchanged_or_untracked() {
     assert_eq!(report["summary"]["files_scanned"], 2);
     fs::write(root.join(".sealant.yaml"), "exclude: [new.yaml]\n").unwrap();
     let (code, report) = scan_report(root, &["--staged", "new.yaml"]);
-    assert_eq!((code, report["summary"]["files_scanned"].as_u64()), (0, Some(0)));
+    assert_eq!(
+        (code, report["summary"]["files_scanned"].as_u64()),
+        (0, Some(0))
+    );
 }
 
 /// An untracked named file is read under the repository's path rules: no symlink out of it.
@@ -240,7 +247,10 @@ fn staged_does_not_follow_an_untracked_symlink_out_of_the_repository() {
     let (code, report) = scan_report(root, &["--staged", "link.yaml"]);
     assert_eq!((code, finding_paths(&report)), (0, vec![]));
     let notes = report["summary"]["notes"].to_string();
-    assert!(notes.contains("link.yaml") && notes.contains("symlink"), "{notes}");
+    assert!(
+        notes.contains("link.yaml") && notes.contains("symlink"),
+        "{notes}"
+    );
 }
 
 #[test]
@@ -487,6 +497,59 @@ fn the_pre_commit_framework_runs_the_hook_from_this_repository() {
         "{shown}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `pre-commit run --all-files`, `run --files`, `try-repo` (and pre-commit.ci, which runs
+/// `--all-files`) name committed files: a Secret already committed must fail them, not pass.
+#[test]
+fn the_pre_commit_framework_reports_a_committed_secret_on_all_files_files_and_try_repo() {
+    let Some(pre_commit) = tool("pre-commit") else {
+        return;
+    };
+    let [consumer, home, hooks] = pre_commit_consumer("sealant-system");
+    let root = consumer.path();
+    commit(
+        root,
+        &[
+            ("leak.yaml", &secret("committed-PLANTED-43")),
+            ("clean.yaml", CLEAN),
+        ],
+        "an old leak, committed without the hook",
+    );
+    fs::write(root.join("new.yaml"), secret("untracked-PLANTED-44")).unwrap();
+    let hooks = path_str(hooks.path());
+    let try_repo = ["try-repo", hooks, "sealant-system"];
+    let runs: [(Vec<&str>, &str); 5] = [
+        (vec!["run", "--all-files"], "leak.yaml"),
+        (vec!["run", "--files", "leak.yaml"], "leak.yaml"),
+        ([&try_repo[..], &["--all-files"]].concat(), "leak.yaml"),
+        (
+            [&try_repo[..], &["--files", "leak.yaml"]].concat(),
+            "leak.yaml",
+        ),
+        (vec!["run", "--files", "new.yaml"], "new.yaml"),
+    ];
+    for (args, path) in &runs {
+        let out = hooked(root, home.path(), &pre_commit, args);
+        let shown = stdout(&out) + &stderr(&out);
+        assert!(!out.status.success(), "{args:?} must fail:\n{shown}");
+        assert!(
+            shown.contains("Failed") && shown.contains(path) && shown.contains("<redacted>"),
+            "{args:?}:\n{shown}"
+        );
+        assert!(!shown.contains("PLANTED"), "{args:?}:\n{shown}");
+    }
+
+    fs::remove_file(root.join("new.yaml")).unwrap();
+    commit(root, &[("leak.yaml", CLEAN)], "sealed away");
+    for (args, _) in &runs[..4] {
+        let out = hooked(root, home.path(), &pre_commit, args);
+        let shown = stdout(&out) + &stderr(&out);
+        assert!(
+            out.status.success() && shown.contains("Passed"),
+            "{args:?}:\n{shown}"
+        );
+    }
 }
 
 #[test]
