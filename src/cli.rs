@@ -277,9 +277,14 @@ pub enum CertCommand {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
+    /// Files or directories to scan; `-` alone reads one stream from standard input
+    /// (`kubectl kustomize DIR | sealant scan -`), judged on its own as one file.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// With `-`: the path the stream stands for, for config excludes and path rules, the
+    /// findings' path and the file type (default `<stdin>`, read as YAML manifests).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
     /// Configuration file (default: the nearest .sealant.yaml above the first path).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -82,16 +82,67 @@ impl ScanOutput {
 
 /// Runs a scan.
 pub fn scan(request: &ScanRequest) -> Result<ScanOutput> {
-    let mut output = match &request.mode {
+    let output = match &request.mode {
         Mode::Worktree => scan_worktree(request),
         _ => scan_git(request)?,
     };
+    Ok(finish(output, request))
+}
+
+/// Suppressions applied, findings and notes in order.
+fn finish(mut output: ScanOutput, request: &ScanRequest) -> ScanOutput {
     apply_suppressions(&mut output, request.config, request.baseline);
     output.findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
     });
     output.notes.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(output)
+    output
+}
+
+/// Scans one stream (standard input) as the file `name` of the repository at `root`:
+/// `request.paths` and `request.mode` are not used. The stream is judged on its own: no graph
+/// checks, and the files its secretGenerators would read are not read.
+pub fn scan_stream(request: &ScanRequest, root: &Path, name: &str, bytes: &[u8]) -> ScanOutput {
+    let mut collector = Collector::new(request);
+    collector.defer_decrypt = false;
+    // The matchers take paths inside the root only.
+    let excluded = crate::paths::check(name).is_ok()
+        && (request.config.is_excluded(name)
+            || sealantignore(root)
+                .matched_path_or_any_parents(name, false)
+                .is_ignore());
+    match crate::source::sniff(bytes) {
+        _ if excluded => collector.note(name, "excluded by the configuration; not scanned".into()),
+        Content::Binary(why) => collector.skipped(name, why.to_string()),
+        Content::Text(text) => {
+            collector.files.fetch_add(1, Ordering::Relaxed);
+            collector
+                .bytes
+                .fetch_add(text.len() as u64, Ordering::Relaxed);
+            let type_name = crate::source::stdin::type_name(name);
+            let mut outcome = scan_file(type_name, &text, &collector.context(name, &text));
+            for finding in &mut outcome.findings {
+                finding.path = name.to_string();
+            }
+            let mut state = collector
+                .state
+                .lock()
+                .expect("no panics while holding the lock");
+            state.add(name, outcome, None);
+        }
+    }
+    let (mut output, inputs) = collector.into_output();
+    output.root = root.to_path_buf();
+    for (kustomization, input, _) in inputs {
+        output.notes.push(Note {
+            path: kustomization,
+            message: format!(
+                "secretGenerator {:?} reads {}: not read (standard input is judged on its own)",
+                input.generator, input.path
+            ),
+        });
+    }
+    finish(output, request)
 }
 
 fn first_path(request: &ScanRequest) -> PathBuf {

@@ -2,6 +2,7 @@
 //! notes about what it skipped; everything downstream is the same for all sources.
 
 pub mod git;
+pub mod stdin;
 mod worktree;
 
 pub use crate::paths::{relative_path, repository_root};
