@@ -111,24 +111,13 @@ pub fn scan_stream(request: &ScanRequest, root: &Path, name: &str, bytes: &[u8])
             || sealantignore(root)
                 .matched_path_or_any_parents(name, false)
                 .is_ignore());
-    match crate::source::sniff(bytes) {
-        _ if excluded => collector.note(name, "excluded by the configuration; not scanned".into()),
-        Content::Binary(why) => collector.skipped(name, why.to_string()),
-        Content::Text(text) => {
-            collector.files.fetch_add(1, Ordering::Relaxed);
-            collector
-                .bytes
-                .fetch_add(text.len() as u64, Ordering::Relaxed);
-            let type_name = crate::source::stdin::type_name(name);
-            let mut outcome = scan_file(type_name, &text, &collector.context(name, &text));
-            for finding in &mut outcome.findings {
-                finding.path = name.to_string();
-            }
-            let mut state = collector
-                .state
-                .lock()
-                .expect("no panics while holding the lock");
-            state.add(name, outcome, None);
+    if excluded {
+        let why = "excluded by .sealant.yaml or .sealantignore; not scanned";
+        collector.note(name, why.into());
+    } else {
+        match crate::source::sniff(bytes) {
+            Content::Binary(why) => collector.skipped(name, why.to_string()),
+            Content::Text(text) => scan_stream_text(&collector, name, &text),
         }
     }
     let (mut output, inputs) = collector.into_output();
@@ -143,6 +132,25 @@ pub fn scan_stream(request: &ScanRequest, root: &Path, name: &str, bytes: &[u8])
         });
     }
     finish(output, request)
+}
+
+/// A stream's text, scanned as a file of its type (see [`crate::source::stdin::type_name`])
+/// and reported under `name`.
+fn scan_stream_text(collector: &Collector, name: &str, text: &[u8]) {
+    collector.files.fetch_add(1, Ordering::Relaxed);
+    collector
+        .bytes
+        .fetch_add(text.len() as u64, Ordering::Relaxed);
+    let type_name = crate::source::stdin::type_name(name);
+    let mut outcome = scan_file(type_name, text, &collector.context(name, text));
+    for finding in &mut outcome.findings {
+        finding.path = name.to_string();
+    }
+    collector
+        .state
+        .lock()
+        .expect("no panics while holding the lock")
+        .add(name, outcome, None);
 }
 
 fn first_path(request: &ScanRequest) -> PathBuf {

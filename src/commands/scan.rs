@@ -3,7 +3,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::report::{report, rule_docs};
-use super::{worker_threads, EXIT_OK};
+use super::{worker_threads, EXIT_FINDINGS, EXIT_OK};
 use crate::baseline::Baseline;
 use crate::cli::{ColorChoice, ScanArgs};
 use crate::config::Config;
@@ -141,36 +141,40 @@ fn report_with(
         crate::io::write_atomic(path, &sarif, 0o644)?;
     }
     let failing = output.worst().is_some_and(|worst| worst >= args.fail_on);
-    Ok(if failing {
-        super::EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }
 
 /// Whether the paths are `-` (standard input), refusing what cannot go with one stream.
 fn reads_stdin(args: &ScanArgs) -> Result<bool> {
     let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
-    let refuse = |message: &str, help: &str| Err(Error::usage(message, Some(help.to_string())));
-    match () {
-        _ if !dash && args.stdin_filename.is_some() => refuse(
-            "--stdin-filename names standard input, which is read only for the path `-`",
-            "pipe the stream in: `kubectl kustomize DIR | sealant scan - --stdin-filename NAME`",
-        ),
-        _ if !dash => Ok(false),
-        _ if args.paths.len() > 1 => refuse(
+    let refusal = if !dash {
+        args.stdin_filename.as_ref().map(|_| {
+            (
+                "--stdin-filename names standard input, which is read only for the path `-`",
+                "pipe the stream in: `kubectl kustomize DIR | sealant scan - --stdin-filename NAME`",
+            )
+        })
+    } else if args.paths.len() > 1 {
+        Some((
             "`-` (standard input) cannot be combined with other paths",
             "scan the stream and the files in two runs",
-        ),
-        _ if args.staged || args.range.is_some() || args.history => refuse(
+        ))
+    } else if args.staged || args.range.is_some() || args.history {
+        Some((
             "`-` (standard input) cannot be combined with --staged, --range or --history, which read git",
             "scan the stream alone, or the repository with the git option",
-        ),
-        _ if args.fix => refuse(
+        ))
+    } else if args.fix {
+        Some((
             "--fix cannot seal standard input: there is no file to write the sealed Secret back to",
             "save the stream to a file in the repository and run `sealant scan --fix FILE`",
-        ),
-        _ => Ok(true),
+        ))
+    } else {
+        None
+    };
+    match refusal {
+        Some((message, help)) => Err(Error::usage(message, Some(help.to_string()))),
+        None => Ok(dash),
     }
 }
 
