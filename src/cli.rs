@@ -277,9 +277,14 @@ pub enum CertCommand {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
+    /// Files or directories to scan; `-` alone reads one stream from standard input
+    /// (`kubectl kustomize DIR | sealant scan -`), judged on its own as one file.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// With `-`: the path the stream stands for, for config excludes and path rules, the
+    /// findings' path and the file type (default `<stdin>`, read as YAML manifests).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
     /// Configuration file (default: the nearest .sealant.yaml above the first path).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -305,7 +310,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub force_exclude: bool,
     /// Scan the blobs staged in the index (what the next commit adds or changes), not the
-    /// working tree. Paths restrict the set.
+    /// working tree. Directories restrict the set; files named are judged by their staged
+    /// version whether or not it changed (an untracked one from the working tree).
     #[arg(long, conflicts_with_all = ["range", "history"])]
     pub staged: bool,
     /// Scan what the commits of A..B introduced (`A` alone means A..HEAD); `^REV` words after

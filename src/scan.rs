@@ -82,16 +82,75 @@ impl ScanOutput {
 
 /// Runs a scan.
 pub fn scan(request: &ScanRequest) -> Result<ScanOutput> {
-    let mut output = match &request.mode {
+    let output = match &request.mode {
         Mode::Worktree => scan_worktree(request),
         _ => scan_git(request)?,
     };
+    Ok(finish(output, request))
+}
+
+/// Suppressions applied, findings and notes in order.
+fn finish(mut output: ScanOutput, request: &ScanRequest) -> ScanOutput {
     apply_suppressions(&mut output, request.config, request.baseline);
     output.findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
     });
     output.notes.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(output)
+    output
+}
+
+/// Scans one stream (standard input) as the file `name` of the repository at `root`:
+/// `request.paths` and `request.mode` are not used. The stream is judged on its own: no graph
+/// checks, and the files its secretGenerators would read are not read.
+pub fn scan_stream(request: &ScanRequest, root: &Path, name: &str, bytes: &[u8]) -> ScanOutput {
+    let mut collector = Collector::new(request);
+    collector.defer_decrypt = false;
+    // The matchers take paths inside the root only.
+    let excluded = crate::paths::check(name).is_ok()
+        && (request.config.is_excluded(name)
+            || sealantignore(root)
+                .matched_path_or_any_parents(name, false)
+                .is_ignore());
+    if excluded {
+        let why = "excluded by .sealant.yaml or .sealantignore; not scanned";
+        collector.note(name, why.into());
+    } else {
+        match crate::source::sniff(bytes) {
+            Content::Binary(why) => collector.skipped(name, why.to_string()),
+            Content::Text(text) => scan_stream_text(&collector, name, &text),
+        }
+    }
+    let (mut output, inputs) = collector.into_output();
+    output.root = root.to_path_buf();
+    for (kustomization, input, _) in inputs {
+        output.notes.push(Note {
+            path: kustomization,
+            message: format!(
+                "secretGenerator {:?} reads {}: not read (standard input is judged on its own)",
+                input.generator, input.path
+            ),
+        });
+    }
+    finish(output, request)
+}
+
+/// A stream's text, scanned as a file of its type (see [`crate::source::stdin::type_name`])
+/// and reported under `name`.
+fn scan_stream_text(collector: &Collector, name: &str, text: &[u8]) {
+    collector.files.fetch_add(1, Ordering::Relaxed);
+    collector
+        .bytes
+        .fetch_add(text.len() as u64, Ordering::Relaxed);
+    let type_name = crate::source::stdin::type_name(name);
+    let mut outcome = scan_file(type_name, text, &collector.context(name, text));
+    for finding in &mut outcome.findings {
+        finding.path = name.to_string();
+    }
+    collector
+        .state
+        .lock()
+        .expect("no panics while holding the lock")
+        .add(name, outcome, None);
 }
 
 fn first_path(request: &ScanRequest) -> PathBuf {
@@ -391,8 +450,16 @@ impl<'a> Collector<'a> {
 fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
     let repo = GitRepo::discover(&first_path(request))?;
     let root = repo.root().to_path_buf();
+    let mut untracked = Vec::new();
     let (blobs, commits) = match &request.mode {
-        Mode::Staged => (repo.staged(exact_paths(request, &root).as_ref())?, 0),
+        Mode::Staged => match exact_paths(request, &root) {
+            Some(named) => {
+                let blobs;
+                (blobs, untracked) = repo.staged_named(&named)?;
+                (blobs, 0)
+            }
+            None => (repo.staged()?, 0),
+        },
         Mode::Range(spec) => repo.range(spec)?,
         Mode::History(refs) => repo.history(refs)?,
         Mode::Worktree => unreachable!("handled by scan_worktree"),
@@ -421,6 +488,7 @@ fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
             },
         )
     });
+    scan_untracked(&untracked, request, &root, &collector);
     let (mut output, inputs) = collector.into_output();
     output.root = root;
     output.commits_scanned = commits as u64;
@@ -496,6 +564,26 @@ fn exact_paths(request: &ScanRequest, root: &Path) -> Option<HashSet<String>> {
             .map(|p| relative_path(root, p))
             .collect()
     })
+}
+
+/// `--staged` with files named that the index lacks (pre-commit's `--files` and `try-repo`
+/// may name untracked files): judged from the working tree, under the repository's path rules
+/// and the size cap, after the same excludes as blobs.
+fn scan_untracked(paths: &[String], request: &ScanRequest, root: &Path, collector: &Collector) {
+    let ignore = sealantignore(root);
+    for rel in paths {
+        // A path outside the root is refused below; the matchers take inside paths only.
+        let excluded = crate::paths::check(rel).is_ok()
+            && (request.config.is_excluded(rel)
+                || ignore.matched_path_or_any_parents(rel, false).is_ignore());
+        if excluded {
+            continue;
+        }
+        let cap = request.config.max_file_size;
+        if let Err(why) = crate::source::visit_named(root, rel, cap, collector) {
+            collector.skipped(rel, refused(why));
+        }
+    }
 }
 
 /// A path given with `--range` or `--history` must be in the working tree or name a blob of

@@ -50,7 +50,7 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8>
         Command::Seal(args) => seal::run(&args, stdin, stdout),
         Command::Unseal(args) => unseal::run(&args, stdin, stdout),
         Command::Cert(CertCommand::Fingerprint { file }) => cert::fingerprint(&file, stdout),
-        Command::Scan(args) => scan::run(&args, stdout),
+        Command::Scan(args) => scan::run(&args, stdin, stdout),
         Command::Reseal(args) => fix::reseal(&args, stdout),
         Command::Init(args) => init::run(&args, stdout),
         Command::Explain { rule } => explain::run(&rule, stdout),

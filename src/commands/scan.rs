@@ -1,25 +1,30 @@
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
 use std::time::Instant;
 
-use super::report::report;
-use super::{worker_threads, EXIT_OK};
+use super::report::{report, rule_docs};
+use super::{worker_threads, EXIT_FINDINGS, EXIT_OK};
 use crate::baseline::Baseline;
-use crate::cli::ScanArgs;
+use crate::cli::{ColorChoice, ScanArgs};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::report::{render, Format as ReportFormat, Report, Summary};
 use crate::scan::{scan, Mode, Progress, ScanRequest};
+use crate::source::stdin;
 
-pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
+pub fn run(args: &ScanArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8> {
     let started = Instant::now();
-    let first = args
-        .paths
-        .first()
-        .map_or(std::path::Path::new("."), |p| p.as_path());
+    let stream = reads_stdin(args)?;
+    let first = match stream {
+        true => stream_dir(args),
+        false => args.paths.first().map_or(Path::new("."), |p| p.as_path()),
+    };
     let mut config = Config::load(args.config.as_deref(), first)?;
-    config.anchor(&crate::source::repository_root(first));
+    let root = crate::source::repository_root(first);
+    config.anchor(&root);
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let mode = scan_mode(args)?;
-    if matches!(mode, Mode::Worktree | Mode::Staged) {
+    if matches!(mode, Mode::Worktree | Mode::Staged) && !stream {
         require_existing(&args.paths)?;
     }
     let show_progress = mode != Mode::Worktree && std::io::stderr().is_terminal();
@@ -39,6 +44,9 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         mode,
         progress: if show_progress { Some(&progress) } else { None },
     };
+    if stream {
+        return run_stream(args, &request, &root, stdin, started, stdout);
+    }
     let output = scan(&request)?;
     if show_progress {
         say_inline!("\r\x1b[2K");
@@ -51,6 +59,154 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         return super::fix::scan_fix(args, &request, &output, started, stdout);
     }
     report(args, &output, config.max_file_size, started, stdout)
+}
+
+/// `scan -`: one stream from standard input, reported as `--stdin-filename` (or `<stdin>`).
+fn run_stream(
+    args: &ScanArgs,
+    request: &ScanRequest,
+    root: &Path,
+    input: &mut dyn Read,
+    started: Instant,
+    stdout: &mut dyn Write,
+) -> Result<u8> {
+    let name = match &args.stdin_filename {
+        Some(named) => crate::source::relative_path(root, named),
+        None => stdin::NAME.to_string(),
+    };
+    if std::io::stdin().is_terminal() {
+        say!("(tty detected: expecting a stream on standard input, e.g. `kubectl kustomize DIR | sealant scan -`)");
+    }
+    let cap = request.config.max_file_size;
+    let bytes = stdin::read(input, cap)?;
+    let output = crate::scan::scan_stream(request, root, &name, &bytes);
+    if let Some(path) = &args.write_baseline {
+        crate::io::write_atomic(path, Baseline::render(&output.findings).as_bytes(), 0o644)?;
+        return Ok(EXIT_OK);
+    }
+    let frames = frame_text(&name, &bytes);
+    let source = |path: &str| (path == name).then(|| frames.clone()).flatten();
+    report_with(args, &output, &source, started, stdout)
+}
+
+/// As [`report`], with code frames from `source` (a stream has no file to read them from).
+/// Kept apart from `report` to leave that file alone; to be folded into it.
+fn report_with(
+    args: &ScanArgs,
+    output: &crate::scan::ScanOutput,
+    source: &dyn Fn(&str) -> Option<Vec<u8>>,
+    started: Instant,
+    stdout: &mut dyn Write,
+) -> Result<u8> {
+    let summary = Summary {
+        files_scanned: output.files_scanned,
+        bytes_scanned: output.bytes_scanned,
+        findings: output.findings.len(),
+        suppressed: output.suppressed,
+        commits_scanned: output.commits_scanned,
+        files_skipped: output.files_skipped,
+        elapsed: started.elapsed(),
+        notes: output.notes.clone(),
+    };
+    let rules = rule_docs();
+    let report = Report {
+        findings: &output.findings,
+        summary: &summary,
+        rules: &rules,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let mut rendered = Vec::new();
+    render(args.format, &report, source, color, &mut rendered).map_err(|source| Error::Write {
+        path: "<report>".into(),
+        source,
+    })?;
+    super::emit(args.output.as_deref(), &rendered, 0o644, stdout)?;
+    if let Some(path) = &args.sarif {
+        let mut sarif = Vec::new();
+        render(ReportFormat::Sarif, &report, source, false, &mut sarif).map_err(|source| {
+            Error::Write {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        crate::io::write_atomic(path, &sarif, 0o644)?;
+    }
+    let failing = output.worst().is_some_and(|worst| worst >= args.fail_on);
+    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Whether the paths are `-` (standard input), refusing what cannot go with one stream.
+fn reads_stdin(args: &ScanArgs) -> Result<bool> {
+    let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let refusal = if !dash {
+        args.stdin_filename.as_ref().map(|_| {
+            (
+                "--stdin-filename names standard input, which is read only for the path `-`",
+                "pipe the stream in: `kubectl kustomize DIR | sealant scan - --stdin-filename NAME`",
+            )
+        })
+    } else if args.paths.len() > 1 {
+        Some((
+            "`-` (standard input) cannot be combined with other paths",
+            "scan the stream and the files in two runs",
+        ))
+    } else if args.staged || args.range.is_some() || args.history {
+        Some((
+            "`-` (standard input) cannot be combined with --staged, --range or --history, which read git",
+            "scan the stream alone, or the repository with the git option",
+        ))
+    } else if args.fix {
+        Some((
+            "--fix cannot seal standard input: there is no file to write the sealed Secret back to",
+            "save the stream to a file in the repository and run `sealant scan --fix FILE`",
+        ))
+    } else {
+        None
+    };
+    match refusal {
+        Some((message, help)) => Err(Error::usage(message, Some(help.to_string()))),
+        None => Ok(dash),
+    }
+}
+
+/// Where a stream's configuration is looked up: the directory of `--stdin-filename` if it
+/// exists, else the current one.
+fn stream_dir(args: &ScanArgs) -> &Path {
+    args.stdin_filename
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|dir| dir.is_dir())
+        .unwrap_or(Path::new("."))
+}
+
+/// The stream's text as code frames may show it, or `None` for a binary stream. Frames find
+/// the values to redact by the reported name's file type, and `<stdin>` has none: the values
+/// found in it as YAML are blanked here first (`*` for each byte but line breaks, so lines
+/// and offsets stay; the reported ones become `<redacted>` in the frame).
+fn frame_text(name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    let crate::source::Content::Text(text) = crate::source::sniff(bytes) else {
+        return None;
+    };
+    let mut text = text.into_owned();
+    let type_name = stdin::type_name(name);
+    if type_name != name {
+        for span in crate::report::redact::value_spans(type_name, &text.clone()) {
+            text[span]
+                .iter_mut()
+                .filter(|b| !matches!(**b, b'\n' | b'\r'))
+                .for_each(|b| *b = b'*');
+        }
+    }
+    Some(text)
 }
 
 /// A path that names nothing is an error, not an empty scan: a typo in CI must not pass.

@@ -85,16 +85,14 @@ impl GitRepo {
     }
 
     /// Index entries (stage 0) whose blob differs from HEAD's at the same path: what the next
-    /// commit adds or changes. `only` restricts to these repository-relative paths.
-    pub fn staged(&self, only: Option<&HashSet<String>>) -> Result<Vec<GitBlob>> {
+    /// commit adds or changes.
+    pub fn staged(&self) -> Result<Vec<GitBlob>> {
         let repo = self.local();
-        let index = repo
-            .index_or_empty()
-            .map_err(|e| git_error("cannot read the index", e))?;
+        let index = read_index(&repo)?;
         // Directories whose cached tree equals HEAD's hold no change: skip their entries, and
         // compare the rest path by path. Without a usable cache tree, compare everything.
-        let unchanged = match (only, index.tree(), repo.head_tree_id()) {
-            (None, Some(cache), Ok(head)) => Some(unchanged_dirs(&repo, cache, head.detach())),
+        let unchanged = match (index.tree(), repo.head_tree_id()) {
+            (Some(cache), Ok(head)) => Some(unchanged_dirs(&repo, cache, head.detach())),
             _ => None,
         };
         let mut candidates: Vec<(String, ObjectId)> = Vec::new();
@@ -116,16 +114,11 @@ impl GitRepo {
                     continue;
                 }
             }
-            let path = path.to_str_lossy().into_owned();
-            if only.is_none_or(|o| o.contains(&path)) {
-                candidates.push((path, entry.id));
-            }
+            candidates.push((path.to_str_lossy().into_owned(), entry.id));
         }
-        let lookups: Option<HashSet<String>> = match (only, &unchanged) {
-            (Some(only), _) => Some(only.clone()),
-            (None, Some(_)) => Some(candidates.iter().map(|(p, _)| p.clone()).collect()),
-            (None, None) => None,
-        };
+        let lookups: Option<HashSet<String>> = unchanged
+            .is_some()
+            .then(|| candidates.iter().map(|(p, _)| p.clone()).collect());
         let head = head_blobs(&repo, lookups.as_ref())?;
         Ok(candidates
             .into_iter()
@@ -136,6 +129,34 @@ impl GitRepo {
                 origin: None,
             })
             .collect())
+    }
+
+    /// The staged blob of each of `paths` (repository-relative), whether or not it differs
+    /// from HEAD's: pre-commit also names committed files (`run --all-files`, `--files`,
+    /// `try-repo`), and a committed Secret must not pass. Second, the named paths the index
+    /// lacks (untracked files), for the caller to read from the working tree. A named path
+    /// that is a symlink, a submodule or unmerged in the index is in neither.
+    pub fn staged_named(&self, paths: &HashSet<String>) -> Result<(Vec<GitBlob>, Vec<String>)> {
+        let index = read_index(&self.local())?;
+        let (mut blobs, mut untracked) = (Vec::new(), Vec::new());
+        for path in paths {
+            let key: &gix::bstr::BStr = path.as_str().into();
+            if index.entry_index_by_path(key).is_err() {
+                untracked.push(path.clone());
+                continue;
+            }
+            let entry = index.entry_by_path_and_stage(key, gix::index::entry::Stage::Unconflicted);
+            if let Some(entry) = entry.filter(|e| is_regular(e.mode)) {
+                blobs.push(GitBlob {
+                    path: path.clone(),
+                    id: entry.id,
+                    origin: None,
+                });
+            }
+        }
+        blobs.sort_by(|a, b| a.path.cmp(&b.path));
+        untracked.sort();
+        Ok((blobs, untracked))
     }
 
     /// Blobs added or changed by the commits in `spec` (`A..B`, or `A` for `A..HEAD`, then any
@@ -280,12 +301,21 @@ pub(crate) fn read_file_staged(
     let entry = index
         .entry_by_path(path.into())
         .ok_or_else(|| NOT_THERE.to_string())?;
-    let regular = [
+    read_regular_blob(repo, entry.id, is_regular(entry.mode), cap)
+}
+
+/// Whether an index entry is a regular file (executable or not): not a symlink or submodule.
+fn is_regular(mode: gix::index::entry::Mode) -> bool {
+    [
         gix::index::entry::Mode::FILE,
         gix::index::entry::Mode::FILE_EXECUTABLE,
     ]
-    .contains(&entry.mode);
-    read_regular_blob(repo, entry.id, regular, cap)
+    .contains(&mode)
+}
+
+fn read_index(repo: &gix::Repository) -> Result<gix::worktree::Index> {
+    repo.index_or_empty()
+        .map_err(|e| git_error("cannot read the index", e))
 }
 
 const NOT_THERE: &str = "it is not in the repository";

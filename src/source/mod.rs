@@ -2,9 +2,11 @@
 //! notes about what it skipped; everything downstream is the same for all sources.
 
 pub mod git;
+pub mod stdin;
 mod worktree;
 
 pub use crate::paths::{relative_path, repository_root};
+pub(crate) use worktree::visit_named;
 pub use worktree::{walk_worktree, WalkOptions};
 
 /// Receives files from a source, from several threads at once.

@@ -31,7 +31,14 @@ pub fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Vis
         {
             continue;
         }
-        read_and_visit(file, &rel, options.max_file_size, &mut buffer, visitor);
+        read_file(
+            file,
+            &rel,
+            options.max_file_size,
+            true,
+            &mut buffer,
+            visitor,
+        );
     }
     for missing in paths.iter().filter(|p| !p.exists()) {
         visitor.note(
@@ -96,7 +103,14 @@ fn visit_entry(
     if options.config.is_excluded(&rel) {
         return;
     }
-    read_and_visit(entry.path(), &rel, options.max_file_size, buffer, visitor);
+    read_file(
+        entry.path(),
+        &rel,
+        options.max_file_size,
+        true,
+        buffer,
+        visitor,
+    );
 }
 
 /// `relative_path` for the walker's entries, without its cost per file: `std::path::absolute`
@@ -161,11 +175,32 @@ fn join_plain(rel: &str, rest: &[u8]) -> Option<String> {
     Some(joined)
 }
 
+/// One file named by its root-relative path, read as the walk reads files, under the rules of
+/// [`crate::paths`]: inside the root, not in `.git/`, through no symlink (else the refusal).
+pub(crate) fn visit_named(
+    root: &Path,
+    rel: &str,
+    cap: u64,
+    visitor: &dyn Visitor,
+) -> Result<(), crate::paths::Refusal> {
+    let file = crate::paths::resolve(root, rel)?;
+    read_file(&file, rel, cap, false, &mut Vec::new(), visitor);
+    Ok(())
+}
+
 /// Reads a file into the reused buffer (at most the size cap) and hands it on unless binary.
-fn read_and_visit(path: &Path, rel: &str, cap: u64, buffer: &mut Vec<u8>, visitor: &dyn Visitor) {
+/// `follow`: whether `path` itself may be a symlink (the walker decided about symlinks).
+fn read_file(
+    path: &Path,
+    rel: &str,
+    cap: u64,
+    follow: bool,
+    buffer: &mut Vec<u8>,
+    visitor: &dyn Visitor,
+) {
     buffer.clear();
-    // The walker decided about symlinks; a FIFO or device swapped in must not block the read.
-    let result = crate::io::open_regular(path, true).and_then(|(file, meta)| {
+    // A FIFO or device swapped in must not block the read.
+    let result = crate::io::open_regular(path, follow).and_then(|(file, meta)| {
         let len = meta.len();
         if len > cap {
             return Ok(Some(len));

@@ -169,6 +169,90 @@ fn staged_checks_only_the_named_files_and_only_changes_against_head() {
     assert_eq!((code, named.len()), (0, 0));
 }
 
+/// The JSON report of a scan in `dir`, with its exit code; no planted value in either stream.
+fn scan_report(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["scan", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = sealant_in(Some(dir), &all, b"");
+    let shown = stdout(&out) + &stderr(&out);
+    assert!(!shown.contains("PLANTED"), "{shown}");
+    let code = out.status.code().unwrap();
+    assert!(code <= 1, "{shown}");
+    (code, serde_json::from_str(&stdout(&out)).unwrap())
+}
+
+fn finding_paths(report: &Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect()
+}
+
+/// What pre-commit's `run --all-files`, `run --files` and `try-repo` do: name files that are
+/// committed and unchanged, or not tracked at all.
+#[test]
+fn staged_judges_named_files_whether_committed_unchanged_or_untracked() {
+    let dir = repo();
+    let root = dir.path();
+    commit(
+        root,
+        &[
+            ("leak.yaml", &secret("committed-PLANTED-40")),
+            ("clean.yaml", CLEAN),
+        ],
+        "old leak",
+    );
+    let (code, report) = scan_report(root, &["--staged"]);
+    assert_eq!(
+        (code, finding_paths(&report)),
+        (0, vec![]),
+        "no names: changes only"
+    );
+
+    let (code, report) = scan_report(root, &["--staged", "leak.yaml", "clean.yaml"]);
+    assert_eq!((code, finding_paths(&report)), (1, vec!["leak.yaml"]));
+    // The index version, not the working tree's.
+    fs::write(root.join("leak.yaml"), CLEAN).unwrap();
+    let (code, report) = scan_report(root, &["--staged", "leak.yaml"]);
+    assert_eq!((code, finding_paths(&report)), (1, vec!["leak.yaml"]));
+    git(root, &["add", "leak.yaml"]);
+    let (code, _) = scan_report(root, &["--staged", "leak.yaml"]);
+    assert_eq!(code, 0, "a staged fix passes");
+
+    // Untracked: read from the working tree.
+    fs::write(root.join("new.yaml"), secret("untracked-PLANTED-41")).unwrap();
+    let (code, report) = scan_report(root, &["--staged", "new.yaml", "clean.yaml"]);
+    assert_eq!((code, finding_paths(&report)), (1, vec!["new.yaml"]));
+    assert_eq!(report["summary"]["files_scanned"], 2);
+    fs::write(root.join(".sealant.yaml"), "exclude: [new.yaml]\n").unwrap();
+    let (code, report) = scan_report(root, &["--staged", "new.yaml"]);
+    assert_eq!(
+        (code, report["summary"]["files_scanned"].as_u64()),
+        (0, Some(0))
+    );
+}
+
+/// An untracked named file is read under the repository's path rules: no symlink out of it.
+#[cfg(unix)]
+#[test]
+fn staged_does_not_follow_an_untracked_symlink_out_of_the_repository() {
+    let dir = repo();
+    let root = dir.path();
+    commit(root, &[("clean.yaml", CLEAN)], "init");
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("s.yaml"), secret("outside-PLANTED-42")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("s.yaml"), root.join("link.yaml")).unwrap();
+    let (code, report) = scan_report(root, &["--staged", "link.yaml"]);
+    assert_eq!((code, finding_paths(&report)), (0, vec![]));
+    let notes = report["summary"]["notes"].to_string();
+    assert!(
+        notes.contains("link.yaml") && notes.contains("symlink"),
+        "{notes}"
+    );
+}
+
 #[test]
 fn range_reports_only_what_the_range_introduced() {
     let dir = repo();
@@ -413,6 +497,59 @@ fn the_pre_commit_framework_runs_the_hook_from_this_repository() {
         "{shown}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `pre-commit run --all-files`, `run --files`, `try-repo` (and pre-commit.ci, which runs
+/// `--all-files`) name committed files: a Secret already committed must fail them, not pass.
+#[test]
+fn the_pre_commit_framework_reports_a_committed_secret_on_all_files_files_and_try_repo() {
+    let Some(pre_commit) = tool("pre-commit") else {
+        return;
+    };
+    let [consumer, home, hooks] = pre_commit_consumer("sealant-system");
+    let root = consumer.path();
+    commit(
+        root,
+        &[
+            ("leak.yaml", &secret("committed-PLANTED-43")),
+            ("clean.yaml", CLEAN),
+        ],
+        "an old leak, committed without the hook",
+    );
+    fs::write(root.join("new.yaml"), secret("untracked-PLANTED-44")).unwrap();
+    let hooks = path_str(hooks.path());
+    let try_repo = ["try-repo", hooks, "sealant-system"];
+    let runs: [(Vec<&str>, &str); 5] = [
+        (vec!["run", "--all-files"], "leak.yaml"),
+        (vec!["run", "--files", "leak.yaml"], "leak.yaml"),
+        ([&try_repo[..], &["--all-files"]].concat(), "leak.yaml"),
+        (
+            [&try_repo[..], &["--files", "leak.yaml"]].concat(),
+            "leak.yaml",
+        ),
+        (vec!["run", "--files", "new.yaml"], "new.yaml"),
+    ];
+    for (args, path) in &runs {
+        let out = hooked(root, home.path(), &pre_commit, args);
+        let shown = stdout(&out) + &stderr(&out);
+        assert!(!out.status.success(), "{args:?} must fail:\n{shown}");
+        assert!(
+            shown.contains("Failed") && shown.contains(path) && shown.contains("<redacted>"),
+            "{args:?}:\n{shown}"
+        );
+        assert!(!shown.contains("PLANTED"), "{args:?}:\n{shown}");
+    }
+
+    fs::remove_file(root.join("new.yaml")).unwrap();
+    commit(root, &[("leak.yaml", CLEAN)], "sealed away");
+    for (args, _) in &runs[..4] {
+        let out = hooked(root, home.path(), &pre_commit, args);
+        let shown = stdout(&out) + &stderr(&out);
+        assert!(
+            out.status.success() && shown.contains("Passed"),
+            "{args:?}:\n{shown}"
+        );
+    }
 }
 
 #[test]
