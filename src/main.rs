@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use sealant::cli::{Cli, Command};
 use sealant::commands::{run, EXIT_ERROR};
+use sealant::error::Shown;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -18,7 +19,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             // Not `eprintln!`: it panics (exit 101) when stderr is a closed pipe.
-            let _ = writeln!(std::io::stderr(), "{:?}", miette::Report::new(err));
+            let _ = writeln!(std::io::stderr(), "{:?}", miette::Report::new(Shown(err)));
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -16,4 +16,5 @@ mod redaction;
 mod safety;
 mod scan;
 mod sealed;
+mod unseal;
 mod xcheck;
