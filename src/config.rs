@@ -156,7 +156,7 @@ impl Config {
                     origin: at,
                     message: format!(
                         "invalid configuration: {}",
-                        e.to_string().lines().next().unwrap_or_default()
+                        crate::yaml::parse_error_message(&e)
                     ),
                 }
             })?

@@ -7,6 +7,10 @@ use sealant::commands::{run, EXIT_ERROR};
 use sealant::error::Shown;
 
 fn main() -> ExitCode {
+    // Unwrapped: a message or rule id broken across lines cannot be searched or copied.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }));
     let cli = Cli::parse();
     if reads_stdin(&cli) && std::io::stdin().is_terminal() {
         let _ = writeln!(

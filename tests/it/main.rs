@@ -10,6 +10,7 @@ mod graph;
 mod hooks;
 mod integrations;
 mod kat;
+mod messages;
 mod misses;
 mod paths;
 mod redaction;
