@@ -60,6 +60,7 @@ fn reads_stdin(cli: &Cli) -> bool {
         | Command::Reseal(_)
         | Command::Init(_)
         | Command::Explain { .. }
+        | Command::Rules { .. }
         | Command::InstallHooks { .. } => false,
     }
 }

@@ -1,7 +1,7 @@
 //! Messages a user can act on: no parser internals, no repeated causes, pointers to the
 //! command that does what was asked.
 
-use crate::common::{fails, path_str, sealant, sealant_in, stderr, stdout, vector};
+use crate::common::{fails, path_str, sealant, sealant_in, vector};
 
 #[test]
 fn a_duplicate_key_is_named_with_its_place_and_no_parser_settings() {
@@ -31,4 +31,53 @@ fn a_duplicate_key_in_the_configuration_is_named_too() {
     assert!(err.contains("duplicate key `fingerprint-salt`"), "{err}");
     assert!(!err.contains("DuplicateKeyPolicy"), "{err}");
     assert!(!err.contains("xyz-PLANTED-123"), "{err}");
+}
+
+#[test]
+fn an_error_says_its_cause_once() {
+    let err = fails(sealant(&["seal", "--cert", "/no/such/cert.pem"], b"{}"));
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    let key = vector("key2048.pem");
+    let args = ["unseal", "--raw", "--keys", path_str(&key), "--namespace", "a"];
+    let err = fails(sealant(&[&args[..], &["--name", "b"]].concat(), &[b'A'; 48]));
+    assert_eq!(err.matches("no key could decrypt secret").count(), 1, "{err}");
+    assert!(err.contains("help: the value was sealed with another key"), "{err}");
+    let err = fails(sealant(&["seal", "--cert", path_str(&key)], b"{}"));
+    assert_eq!(err.matches("invalid certificate").count(), 1, "{err}");
+}
+
+#[test]
+fn rules_lists_every_rule_one_a_line_in_aligned_columns_and_as_json() {
+    let text = crate::common::ok(sealant(&["rules"], b""));
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("RULE "), "{text}");
+    let column = lines[0].find("CATEGORY").unwrap();
+    let severity = lines[0].find("SEVERITY").unwrap();
+    for line in &lines[1..] {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words.len(), 3, "{line}");
+        assert_eq!(line.find(words[1]), Some(column), "{line}");
+        assert_eq!(line.rfind(words[2]), Some(severity), "{line}");
+    }
+    assert!(text.contains("\nk8s-secret-data "), "{text}");
+    assert!(text.contains("\nsealed-moved "), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&crate::common::ok(sealant(&["rules", "--format", "json"], b"")))
+            .unwrap();
+    let rules = json.as_array().unwrap();
+    assert_eq!(rules.len(), lines.len() - 1);
+    let moved = rules.iter().find(|r| r["id"] == "sealed-moved").unwrap();
+    assert_eq!(moved["category"], "sealed-secret");
+    assert!(moved["severity"].is_string() && moved["description"].is_string());
+}
+
+#[test]
+fn explain_without_a_rule_or_with_an_unknown_one_points_to_rules() {
+    let err = fails(sealant(&["explain"], b""));
+    assert!(err.contains("`sealant rules` lists every rule id"), "{err}");
+    let err = fails(sealant(&["explain", "token"], b""));
+    assert!(err.contains("unknown rule \"token\""), "{err}");
+    assert!(err.contains("github-token"), "{err}");
+    assert!(err.contains("`sealant rules` lists every rule id"), "{err}");
+    assert!(!err.contains("k8s-secret-data"), "no wall of ids: {err}");
 }
