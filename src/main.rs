@@ -1,8 +1,10 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::Parser;
 use sealant::cli::{Cli, Command};
+use sealant::commands::hints::kubeseal_hint;
 use sealant::commands::{run, EXIT_ERROR};
 use sealant::error::Shown;
 
@@ -11,7 +13,10 @@ fn main() -> ExitCode {
     let _ = miette::set_hook(Box::new(|_| {
         Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     if reads_stdin(&cli) && std::io::stdin().is_terminal() {
         let _ = writeln!(
             std::io::stderr(),
@@ -63,4 +68,21 @@ fn reads_stdin(cli: &Cli) -> bool {
         | Command::Rules { .. }
         | Command::InstallHooks { .. } => false,
     }
+}
+
+/// clap's usage error, except that a kubeseal flag is answered with the sealant command that
+/// does its job.
+fn usage_error(err: clap::Error) -> ExitCode {
+    let hint = match (err.kind(), err.get(ContextKind::InvalidArg)) {
+        (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => {
+            kubeseal_hint(arg).map(|h| (arg.clone(), h))
+        }
+        _ => None,
+    };
+    let Some((arg, hint)) = hint else { err.exit() };
+    let _ = writeln!(
+        std::io::stderr(),
+        "error: sealant has no {arg} (a kubeseal flag)\n  {hint}\n\nFor more information, try '--help'."
+    );
+    ExitCode::from(EXIT_ERROR)
 }

@@ -22,6 +22,7 @@ mod cert;
 mod controller;
 mod explain;
 mod fix;
+pub mod hints;
 mod hooks;
 mod init;
 mod report;

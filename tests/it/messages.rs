@@ -81,3 +81,21 @@ fn explain_without_a_rule_or_with_an_unknown_one_points_to_rules() {
     assert!(err.contains("`sealant rules` lists every rule id"), "{err}");
     assert!(!err.contains("k8s-secret-data"), "no wall of ids: {err}");
 }
+
+#[test]
+fn kubeseal_flags_are_answered_with_the_sealant_command() {
+    for (args, answer) in [
+        (&["seal", "--re-encrypt"][..], "sealant reseal"),
+        (&["unseal", "--recovery-unseal"], "sealant unseal --keys"),
+        (&["seal", "--validate"], "sealant scan --keys"),
+        (&["seal", "--fetch-cert"], "sealant works offline"),
+        (&["seal", "--controller-name", "x"], "pin the controller's cert in .sealant.yaml"),
+        (&["seal", "--controller-namespace=kube-system"], "see README"),
+    ] {
+        let err = fails(sealant(args, b""));
+        assert!(err.contains(answer), "{args:?}: {err}");
+        assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
+    }
+    let err = fails(sealant(&["seal", "--no-such-flag"], b""));
+    assert!(err.contains("unexpected argument '--no-such-flag'"), "{err}");
+}
