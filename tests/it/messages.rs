@@ -99,3 +99,17 @@ fn kubeseal_flags_are_answered_with_the_sealant_command() {
     let err = fails(sealant(&["seal", "--no-such-flag"], b""));
     assert!(err.contains("unexpected argument '--no-such-flag'"), "{err}");
 }
+
+#[test]
+fn a_missing_pinned_cert_names_its_certs_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".sealant.yaml"),
+        "certs:\n  - name: prod\n    cert: certs/prod.pem\n    sha256: \"00\"\n    paths: [\"**\"]\n",
+    )
+    .unwrap();
+    let err = fails(sealant_in(Some(dir.path()), &["scan", "."], b""));
+    assert!(err.contains("certs entry `prod` (in "), "{err}");
+    assert!(err.contains(".sealant.yaml): cert file certs/prod.pem: no such file"), "{err}");
+    assert!(!err.contains("os error"), "{err}");
+}
