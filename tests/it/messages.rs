@@ -113,3 +113,47 @@ fn a_missing_pinned_cert_names_its_certs_entry() {
     assert!(err.contains(".sealant.yaml): cert file certs/prod.pem: no such file"), "{err}");
     assert!(!err.contains("os error"), "{err}");
 }
+
+/// `scan --history` of a two-commit repository, with stderr a pipe and `CI` as given.
+fn history_scan(ci: Option<&str>, format: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    crate::common::git(repo, &["init", "-q", "-b", "main"]);
+    for (i, name) in ["a.yaml", "b.yaml", "c.txt"].iter().enumerate() {
+        std::fs::write(repo.join(name), format!("n: {i}\n")).unwrap();
+        crate::common::git(repo, &["add", name]);
+        crate::common::git(repo, &["commit", "-qm", name]);
+    }
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sealant"));
+    cmd.current_dir(repo)
+        .args(["scan", "--history", "--format", format])
+        .env_remove("CI");
+    if let Some(ci) = ci {
+        cmd.env("CI", ci);
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn history_progress_shows_in_ci_logs_as_plain_lines_in_mib() {
+    let err = history_scan(Some("true"), "human");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("scanning: ")).collect();
+    assert!(!lines.is_empty(), "{err}");
+    assert_eq!(
+        *lines.last().unwrap(),
+        "scanning: 3/3 blobs, 0.0 MiB, 3 commits",
+        "the last line is the total: {err}"
+    );
+    assert!(!err.contains('\r') && !err.contains('\x1b'), "{err:?}");
+    assert!(!err.contains(" MB"), "{err}");
+    for quiet in [
+        history_scan(Some("true"), "json"),
+        history_scan(Some("true"), "sarif"),
+        history_scan(None, "human"),
+        history_scan(Some("false"), "human"),
+    ] {
+        assert!(!quiet.contains("scanning:"), "{quiet}");
+    }
+}
