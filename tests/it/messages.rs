@@ -157,3 +157,36 @@ fn history_progress_shows_in_ci_logs_as_plain_lines_in_mib() {
         assert!(!quiet.contains("scanning:"), "{quiet}");
     }
 }
+
+const SECRET: &str =
+    "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\nstringData:\n  password: xyz-PLANTED-123\n";
+
+/// `scan --fix` of a repository whose s.yaml holds a plaintext Secret, committed or only staged.
+fn fix_output(commit_it: bool) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    crate::common::git(repo, &["init", "-q", "-b", "main"]);
+    crate::common::pin_test_cert(repo);
+    std::fs::write(repo.join("README"), "x\n").unwrap();
+    std::fs::write(repo.join("s.yaml"), SECRET).unwrap();
+    crate::common::git(repo, &["add", "README"]);
+    crate::common::git(repo, &["commit", "-qm", "init"]);
+    crate::common::git(repo, &["add", "s.yaml"]);
+    if commit_it {
+        crate::common::git(repo, &["commit", "-qm", "secret"]);
+    }
+    let out = sealant_in(Some(repo), &["scan", "--fix", "."], b"");
+    let err = crate::common::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("sealed 1 Secret(s) in 1 file(s)"), "{err}");
+    assert!(!err.contains("xyz-PLANTED-123"), "{err}");
+    err
+}
+
+#[test]
+fn fix_speaks_of_git_history_only_for_a_value_that_was_committed() {
+    let err = fix_output(false);
+    assert!(!err.contains("git history"), "staged, never committed: {err}");
+    let err = fix_output(true);
+    assert!(err.contains("still in the git history"), "{err}");
+}
