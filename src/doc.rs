@@ -83,10 +83,7 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Vec<Value>> {
                 .unwrap_or_else(|| origin.to_string());
             Error::Parse {
                 origin: at,
-                message: format!(
-                    "invalid YAML: {}",
-                    crate::yaml::parse_error_message(&e)
-                ),
+                message: format!("invalid YAML: {}", crate::yaml::parse_error_message(&e)),
             }
         })?;
     Ok(docs

@@ -42,8 +42,12 @@ mod tests {
 
     #[test]
     fn flags_are_found_with_or_without_a_value() {
-        assert!(kubeseal_hint("--re-encrypt").unwrap().contains("sealant reseal"));
-        assert!(kubeseal_hint("--controller-name=x").unwrap().contains("offline"));
+        assert!(kubeseal_hint("--re-encrypt")
+            .unwrap()
+            .contains("sealant reseal"));
+        assert!(kubeseal_hint("--controller-name=x")
+            .unwrap()
+            .contains("offline"));
         assert_eq!(kubeseal_hint("--nope"), None);
     }
 }

@@ -28,7 +28,10 @@ fn table(rules: &[Rule]) -> String {
         .max()
         .unwrap_or(0)
         .max("CATEGORY".len());
-    let mut out = format!("{:id_width$}  {:category_width$}  SEVERITY\n", "RULE", "CATEGORY");
+    let mut out = format!(
+        "{:id_width$}  {:category_width$}  SEVERITY\n",
+        "RULE", "CATEGORY"
+    );
     for rule in rules {
         out.push_str(&format!(
             "{:id_width$}  {:category_width$}  {}\n",

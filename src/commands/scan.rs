@@ -43,7 +43,9 @@ pub fn run(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         force_exclude: args.force_exclude,
         threads: worker_threads(args.threads),
         mode,
-        progress: display.as_ref().map(|_| &progress as &(dyn Fn(Progress) + Sync)),
+        progress: display
+            .as_ref()
+            .map(|_| &progress as &(dyn Fn(Progress) + Sync)),
     };
     let output = scan(&request)?;
     if let Some(display) = &display {

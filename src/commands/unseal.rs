@@ -120,7 +120,10 @@ fn kind(doc: &Value) -> Option<&str> {
 
 /// `SealedSecret NAMESPACE/NAME` (or `NAME`), as messages name a document.
 fn identity(doc: &Value) -> String {
-    let field = |f: &str| doc.pointer(&format!("/metadata/{f}")).and_then(Value::as_str);
+    let field = |f: &str| {
+        doc.pointer(&format!("/metadata/{f}"))
+            .and_then(Value::as_str)
+    };
     let name = field("name").unwrap_or("(no name)");
     match field("namespace") {
         Some(ns) => printable(&format!("SealedSecret {ns}/{name}")),

@@ -29,12 +29,18 @@ impl MessageFormatter for Plain {
                 unexpected,
                 expected,
                 ..
-            } => Cow::Owned(format!("found {}, expected {expected}", kind_only(unexpected))),
+            } => Cow::Owned(format!(
+                "found {}, expected {expected}",
+                kind_only(unexpected)
+            )),
             Error::SerdeInvalidValue {
                 unexpected,
                 expected,
                 ..
-            } => Cow::Owned(format!("invalid {}, expected {expected}", kind_only(unexpected))),
+            } => Cow::Owned(format!(
+                "invalid {}, expected {expected}",
+                kind_only(unexpected)
+            )),
             Error::InvalidScalar { ty, .. } => Cow::Owned(format!("expected {}", type_word(ty))),
             Error::NonFiniteFloat { .. } => Cow::Borrowed("a number that is not finite"),
             Error::Budget { .. } => Cow::Borrowed("document too large or too deeply nested"),

@@ -176,7 +176,11 @@ fn a_moved_strict_secret_no_longer_decrypts() {
             &["unseal", "--keys", path_str(&key)],
             moved.to_string().as_bytes(),
         );
-        assert_eq!(out.status.code(), Some(1), "a SealedSecret that does not unseal");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "a SealedSecret that does not unseal"
+        );
         let err = stderr(&out);
         assert!(err.contains("no key could decrypt secret"), "{err}");
         assert!(err.contains("encryptedData.k"), "names the value: {err}");

@@ -13,7 +13,10 @@ fn a_duplicate_key_is_named_with_its_place_and_no_parser_settings() {
         &["unseal", "--keys", path_str(&key), "-f", path_str(&file)],
         b"",
     ));
-    assert!(err.contains("dup.yaml:3:1: invalid YAML: duplicate key `kind`"), "{err}");
+    assert!(
+        err.contains("dup.yaml:3:1: invalid YAML: duplicate key `kind`"),
+        "{err}"
+    );
     for internal in ["DuplicateKeyPolicy", "Options", "xyz-PLANTED-123"] {
         assert!(!err.contains(internal), "{internal}: {err}");
     }
@@ -38,10 +41,27 @@ fn an_error_says_its_cause_once() {
     let err = fails(sealant(&["seal", "--cert", "/no/such/cert.pem"], b"{}"));
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
     let key = vector("key2048.pem");
-    let args = ["unseal", "--raw", "--keys", path_str(&key), "--namespace", "a"];
-    let err = fails(sealant(&[&args[..], &["--name", "b"]].concat(), &[b'A'; 48]));
-    assert_eq!(err.matches("no key could decrypt secret").count(), 1, "{err}");
-    assert!(err.contains("help: the value was sealed with another key"), "{err}");
+    let args = [
+        "unseal",
+        "--raw",
+        "--keys",
+        path_str(&key),
+        "--namespace",
+        "a",
+    ];
+    let err = fails(sealant(
+        &[&args[..], &["--name", "b"]].concat(),
+        &[b'A'; 48],
+    ));
+    assert_eq!(
+        err.matches("no key could decrypt secret").count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.contains("help: the value was sealed with another key"),
+        "{err}"
+    );
     let err = fails(sealant(&["seal", "--cert", path_str(&key)], b"{}"));
     assert_eq!(err.matches("invalid certificate").count(), 1, "{err}");
 }
@@ -61,9 +81,11 @@ fn rules_lists_every_rule_one_a_line_in_aligned_columns_and_as_json() {
     }
     assert!(text.contains("\nk8s-secret-data "), "{text}");
     assert!(text.contains("\nsealed-moved "), "{text}");
-    let json: serde_json::Value =
-        serde_json::from_str(&crate::common::ok(sealant(&["rules", "--format", "json"], b"")))
-            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&crate::common::ok(sealant(
+        &["rules", "--format", "json"],
+        b"",
+    )))
+    .unwrap();
     let rules = json.as_array().unwrap();
     assert_eq!(rules.len(), lines.len() - 1);
     let moved = rules.iter().find(|r| r["id"] == "sealed-moved").unwrap();
@@ -89,15 +111,24 @@ fn kubeseal_flags_are_answered_with_the_sealant_command() {
         (&["unseal", "--recovery-unseal"], "sealant unseal --keys"),
         (&["seal", "--validate"], "sealant scan --keys"),
         (&["seal", "--fetch-cert"], "sealant works offline"),
-        (&["seal", "--controller-name", "x"], "pin the controller's cert in .sealant.yaml"),
-        (&["seal", "--controller-namespace=kube-system"], "see README"),
+        (
+            &["seal", "--controller-name", "x"],
+            "pin the controller's cert in .sealant.yaml",
+        ),
+        (
+            &["seal", "--controller-namespace=kube-system"],
+            "see README",
+        ),
     ] {
         let err = fails(sealant(args, b""));
         assert!(err.contains(answer), "{args:?}: {err}");
         assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
     }
     let err = fails(sealant(&["seal", "--no-such-flag"], b""));
-    assert!(err.contains("unexpected argument '--no-such-flag'"), "{err}");
+    assert!(
+        err.contains("unexpected argument '--no-such-flag'"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -110,7 +141,10 @@ fn a_missing_pinned_cert_names_its_certs_entry() {
     .unwrap();
     let err = fails(sealant_in(Some(dir.path()), &["scan", "."], b""));
     assert!(err.contains("certs entry `prod` (in "), "{err}");
-    assert!(err.contains(".sealant.yaml): cert file certs/prod.pem: no such file"), "{err}");
+    assert!(
+        err.contains(".sealant.yaml): cert file certs/prod.pem: no such file"),
+        "{err}"
+    );
     assert!(!err.contains("os error"), "{err}");
 }
 
@@ -139,7 +173,10 @@ fn history_scan(ci: Option<&str>, format: &str) -> String {
 #[test]
 fn history_progress_shows_in_ci_logs_as_plain_lines_in_mib() {
     let err = history_scan(Some("true"), "human");
-    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("scanning: ")).collect();
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("scanning: "))
+        .collect();
     assert!(!lines.is_empty(), "{err}");
     assert_eq!(
         *lines.last().unwrap(),
@@ -186,7 +223,10 @@ fn fix_output(commit_it: bool) -> String {
 #[test]
 fn fix_speaks_of_git_history_only_for_a_value_that_was_committed() {
     let err = fix_output(false);
-    assert!(!err.contains("git history"), "staged, never committed: {err}");
+    assert!(
+        !err.contains("git history"),
+        "staged, never committed: {err}"
+    );
     let err = fix_output(true);
     assert!(err.contains("still in the git history"), "{err}");
 }

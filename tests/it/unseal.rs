@@ -102,5 +102,8 @@ fn one_undecryptable_document_is_reported_not_silent() {
     assert_eq!(stdout(&out), "");
     let err = stderr(&out);
     assert!(err.contains("SealedSecret myns/moved"), "{err}");
-    assert!(err.contains("help: the value was sealed with another key"), "{err}");
+    assert!(
+        err.contains("help: the value was sealed with another key"),
+        "{err}"
+    );
 }
