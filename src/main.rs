@@ -75,7 +75,8 @@ fn reads_stdin(cli: &Cli) -> bool {
 fn usage_error(err: clap::Error) -> ExitCode {
     let hint = match (err.kind(), err.get(ContextKind::InvalidArg)) {
         (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => {
-            kubeseal_hint(arg).map(|h| (arg.clone(), h))
+            let flag = arg.split_once('=').map_or(arg.as_str(), |(flag, _)| flag);
+            kubeseal_hint(flag).map(|h| (flag.to_string(), h))
         }
         _ => None,
     };

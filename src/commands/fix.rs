@@ -99,19 +99,22 @@ fn committed_values(root: &Path, findings: &[Finding], files: &RepoFiles) -> boo
     let Ok(head) = repo.head_id() else {
         return false;
     };
-    findings
-        .iter()
-        .filter(|f| fixed.contains(&f.rule.as_str()))
-        .any(|f| {
-            let now = files.path(&f.path).ok().and_then(|p| std::fs::read(p).ok());
-            let at_head = crate::source::git::read_file_at(&repo, head.detach(), &f.path, u64::MAX);
-            match (now, at_head) {
-                (Some(now), Ok(old)) => now
-                    .get(f.span.clone())
-                    .is_some_and(|value| memchr::memmem::find(&old, value).is_some()),
-                _ => false,
-            }
+    let mut spans: BTreeMap<&str, Vec<&Range<usize>>> = BTreeMap::new();
+    for f in findings.iter().filter(|f| fixed.contains(&f.rule.as_str())) {
+        spans.entry(&f.path).or_default().push(&f.span);
+    }
+    spans.into_iter().any(|(path, spans)| {
+        let now = files.path(path).ok().and_then(|p| std::fs::read(p).ok());
+        let at_head = crate::source::git::read_file_at(&repo, head.detach(), path, u64::MAX);
+        let (Some(now), Ok(old)) = (now, at_head) else {
+            return false;
+        };
+        spans.into_iter().any(|span| {
+            now.get(span.clone()).is_some_and(|value| {
+                !value.is_empty() && memchr::memmem::find(&old, value).is_some()
+            })
         })
+    })
 }
 
 /// Converts the secretGenerator entries with findings; returns what was done as an outcome.
