@@ -111,8 +111,8 @@ fn scan_mode(args: &ScanArgs) -> Result<Mode> {
 const CI_PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
 /// How a git scan shows progress on stderr: a line redrawn in place on a terminal; in CI (`CI`
-/// set, stderr not a terminal) a plain line at most every few seconds, and never beside a
-/// machine-read report. None for a working-tree scan.
+/// set, stderr not a terminal) a plain line at most every few seconds for a history or range
+/// walk, and never beside a machine-read report. None for a working-tree scan.
 fn progress_display(mode: &Mode, format: ReportFormat) -> Option<ProgressDisplay> {
     if *mode == Mode::Worktree {
         return None;
@@ -120,7 +120,10 @@ fn progress_display(mode: &Mode, format: ReportFormat) -> Option<ProgressDisplay
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
     if std::io::stderr().is_terminal() {
         Some(ProgressDisplay::new(true))
-    } else if ci && !matches!(format, ReportFormat::Json | ReportFormat::Sarif) {
+    } else if ci
+        && matches!(mode, Mode::History(_) | Mode::Range(_))
+        && !matches!(format, ReportFormat::Json | ReportFormat::Sarif)
+    {
         Some(ProgressDisplay::new(false))
     } else {
         None
