@@ -107,3 +107,16 @@ fn one_undecryptable_document_is_reported_not_silent() {
         "{err}"
     );
 }
+
+#[test]
+fn input_without_a_sealed_secret_passes_through_with_a_note() {
+    let out = unseal_stream(&config_map("only").to_string(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let back: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(back, config_map("only"));
+    assert!(
+        stderr(&out).contains("no SealedSecret in the input"),
+        "{}",
+        stderr(&out)
+    );
+}
