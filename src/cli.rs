@@ -36,8 +36,14 @@ pub enum Command {
     },
     /// Explain what a rule finds and how to fix it.
     Explain {
-        /// The rule id, as printed in findings.
-        rule: String,
+        /// The rule id, as printed in findings (`sealant rules` lists them).
+        rule: Option<String>,
+    },
+    /// List every rule: its id, category and severity.
+    Rules {
+        /// Output format.
+        #[arg(long, default_value = "human", value_name = "human|json")]
+        format: ListFormat,
     },
     /// Seal Secrets into SealedSecrets against a controller's certificate (kubeseal, offline).
     Seal(SealArgs),
@@ -368,6 +374,13 @@ pub struct ResealArgs {
     /// Print what would change as a unified diff; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// Output of the listing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

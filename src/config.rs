@@ -156,7 +156,7 @@ impl Config {
                     origin: at,
                     message: format!(
                         "invalid configuration: {}",
-                        e.to_string().lines().next().unwrap_or_default()
+                        crate::yaml::parse_error_message(&e)
                     ),
                 }
             })?
@@ -254,8 +254,10 @@ impl Config {
 /// Loads a pinned cert and checks it against its pin: a mismatch is an error, never a fallback.
 fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
     let file = base.join(&raw.cert);
-    let cert = Cert::from_pem(&crate::io::read_key_file(&file)?)
-        .map_err(|e| Error::crypto(file.display().to_string(), e))?;
+    let entry = format!("certs entry `{}` (in {origin})", raw.name);
+    let at = format!("cert file {}", raw.cert.display());
+    let pem = crate::io::read_key_file(&file).map_err(|e| cert_file_error(&entry, &at, e))?;
+    let cert = Cert::from_pem(&pem).map_err(|e| Error::crypto(format!("{entry}: {at}"), e))?;
     let pinned = raw.sha256.trim().to_ascii_lowercase().replace(':', "");
     if cert.fingerprint() != pinned {
         return Err(Error::input_help(
@@ -279,6 +281,20 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
         cert,
         paths,
     })
+}
+
+/// A cert file that cannot be read, named by the `certs:` entry that refers to it.
+fn cert_file_error(entry: &str, at: &str, err: Error) -> Error {
+    let why = match err {
+        Error::Read { source, .. } => crate::error::io_reason(&source),
+        Error::Input { message, .. } => message,
+        other => other.to_string(),
+    };
+    Error::input_help(
+        entry,
+        format!("{at}: {why}"),
+        "the `cert:` path is relative to the configuration file's directory",
+    )
 }
 
 /// The nearest config file from `start` (its directory, for a file) up to the repository root,

@@ -83,7 +83,7 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Vec<Value>> {
                 .unwrap_or_else(|| origin.to_string());
             Error::Parse {
                 origin: at,
-                message: format!("invalid YAML: {}", yaml_message(&e)),
+                message: format!("invalid YAML: {}", crate::yaml::parse_error_message(&e)),
             }
         })?;
     Ok(docs
@@ -91,16 +91,6 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Vec<Value>> {
         .flatten()
         .filter(|d| !d.is_null())
         .collect())
-}
-
-/// The parser's message, first line only and without a location suffix.
-fn yaml_message(e: &serde_saphyr::Error) -> String {
-    let text = e.to_string();
-    let first = text.lines().next().unwrap_or_default();
-    match first.find(" at line ") {
-        Some(i) => first[..i].to_string(),
-        None => first.to_string(),
-    }
 }
 
 /// Renders documents: YAML as a `---`-led stream with keys sorted (as kubectl and kubeseal

@@ -116,3 +116,85 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An I/O error in a few plain words, without the OS error number.
+pub fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let text = err.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// The help an error carries, its own or else its diagnostic source's.
+pub fn help_text(err: &Error) -> Option<String> {
+    err.help()
+        .or_else(|| err.diagnostic_source()?.help())
+        .map(|h| h.to_string())
+}
+
+/// An error as the CLI renders it: its message and help, and a cause only when the message
+/// does not already say it (the messages above embed their source, and miette would repeat
+/// it as a cause).
+#[derive(Debug)]
+pub struct Shown(pub Error);
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Shown {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let message = self.0.to_string();
+        let mut cause = std::error::Error::source(&self.0);
+        while let Some(c) = cause {
+            if !message.contains(&c.to_string()) {
+                return Some(c);
+            }
+            cause = c.source();
+        }
+        None
+    }
+}
+
+impl Diagnostic for Shown {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.code()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        help_text(&self.0).map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_errors_drop_a_cause_their_message_already_says() {
+        let err = Error::Read {
+            path: "/nowhere".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert!(std::error::Error::source(&err).is_some());
+        assert!(std::error::Error::source(&Shown(err)).is_none());
+        let err = Error::crypto(
+            "x",
+            CryptoError::NoKeyCouldDecrypt {
+                label: "a/b".into(),
+                keys: 1,
+            },
+        );
+        assert!(help_text(&err).unwrap().contains("sealed with another key"));
+        assert!(std::error::Error::source(&Shown(err)).is_none());
+    }
+}

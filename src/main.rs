@@ -1,12 +1,22 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::Parser;
 use sealant::cli::{Cli, Command};
+use sealant::commands::hints::kubeseal_hint;
 use sealant::commands::{run, EXIT_ERROR};
+use sealant::error::Shown;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Unwrapped: a message or rule id broken across lines cannot be searched or copied.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     if reads_stdin(&cli) && std::io::stdin().is_terminal() {
         let _ = writeln!(
             std::io::stderr(),
@@ -18,7 +28,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             // Not `eprintln!`: it panics (exit 101) when stderr is a closed pipe.
-            let _ = writeln!(std::io::stderr(), "{:?}", miette::Report::new(err));
+            let _ = writeln!(std::io::stderr(), "{:?}", miette::Report::new(Shown(err)));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -55,6 +65,25 @@ fn reads_stdin(cli: &Cli) -> bool {
         | Command::Reseal(_)
         | Command::Init(_)
         | Command::Explain { .. }
+        | Command::Rules { .. }
         | Command::InstallHooks { .. } => false,
     }
+}
+
+/// clap's usage error, except that a kubeseal flag is answered with the sealant command that
+/// does its job.
+fn usage_error(err: clap::Error) -> ExitCode {
+    let hint = match (err.kind(), err.get(ContextKind::InvalidArg)) {
+        (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => {
+            let flag = arg.split_once('=').map_or(arg.as_str(), |(flag, _)| flag);
+            kubeseal_hint(flag).map(|h| (flag.to_string(), h))
+        }
+        _ => None,
+    };
+    let Some((arg, hint)) = hint else { err.exit() };
+    let _ = writeln!(
+        std::io::stderr(),
+        "error: sealant has no {arg} (a kubeseal flag)\n  {hint}\n\nFor more information, try '--help'."
+    );
+    ExitCode::from(EXIT_ERROR)
 }

@@ -62,6 +62,7 @@ pub fn scan_fix(
             plan_secrets(path, &bytes, &spans, &ctx, &mut crate::crypto::os_rng())
         })
         .collect();
+    let committed = !args.dry_run && committed_values(root, &output.findings, &files);
     let mut outcome = carry_out(&files, planned, args.dry_run, stdout)?;
     let generators = generators(output, &files, &ctx, args.dry_run, stdout)?;
     outcome.absorb(generators);
@@ -75,10 +76,45 @@ pub fn scan_fix(
     let rescan = scan(request)?;
     let code = report(args, &rescan, request.config.max_file_size, started, stdout)?;
     say!("sealed {sealed} Secret(s) in {files} file(s)");
-    if sealed > 0 {
+    if sealed > 0 && committed {
         say!("{HISTORY_REMINDER}");
     }
     Ok(code.max(outcome.exit_code(false)))
+}
+
+/// Whether a value `--fix` seals is already committed (HEAD's version of its file holds it):
+/// only then is the history reminder true. Read before any file is rewritten.
+fn committed_values(root: &Path, findings: &[Finding], files: &RepoFiles) -> bool {
+    let fixed = [
+        SECRET_DATA,
+        SECRET_STRING_DATA,
+        SECRET_INVALID_BASE64,
+        GENERATOR_LITERAL,
+        GENERATOR_FILE,
+    ];
+    let Ok(repo) = crate::source::git::GitRepo::discover(root) else {
+        return false;
+    };
+    let repo = repo.local();
+    let Ok(head) = repo.head_id() else {
+        return false;
+    };
+    let mut spans: BTreeMap<&str, Vec<&Range<usize>>> = BTreeMap::new();
+    for f in findings.iter().filter(|f| fixed.contains(&f.rule.as_str())) {
+        spans.entry(&f.path).or_default().push(&f.span);
+    }
+    spans.into_iter().any(|(path, spans)| {
+        let now = files.path(path).ok().and_then(|p| std::fs::read(p).ok());
+        let at_head = crate::source::git::read_file_at(&repo, head.detach(), path, u64::MAX);
+        let (Some(now), Ok(old)) = (now, at_head) else {
+            return false;
+        };
+        spans.into_iter().any(|span| {
+            now.get(span.clone()).is_some_and(|value| {
+                !value.is_empty() && memchr::memmem::find(&old, value).is_some()
+            })
+        })
+    })
 }
 
 /// Converts the secretGenerator entries with findings; returns what was done as an outcome.

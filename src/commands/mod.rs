@@ -22,9 +22,11 @@ mod cert;
 mod controller;
 mod explain;
 mod fix;
+pub mod hints;
 mod hooks;
 mod init;
 mod report;
+mod rules;
 mod scan;
 mod seal;
 mod unseal;
@@ -53,7 +55,8 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8>
         Command::Scan(args) => scan::run(&args, stdin, stdout),
         Command::Reseal(args) => fix::reseal(&args, stdout),
         Command::Init(args) => init::run(&args, stdout),
-        Command::Explain { rule } => explain::run(&rule, stdout),
+        Command::Explain { rule } => explain::run(rule.as_deref(), stdout),
+        Command::Rules { format } => rules::run(format, stdout),
         Command::InstallHooks { dir } => hooks::install(&dir, stdout),
         Command::Controller(command) => controller::run(command, stdout),
     }

@@ -1,6 +1,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use super::report::{report, rule_docs};
 use super::{worker_threads, EXIT_FINDINGS, EXIT_OK};
@@ -27,8 +28,12 @@ pub fn run(args: &ScanArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Res
     if matches!(mode, Mode::Worktree | Mode::Staged) && !stream {
         require_existing(&args.paths)?;
     }
-    let show_progress = mode != Mode::Worktree && std::io::stderr().is_terminal();
-    let progress = |p: Progress| print_progress(p);
+    let display = progress_display(&mode, args.format);
+    let progress = |p: Progress| {
+        if let Some(display) = &display {
+            display.update(p);
+        }
+    };
     let keys = if args.keys.is_empty() {
         None
     } else {
@@ -42,14 +47,16 @@ pub fn run(args: &ScanArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Res
         force_exclude: args.force_exclude,
         threads: worker_threads(args.threads),
         mode,
-        progress: if show_progress { Some(&progress) } else { None },
+        progress: display
+            .as_ref()
+            .map(|_| &progress as &(dyn Fn(Progress) + Sync)),
     };
     if stream {
         return run_stream(args, &request, &root, stdin, started, stdout);
     }
     let output = scan(&request)?;
-    if show_progress {
-        say_inline!("\r\x1b[2K");
+    if let Some(display) = &display {
+        display.finish();
     }
     if let Some(path) = &args.write_baseline {
         crate::io::write_atomic(path, Baseline::render(&output.findings).as_bytes(), 0o644)?;
@@ -255,15 +262,120 @@ fn scan_mode(args: &ScanArgs) -> Result<Mode> {
     Ok(mode)
 }
 
-/// One status line on stderr, redrawn at most every 64 files.
-fn print_progress(p: Progress) {
-    if p.files.is_multiple_of(64) || p.files == p.total_files {
-        say_inline!(
-            "\r\x1b[2Kscanning: {}/{} blobs, {:.1} MB, {} commits",
-            p.files,
-            p.total_files,
-            p.bytes as f64 / 1e6,
-            p.commits
-        );
+/// Seconds between progress lines in CI logs.
+const CI_PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// How a git scan shows progress on stderr: a line redrawn in place on a terminal; in CI (`CI`
+/// set, stderr not a terminal) a plain line at most every few seconds for a history or range
+/// walk, and never beside a machine-read report. None for a working-tree scan.
+fn progress_display(mode: &Mode, format: ReportFormat) -> Option<ProgressDisplay> {
+    if *mode == Mode::Worktree {
+        return None;
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    if std::io::stderr().is_terminal() {
+        Some(ProgressDisplay::new(true))
+    } else if ci
+        && matches!(mode, Mode::History(_) | Mode::Range(_))
+        && !matches!(format, ReportFormat::Json | ReportFormat::Sarif)
+    {
+        Some(ProgressDisplay::new(false))
+    } else {
+        None
+    }
+}
+
+struct ProgressDisplay {
+    terminal: bool,
+    state: Mutex<CiState>,
+}
+
+/// When the last CI line was written and what it said, and the newest progress seen (threads
+/// report out of order: the one with the most files is the newest).
+#[derive(Default)]
+struct CiState {
+    last: Option<Instant>,
+    written: u64,
+    newest: Progress,
+}
+
+impl ProgressDisplay {
+    fn new(terminal: bool) -> ProgressDisplay {
+        ProgressDisplay {
+            terminal,
+            state: Mutex::new(CiState::default()),
+        }
+    }
+
+    fn update(&self, p: Progress) {
+        if self.terminal {
+            // Redrawn at most every 64 files.
+            if p.files.is_multiple_of(64) || p.files == p.total_files {
+                say_inline!("\r\x1b[2Kscanning: {}", progress_text(&p));
+            }
+            return;
+        }
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if p.files > state.newest.files {
+            state.newest = p;
+        }
+        let now = Instant::now();
+        if is_due(state.last, now, CI_PROGRESS_EVERY) {
+            say!("scanning: {}", progress_text(&state.newest));
+            state.last = Some(now);
+            state.written = state.newest.files;
+        }
+    }
+
+    /// Clears the terminal line, or writes the CI log's last line.
+    fn finish(&self) {
+        if self.terminal {
+            say_inline!("\r\x1b[2K");
+            return;
+        }
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.newest.files > state.written {
+            say!("scanning: {}", progress_text(&state.newest));
+        }
+    }
+}
+
+/// Whether a CI line is due: the first one, then one per `every`.
+fn is_due(last: Option<Instant>, now: Instant, every: Duration) -> bool {
+    last.is_none_or(|last| now.duration_since(last) >= every)
+}
+
+fn progress_text(p: &Progress) -> String {
+    format!(
+        "{}/{} blobs, {:.1} MiB, {} commits",
+        p.files,
+        p.total_files,
+        p.bytes as f64 / (1024.0 * 1024.0),
+        p.commits
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ci_lines_come_first_then_once_per_interval() {
+        let start = Instant::now();
+        let every = Duration::from_secs(5);
+        assert!(is_due(None, start, every));
+        assert!(!is_due(Some(start), start + Duration::from_secs(4), every));
+        assert!(is_due(Some(start), start + every, every));
+    }
+
+    #[test]
+    fn sizes_are_in_mib() {
+        let p = Progress {
+            files: 1,
+            bytes: 3 * 1024 * 1024 / 2,
+            total_files: 2,
+            commits: 3,
+        };
+        assert_eq!(progress_text(&p), "1/2 blobs, 1.5 MiB, 3 commits");
     }
 }

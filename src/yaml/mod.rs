@@ -6,8 +6,11 @@
 //! costs what its text costs); past it, an alias stays a leaf. For editing (`parse_node`),
 //! aliases stay leaves, so spans say where each node is written.
 
+mod message;
 mod split;
 mod tree;
+
+pub use message::parse_error_message;
 
 pub use split::{split_documents, DocSpan};
 pub use tree::{parse_expanded, parse_node, Node, NodeKind, ParseError, MAX_NODES};

@@ -172,10 +172,16 @@ fn a_moved_strict_secret_no_longer_decrypts() {
         let mut moved = sealed.clone();
         moved["metadata"][field] = json!(value);
         let key = vector("key2048.pem");
-        let err = fails(sealant(
+        let out = sealant(
             &["unseal", "--keys", path_str(&key)],
             moved.to_string().as_bytes(),
-        ));
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "a SealedSecret that does not unseal"
+        );
+        let err = stderr(&out);
         assert!(err.contains("no key could decrypt secret"), "{err}");
         assert!(err.contains("encryptedData.k"), "names the value: {err}");
     }

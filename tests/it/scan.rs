@@ -430,5 +430,5 @@ fn init_writes_a_config_that_scan_accepts_and_explain_knows_every_rule() {
     assert!(stdout(&out).contains("stringData"), "{}", stdout(&out));
     let out = sealant(&["explain", "no-such-rule"], b"");
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("known rules"));
+    assert!(stderr(&out).contains("`sealant rules` lists every rule id"));
 }
