@@ -752,7 +752,8 @@ pub(crate) fn read_text(file: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     Ok(decoded(bytes))
 }
 
-fn decoded(bytes: Vec<u8>) -> Vec<u8> {
+/// `bytes` as the scan reads them: UTF-16/32 decoded (see [`crate::source::sniff`]).
+pub(crate) fn decoded(bytes: Vec<u8>) -> Vec<u8> {
     match crate::source::sniff(&bytes) {
         Content::Text(std::borrow::Cow::Owned(text)) => text,
         _ => bytes,

@@ -7,9 +7,11 @@ use std::time::Instant;
 use super::{emit, EXIT_FINDINGS, EXIT_OK};
 use crate::cli::{ColorChoice, ScanArgs};
 use crate::error::{Error, Result};
-use crate::report::{render, Format as ReportFormat, Report, RuleDoc, Summary};
+use crate::finding::Finding;
+use crate::report::{render, Format as ReportFormat, Provenance, Report, RuleDoc, Source, Summary};
 use crate::rules::RuleSet;
 use crate::scan::ScanOutput;
+use crate::source::git::{read_file_at, read_file_staged, GitRepo};
 
 /// Renders the scan's report; the exit code says whether a finding reaches `--fail-on`.
 pub fn report(
@@ -31,11 +33,14 @@ pub fn report(
         notes: output.notes.clone(),
     };
     let rules = rule_docs();
+    let in_history = args.range.is_some() || args.history;
+    let provenance = in_history.then(|| provenance(&root)).flatten();
     let report = Report {
         findings: &output.findings,
         summary: &summary,
         rules: &rules,
         tool_version: env!("CARGO_PKG_VERSION"),
+        provenance: provenance.as_ref(),
     };
     let color = match args.color {
         ColorChoice::Always => true,
@@ -46,7 +51,7 @@ pub fn report(
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let source = |path: &str| crate::scan::read_text(&root.join(path), max_file_size).ok();
+    let source = frame_source(args, &root, max_file_size);
     let mut rendered = Vec::new();
     render(args.format, &report, &source, color, &mut rendered).map_err(|source| Error::Write {
         path: "<report>".into(),
@@ -65,6 +70,72 @@ pub fn report(
     }
     let failing = output.worst().is_some_and(|worst| worst >= args.fail_on);
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Reads, for a code frame, the bytes a finding was found in: the working-tree file, the index
+/// blob (`--staged`) or its commit's blob (`--range`, `--history`); never the working tree
+/// for a git mode. At most `cap` bytes; decoded as the scan decoded them.
+fn frame_source<'a>(args: &ScanArgs, root: &'a std::path::Path, cap: u64) -> Box<Source<'a>> {
+    let git_mode = args.staged || args.range.is_some() || args.history;
+    if !git_mode {
+        return Box::new(move |f: &Finding| crate::scan::read_text(&root.join(&f.path), cap).ok());
+    }
+    let Ok(repo) = GitRepo::discover(root) else {
+        return Box::new(|_: &Finding| None);
+    };
+    let repo = repo.local();
+    let index = args.staged.then(|| repo.index_or_empty().ok()).flatten();
+    Box::new(move |f: &Finding| {
+        let bytes = match (&f.commit, &index) {
+            (Some(commit), _) => {
+                let id = gix::ObjectId::from_hex(commit.id.as_bytes()).ok()?;
+                read_file_at(&repo, id, &f.path, cap)
+            }
+            (None, Some(index)) => read_file_staged(&repo, index, &f.path, cap),
+            (None, None) => return None,
+        };
+        Some(crate::scan::decoded(bytes.ok()?))
+    })
+}
+
+/// HEAD and remote `origin`'s URL (credentials left out), for SARIF; `None` without a HEAD.
+fn provenance(root: &std::path::Path) -> Option<Provenance> {
+    let repo = GitRepo::discover(root).ok()?.local();
+    let head = repo.head_id().ok()?.detach();
+    let url = repo
+        .config_snapshot()
+        .string("remote.origin.url")
+        .and_then(|url| public_url(url.as_ref()));
+    Some(Provenance {
+        repository_uri: url,
+        revision_id: head.to_string(),
+    })
+}
+
+/// A network remote's URL as `scheme://host[:port]/path`, without user name or password;
+/// `None` for a local path, or anything that does not make a plain URI.
+fn public_url(url: &[u8]) -> Option<String> {
+    use gix::url::Scheme;
+    let url = gix::url::parse(gix::bstr::BStr::new(url)).ok()?;
+    let scheme = match url.scheme {
+        Scheme::Https => "https",
+        Scheme::Http => "http",
+        Scheme::Ssh => "ssh",
+        Scheme::Git => "git",
+        _ => return None,
+    };
+    let host = url.host()?;
+    let path = std::str::from_utf8(url.path.as_ref()).ok()?;
+    let plain = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~/".contains(c))
+    };
+    if !plain(host) || !plain(path) {
+        return None;
+    }
+    let port = url.port.map(|p| format!(":{p}")).unwrap_or_default();
+    let slash = if path.starts_with('/') { "" } else { "/" };
+    Some(format!("{scheme}://{host}{port}{slash}{path}"))
 }
 
 /// Every rule's documentation, for reporters.
