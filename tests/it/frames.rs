@@ -18,9 +18,9 @@ fn secret(value: &str) -> String {
     SECRET.replace("VALUE", value)
 }
 
-/// Line 5 starts like the Secret's value line, then holds text no rule matches: a frame read
-/// from this file at the finding's span would show the part of it past the span.
-const LATER: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s, namespace: n}\ndata:\n  password: later # wt-comment-PLANTED-9 in the worktree only\n";
+/// Same line lengths as `SECRET` up to the value, but no finding: a frame read from this file
+/// at a finding's span would pass the place check and show the comment past the span.
+const LATER: &str = "apiVersion: v1\nkind: Config\nmetadata: {name: s, namespace: n}\nother-data:\n  password: later # wt-comment-PLANTED-9 in the worktree only\n";
 
 fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
