@@ -664,7 +664,12 @@ fn values_at_head(
     }
     let blob_ids: HashMap<(&str, String), gix::ObjectId> = blobs
         .iter()
-        .filter_map(|b| Some(((b.path.as_str(), b.origin.as_ref()?.commit.to_string()), b.id)))
+        .filter_map(|b| {
+            Some((
+                (b.path.as_str(), b.origin.as_ref()?.commit.to_string()),
+                b.id,
+            ))
+        })
         .collect();
     let mut at_head = HashSet::new();
     for f in findings {

@@ -80,7 +80,11 @@ fn write_file(
             .and_then(|at| frames[at].as_ref())
             .and_then(|frames| frames.snippet(finding))
             .unwrap_or_else(|| Snippet::without_source(finding));
-        write_diagnostic(handler, &FindingDiagnostic::new(report, finding, snippet), out)?;
+        write_diagnostic(
+            handler,
+            &FindingDiagnostic::new(report, finding, snippet),
+            out,
+        )?;
     }
     Ok(())
 }

@@ -146,8 +146,7 @@ pub fn summary_line(summary: &Summary, findings: &[Finding]) -> String {
 /// `2 errors, 1 warning, 0 notes in 2 files` (a note is an info finding).
 fn by_severity(findings: &[Finding]) -> String {
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count() as u64;
-    let files: std::collections::HashSet<&str> =
-        findings.iter().map(|f| f.path.as_str()).collect();
+    let files: std::collections::HashSet<&str> = findings.iter().map(|f| f.path.as_str()).collect();
     format!(
         "{}, {}, {} in {}",
         plural(count(Severity::Error), "error"),

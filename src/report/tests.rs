@@ -95,11 +95,7 @@ fn rules() -> Vec<RuleDoc> {
     ]
 }
 
-fn render_with(
-    format: Format,
-    findings: &[Finding],
-    source: &Source,
-) -> String {
+fn render_with(format: Format, findings: &[Finding], source: &Source) -> String {
     let summary = summary(findings.len());
     let rules = rules();
     let report = Report {
@@ -387,18 +383,26 @@ fn human_shows_only_the_findings_line() {
 fn human_without_source_has_the_same_layout_with_an_empty_frame() {
     let text = render_with(Format::Human, &sample_findings(), &|_| None);
     let code_line = |l: &str| l.trim_start().starts_with(|c: char| c.is_ascii_digit());
-    assert!(!text.contains("<redacted>") && !text.lines().any(code_line), "{text}");
+    assert!(
+        !text.contains("<redacted>") && !text.lines().any(code_line),
+        "{text}"
+    );
     let framed = rendered(Format::Human);
     for (layout, expected) in [(&text, 6), (&framed, 6)] {
         let headers = layout.lines().filter(|l| l.contains("╭─[")).count();
-        assert_eq!(headers, expected, "every finding has a frame header:\n{layout}");
+        assert_eq!(
+            headers, expected,
+            "every finding has a frame header:\n{layout}"
+        );
     }
     assert!(
         text.contains("error[k8s-secret-string-data]\n\n  × data.k\n   ╭─[b.yaml:3:6]\n   ╰────\n"),
         "{text}"
     );
     assert!(
-        text.contains("warning[generic-secret-yaml]\n\n  ⚠ 50% done: a, b\n  │ next\n   ╭─[dir/a.yaml:5:6]"),
+        text.contains(
+            "warning[generic-secret-yaml]\n\n  ⚠ 50% done: a, b\n  │ next\n   ╭─[dir/a.yaml:5:6]"
+        ),
         "{text}"
     );
     assert!(text.contains("help: Seal it with kubeseal."), "{text}");
@@ -413,7 +417,10 @@ fn a_place_without_a_value_is_framed_at_its_column() {
     let text = human_for(f.clone(), source);
     assert!(text.contains("[b.yaml:3:9]"), "{text}");
     assert!(text.contains(" 3 │   name: db # é\n"), "{text}");
-    assert!(text.contains("·         ─┬"), "the label is under `db`:\n{text}");
+    assert!(
+        text.contains("·         ─┬"),
+        "the label is under `db`:\n{text}"
+    );
     // The line's values are redacted all the same.
     let with_value = "kind: Secret\nstringData:\n  password: TOPSECRET-8\n";
     (f.line, f.column) = (3, 13);
@@ -498,7 +505,10 @@ fn history_findings_name_their_commit_in_every_format() {
     );
     // A finding without a commit has no properties.
     let plain = render_with(Format::Sarif, &sample_findings(), &source);
-    assert!(!plain.contains("\"properties\": {\n          \"commit"), "{plain}");
+    assert!(
+        !plain.contains("\"properties\": {\n          \"commit"),
+        "{plain}"
+    );
 }
 
 #[test]
