@@ -91,7 +91,7 @@ fn write_file(
 
 /// Which blob of its path a finding was found in: its commit's (`None`: the one file or index
 /// blob the scan read).
-fn blob_of<'a>(finding: &'a Finding) -> Option<&'a str> {
+fn blob_of(finding: &Finding) -> Option<&str> {
     finding.commit.as_ref().map(|c| c.id.as_str())
 }
 
