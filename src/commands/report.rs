@@ -152,3 +152,32 @@ pub fn rule_docs() -> Vec<RuleDoc> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::public_url;
+
+    #[test]
+    fn remote_urls_lose_their_credentials_and_local_paths_are_left_out() {
+        let cases = [
+            (
+                "https://user:pass@example.com/org/repo.git",
+                Some("https://example.com/org/repo.git"),
+            ),
+            (
+                "git@github.com:org/repo.git",
+                Some("ssh://github.com/org/repo.git"),
+            ),
+            (
+                "ssh://git@host:2222/srv/repo",
+                Some("ssh://host:2222/srv/repo"),
+            ),
+            ("/srv/git/repo.git", None),
+            ("file:///srv/git/repo.git", None),
+            ("https://example.com/repo?token=abc", None),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(public_url(url.as_bytes()).as_deref(), expected, "{url}");
+        }
+    }
+}
