@@ -109,7 +109,8 @@ pub struct Finding {
     /// Salted hash of the rule and the value: stable across runs and line moves, and
     /// revealing nothing about the value.
     pub fingerprint: String,
-    /// For findings in git history: where the value came in.
+    /// For findings of `--range` and `--history`: the commit whose blob of `path` the value was
+    /// found in (where it came in), and so whose blob code frames show.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<CommitInfo>,
 }
@@ -117,9 +118,14 @@ pub struct Finding {
 /// The commit that introduced a finding's value, and whether the value is still at HEAD.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CommitInfo {
+    /// The full commit id.
     pub id: String,
     /// Author time, seconds since the epoch.
     pub time: i64,
+    /// `--history` only: whether this value (same rule and fingerprint) is still in the file at
+    /// the finding's path at HEAD, i.e. found in the blob HEAD holds at that path. `false` when
+    /// the value was removed or the file deleted or moved since, even if the value is at HEAD in
+    /// another file (the finding keeps the path where the value first came in).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_head: Option<bool>,
 }

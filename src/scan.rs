@@ -505,7 +505,7 @@ fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
     };
     report_generator_inputs(&mut output, &inputs, &read, request.config);
     if let Mode::History(_) = request.mode {
-        dedupe_history(&mut output, &blobs, &repo.head_blob_ids()?);
+        dedupe_history(&mut output, &blobs, &repo.head_blob_paths()?);
     }
     Ok(output)
 }
@@ -707,19 +707,14 @@ fn attach_origins(output: &mut ScanOutput, blobs: &[GitBlob]) {
 }
 
 /// `--history`: one finding per value (rule and fingerprint), with its oldest commit, marked
-/// whether the value is still in a blob at HEAD.
-fn dedupe_history(output: &mut ScanOutput, blobs: &[GitBlob], head: &HashSet<gix::ObjectId>) {
-    let at_head_paths: HashSet<&str> = blobs
-        .iter()
-        .filter(|b| head.contains(&b.id))
-        .map(|b| b.path.as_str())
-        .collect();
-    let mut at_head: HashSet<(String, String)> = HashSet::new();
-    for f in &output.findings {
-        if at_head_paths.contains(f.path.as_str()) {
-            at_head.insert((f.rule.clone(), f.fingerprint.clone()));
-        }
-    }
+/// whether the value is still in the file at that path at HEAD: found in the blob HEAD holds
+/// there (`head`: path → blob id).
+fn dedupe_history(
+    output: &mut ScanOutput,
+    blobs: &[GitBlob],
+    head: &HashMap<String, gix::ObjectId>,
+) {
+    let at_head = values_at_head(&output.findings, blobs, head);
     let origins: HashMap<String, &Origin> = blobs
         .iter()
         .filter_map(|b| b.origin.as_ref())
@@ -741,11 +736,45 @@ fn dedupe_history(output: &mut ScanOutput, blobs: &[GitBlob], head: &HashSet<gix
         .into_iter()
         .map(|(key, mut f)| {
             if let Some(commit) = &mut f.commit {
-                commit.at_head = Some(at_head.contains(&key));
+                let (rule, fingerprint) = key;
+                commit.at_head = Some(at_head.contains(&(rule, fingerprint, f.path.clone())));
             }
             f
         })
         .collect();
+}
+
+/// (rule, fingerprint, path) of every value found in a blob that HEAD holds at that path (a
+/// blob is scanned once, under its first path: HEAD may hold it at others).
+fn values_at_head(
+    findings: &[Finding],
+    blobs: &[GitBlob],
+    head: &HashMap<String, gix::ObjectId>,
+) -> HashSet<(String, String, String)> {
+    let mut head_paths: HashMap<gix::ObjectId, Vec<&str>> = HashMap::new();
+    for (path, id) in head {
+        head_paths.entry(*id).or_default().push(path);
+    }
+    let blob_ids: HashMap<(&str, String), gix::ObjectId> = blobs
+        .iter()
+        .filter_map(|b| {
+            Some((
+                (b.path.as_str(), b.origin.as_ref()?.commit.to_string()),
+                b.id,
+            ))
+        })
+        .collect();
+    let mut at_head = HashSet::new();
+    for f in findings {
+        let Some(commit) = &f.commit else { continue };
+        let Some(id) = blob_ids.get(&(f.path.as_str(), commit.id.clone())) else {
+            continue;
+        };
+        for path in head_paths.get(id).into_iter().flatten() {
+            at_head.insert((f.rule.clone(), f.fingerprint.clone(), path.to_string()));
+        }
+    }
+    at_head
 }
 
 /// Reads a secretGenerator input (repository-relative path) as of a blob's origin.
@@ -845,7 +874,8 @@ pub(crate) fn read_text(file: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     Ok(decoded(bytes))
 }
 
-fn decoded(bytes: Vec<u8>) -> Vec<u8> {
+/// `bytes` as the scan reads them: UTF-16/32 decoded (see [`crate::source::sniff`]).
+pub(crate) fn decoded(bytes: Vec<u8>) -> Vec<u8> {
     match crate::source::sniff(&bytes) {
         Content::Text(std::borrow::Cow::Owned(text)) => text,
         _ => bytes,

@@ -3,13 +3,13 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::report::{report, rule_docs};
-use super::{worker_threads, EXIT_FINDINGS, EXIT_OK};
+use super::report::report;
+use super::{worker_threads, EXIT_OK};
 use crate::baseline::Baseline;
-use crate::cli::{ColorChoice, ScanArgs};
+use crate::cli::ScanArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::report::{render, Format as ReportFormat, Report, Summary};
+use crate::report::Format as ReportFormat;
 use crate::scan::{scan, Mode, Progress, ScanRequest};
 use crate::source::stdin;
 
@@ -92,63 +92,8 @@ fn run_stream(
         return Ok(EXIT_OK);
     }
     let frames = frame_text(&name, &bytes);
-    let source = |path: &str| (path == name).then(|| frames.clone()).flatten();
-    report_with(args, &output, &source, started, stdout)
-}
-
-/// As [`report`], with code frames from `source` (a stream has no file to read them from).
-/// Kept apart from `report` to leave that file alone; to be folded into it.
-fn report_with(
-    args: &ScanArgs,
-    output: &crate::scan::ScanOutput,
-    source: &dyn Fn(&str) -> Option<Vec<u8>>,
-    started: Instant,
-    stdout: &mut dyn Write,
-) -> Result<u8> {
-    let summary = Summary {
-        files_scanned: output.files_scanned,
-        bytes_scanned: output.bytes_scanned,
-        findings: output.findings.len(),
-        suppressed: output.suppressed,
-        commits_scanned: output.commits_scanned,
-        files_skipped: output.files_skipped,
-        elapsed: started.elapsed(),
-        notes: output.notes.clone(),
-    };
-    let rules = rule_docs();
-    let report = Report {
-        findings: &output.findings,
-        summary: &summary,
-        rules: &rules,
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    let mut rendered = Vec::new();
-    render(args.format, &report, source, color, &mut rendered).map_err(|source| Error::Write {
-        path: "<report>".into(),
-        source,
-    })?;
-    super::emit(args.output.as_deref(), &rendered, 0o644, stdout)?;
-    if let Some(path) = &args.sarif {
-        let mut sarif = Vec::new();
-        render(ReportFormat::Sarif, &report, source, false, &mut sarif).map_err(|source| {
-            Error::Write {
-                path: path.clone(),
-                source,
-            }
-        })?;
-        crate::io::write_atomic(path, &sarif, 0o644)?;
-    }
-    let failing = output.worst().is_some_and(|worst| worst >= args.fail_on);
-    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+    let source = |f: &crate::finding::Finding| (f.path == name).then(|| frames.clone()).flatten();
+    super::report::report_from(args, &output, &source, started, stdout)
 }
 
 /// Whether the paths are `-` (standard input), refusing what cannot go with one stream.

@@ -41,12 +41,14 @@ impl<'a> FileFrames<'a> {
         &self.spans[start..end.max(start)]
     }
 
-    /// `None` when no safe frame can be made: an empty span, or a file that changed since
-    /// the scan.
+    /// `None` when no safe frame can be made: no line, or bytes that do not fit the finding.
     pub fn snippet(&self, finding: &Finding) -> Option<Snippet> {
         let span = finding.span.clone();
-        if span.start >= span.end || span.end > self.bytes.len() {
+        if finding.line == 0 || span.end > self.bytes.len() {
             return None;
+        }
+        if span.start >= span.end {
+            return self.point(finding);
         }
         // The scan took line and column from `span.start`. If they no longer agree, the span
         // may not cover the value any more. A cheap check, not a proof.
@@ -61,7 +63,38 @@ impl<'a> FileFrames<'a> {
             text,
             label,
             line: finding.line - 1,
-            column: finding.column - 1,
+        })
+    }
+
+    /// A frame for a finding at a place rather than a value (a graph check's): its line, the
+    /// label from its column to the end of the word there (or the `<redacted>` it falls in).
+    fn point(&self, finding: &Finding) -> Option<Snippet> {
+        let start = self.lines.line_start(finding.line - 1)?;
+        let region = start..self.line_end(start);
+        let offset = self.offset_of(&region, (finding.line, finding.column))?;
+        let spans = self.spans_near(&region);
+        let (text, markers) = redact(self.bytes, &region, spans);
+        let label = match markers.iter().find(|(s, _)| s.contains(&offset)) {
+            Some((_, at)) => *at..*at + super::redact::REDACTED.len(),
+            None => {
+                let at = redact(self.bytes, &(start..offset), spans).0.len();
+                let rest = text.get(at..)?;
+                at..at + rest.find(char::is_whitespace).unwrap_or(rest.len())
+            }
+        };
+        let (text, label) = window(&text, label);
+        Some(Snippet {
+            text,
+            label,
+            line: finding.line - 1,
+        })
+    }
+
+    /// The offset in `region` (one line) at 1-based `place`, on a character's first byte.
+    fn offset_of(&self, region: &Range<usize>, place: (usize, usize)) -> Option<usize> {
+        (region.start..=region.end).find(|&at| {
+            let continuation = self.bytes.get(at).is_some_and(|b| b & 0xc0 == 0x80);
+            !continuation && self.lines.line_col(at) == place
         })
     }
 
@@ -75,12 +108,20 @@ impl<'a> FileFrames<'a> {
 pub struct Snippet {
     text: String,
     label: Range<usize>,
-    /// The finding's place in the file, 0-based as miette counts.
+    /// The finding's line in the file, 0-based as miette counts.
     line: usize,
-    column: usize,
 }
 
 impl Snippet {
+    /// An empty frame, for a finding whose bytes cannot be shown: only its header is drawn.
+    pub fn without_source(finding: &Finding) -> Snippet {
+        Snippet {
+            text: String::new(),
+            label: 0..0,
+            line: finding.line.saturating_sub(1),
+        }
+    }
+
     pub fn label(&self) -> Range<usize> {
         self.label.clone()
     }
@@ -93,19 +134,14 @@ impl SourceCode for Snippet {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        // The frame's header is the diagnostic's name (`path:line:column`, from the finding);
+        // only the line number in the gutter comes from here.
         let inner = self.text.read_span(span, before, after)?;
-        // miette would count columns in bytes of the redacted, cut line; the read that starts at
-        // the label is the one for the `[path:line:col]` header, so give the file's own column.
-        let column = if inner.span().offset() == self.label.start {
-            self.column
-        } else {
-            inner.column()
-        };
         Ok(Box::new(MietteSpanContents::new(
             inner.data(),
             *inner.span(),
             inner.line() + self.line,
-            column,
+            inner.column(),
             inner.line_count(),
         )))
     }

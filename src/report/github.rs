@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::redact::is_unsafe;
-use super::{summary_line, Report};
+use super::{commit_label, summary_line, Report};
 use crate::finding::Severity;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
@@ -20,7 +20,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             escape_property(&f.path),
             f.line,
             f.column,
-            escape_property(&f.rule),
+            escape_property(&title(f)),
             escape_data(&f.message)
         )?;
     }
@@ -34,7 +34,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             escape_data(&note.message)
         )?;
     }
-    writeln!(out, "{}", summary_line(report.summary))
+    writeln!(out, "{}", summary_line(report.summary, report.findings))
+}
+
+/// The rule, and for a history finding the commit that brought its value in.
+fn title(f: &crate::finding::Finding) -> String {
+    match &f.commit {
+        Some(commit) => format!("{} ({})", f.rule, commit_label(commit)),
+        None => f.rule.clone(),
+    }
 }
 
 /// GitHub's escaping for a command's message; other characters that a log viewer would act

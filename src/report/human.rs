@@ -1,6 +1,8 @@
-//! `--format human`: findings grouped by file, each as a miette diagnostic whose code frame is
-//! its own line with every value in it replaced by `<redacted>`, and the rule's explanation
-//! as help. Without the file's bytes, a finding is one `path:line:column:` line.
+//! `--format human`: findings grouped by file, each as a miette diagnostic: `severity[rule]`
+//! (and the commit, for a history finding), the message, a frame headed `[path:line:column]`
+//! holding its own line with every value in it replaced by `<redacted>`, and the rule's
+//! explanation as help. A finding whose bytes cannot be shown gets the same layout with an
+//! empty frame. The lines come from the bytes the scan read (see [`super::Source`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,42 +15,21 @@ use miette::{
 
 use super::frame::{FileFrames, Snippet};
 use super::redact::printable;
-use super::{summary_line, unwrap_lines, Report};
+use super::{commit_label, summary_line, unwrap_lines, Report, Source};
 use crate::finding::{Finding, Severity};
 
 const WIDTH: usize = 100;
 
 pub fn render(
     report: &Report,
-    source: &dyn Fn(&str) -> Option<Vec<u8>>,
+    source: &Source,
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let handler = handler(color);
     for (path, findings) in by_file(report.findings) {
         writeln!(out, "{}", printable(path).replace('\n', " "))?;
-        let bytes = source(path);
-        let frames = bytes
-            .as_deref()
-            .map(|b| FileFrames::new(path, b, &findings));
-        let mut last_plain = false;
-        for finding in findings {
-            match frames.as_ref().and_then(|frames| frames.snippet(finding)) {
-                Some(snippet) => {
-                    let diagnostic = FindingDiagnostic::new(report, finding, snippet);
-                    write_diagnostic(&handler, &diagnostic, out)?;
-                    last_plain = false;
-                }
-                None => {
-                    writeln!(out, "{}", plain_line(finding))?;
-                    last_plain = true;
-                }
-            }
-        }
-        // Diagnostics end with a blank line; plain lines get one after the file.
-        if last_plain {
-            writeln!(out)?;
-        }
+        write_file(report, &handler, path, &findings, source, out)?;
     }
     for note in &report.summary.notes {
         writeln!(
@@ -58,16 +39,73 @@ pub fn render(
             printable(&note.message)
         )?;
     }
-    writeln!(out, "{}", summary_line(report.summary))
+    writeln!(out, "{}", summary_line(report.summary, report.findings))
 }
 
+/// One file's findings. In `--history` and `--range` a path's findings may come from several
+/// blobs (one per commit): each is framed from its own.
+fn write_file(
+    report: &Report,
+    handler: &GraphicalReportHandler,
+    path: &str,
+    findings: &[&Finding],
+    source: &Source,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut blobs: Vec<Option<&str>> = findings.iter().map(|f| blob_of(f)).collect();
+    blobs.sort();
+    blobs.dedup();
+    let bytes: Vec<Option<Vec<u8>>> = blobs
+        .iter()
+        .map(|blob| {
+            let first = findings.iter().find(|f| blob_of(f) == *blob)?;
+            source(first)
+        })
+        .collect();
+    let frames: Vec<Option<FileFrames>> = blobs
+        .iter()
+        .zip(&bytes)
+        .map(|(blob, bytes)| {
+            let in_blob: Vec<&Finding> = findings
+                .iter()
+                .copied()
+                .filter(|f| blob_of(f) == *blob)
+                .collect();
+            Some(FileFrames::new(path, bytes.as_deref()?, &in_blob))
+        })
+        .collect();
+    for finding in findings {
+        let at = blobs.iter().position(|b| *b == blob_of(finding));
+        let snippet = at
+            .and_then(|at| frames[at].as_ref())
+            .and_then(|frames| frames.snippet(finding))
+            .unwrap_or_else(|| Snippet::without_source(finding));
+        write_diagnostic(
+            handler,
+            &FindingDiagnostic::new(report, finding, snippet),
+            out,
+        )?;
+    }
+    Ok(())
+}
+
+/// Which blob of its path a finding was found in: its commit's (`None`: the one file or index
+/// blob the scan read).
+fn blob_of(finding: &Finding) -> Option<&str> {
+    finding.commit.as_ref().map(|c| c.id.as_str())
+}
+
+/// The frame's header is the diagnostic's name (`path:line:column`), so that a finding without
+/// a line to show is placed the same way.
 fn handler(color: bool) -> GraphicalReportHandler {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    GraphicalReportHandler::new_themed(theme).with_width(WIDTH)
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(WIDTH)
+        .without_primary_span_start()
 }
 
 /// Findings by file in path order, each file's by place.
@@ -94,22 +132,17 @@ fn write_diagnostic(
     writeln!(out, "{text}")
 }
 
-/// `path:line:column: severity[rule]: message` on one line (for grep), for a finding without
-/// a code frame.
-fn plain_line(f: &Finding) -> String {
-    format!(
-        "{}:{}:{}: {}[{}]: {}",
-        printable(&f.path).replace('\n', " "),
-        f.line,
-        f.column,
-        f.severity,
-        f.rule,
-        printable(&f.message).replace('\n', " ")
-    )
+/// `path:line:column`, or the path alone for a finding about a whole file (line 0).
+fn location(f: &Finding) -> String {
+    let path = printable(&f.path).replace('\n', " ");
+    match f.line {
+        0 => path,
+        line => format!("{path}:{line}:{}", f.column),
+    }
 }
 
 struct FindingDiagnostic {
-    /// `severity[rule]`, miette's heading line.
+    /// `severity[rule]` (and the commit), miette's heading line.
     code: String,
     message: String,
     severity: miette::Severity,
@@ -120,8 +153,12 @@ struct FindingDiagnostic {
 
 impl FindingDiagnostic {
     fn new(report: &Report, finding: &Finding, snippet: Snippet) -> FindingDiagnostic {
+        let mut code = format!("{}[{}]", finding.severity, printable(&finding.rule));
+        if let Some(commit) = &finding.commit {
+            code.push_str(&format!(" ({})", commit_label(commit)));
+        }
         FindingDiagnostic {
-            code: format!("{}[{}]", finding.severity, finding.rule),
+            code,
             message: printable(&finding.message),
             severity: match finding.severity {
                 Severity::Error => miette::Severity::Error,
@@ -133,7 +170,7 @@ impl FindingDiagnostic {
                 .map(|r| unwrap_lines(&r.explanation))
                 .filter(|h| !h.is_empty()),
             label: snippet.label(),
-            source: NamedSource::new(printable(&finding.path), snippet),
+            source: NamedSource::new(location(finding), snippet),
         }
     }
 }

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::time::Duration;
 
 pub use crate::finding::Note;
-use crate::finding::{Category, Finding, Severity};
+use crate::finding::{Category, CommitInfo, Finding, Severity};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -72,6 +72,17 @@ pub struct Report<'a> {
     pub summary: &'a Summary,
     pub rules: &'a [RuleDoc],
     pub tool_version: &'a str,
+    /// The repository a git-mode scan read (`None` for a working-tree scan).
+    pub provenance: Option<&'a Provenance>,
+}
+
+/// Where a git-mode scan's findings live, for SARIF's `versionControlProvenance`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provenance {
+    /// Remote `origin`'s URL, without any user name or password; `None` when unknown.
+    pub repository_uri: Option<String>,
+    /// HEAD's commit id.
+    pub revision_id: String,
 }
 
 impl Report<'_> {
@@ -80,12 +91,16 @@ impl Report<'_> {
     }
 }
 
-/// Renders `report`. `source(path)` gives a file's bytes for human code frames (`None`: no
-/// frame); `color` allows ANSI colour in human output.
+/// The bytes a finding was found in, for human code frames (`None`: no frame): the working-tree
+/// file, the index blob or the blob of the finding's commit, whichever the scan read.
+pub type Source<'a> = dyn Fn(&Finding) -> Option<Vec<u8>> + 'a;
+
+/// Renders `report`. `source` gives the scanned bytes for human code frames; `color` allows
+/// ANSI colour in human output.
 pub fn render(
     format: Format,
     report: &Report,
-    source: &dyn Fn(&str) -> Option<Vec<u8>>,
+    source: &Source,
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
@@ -97,8 +112,9 @@ pub fn render(
     }
 }
 
-/// `scanned 13 files (24.1 KiB) in 4 ms: 3 findings (1 suppressed)`.
-pub fn summary_line(summary: &Summary) -> String {
+/// `scanned 13 files (24.1 KiB) in 4 ms: 3 findings (1 suppressed): 2 errors, 1 warning, 0 notes
+/// in 2 files`; `findings` are the reported ones.
+pub fn summary_line(summary: &Summary, findings: &[Finding]) -> String {
     let mut line = format!(
         "scanned {} ({}) in {} ms: {}",
         plural(summary.files_scanned, "file"),
@@ -108,6 +124,9 @@ pub fn summary_line(summary: &Summary) -> String {
     );
     if summary.suppressed > 0 {
         line.push_str(&format!(" ({} suppressed)", summary.suppressed));
+    }
+    if !findings.is_empty() {
+        line.push_str(&format!(": {}", by_severity(findings)));
     }
     if summary.files_skipped > 0 {
         line.push_str(&format!(
@@ -122,6 +141,58 @@ pub fn summary_line(summary: &Summary) -> String {
         ));
     }
     line
+}
+
+/// `2 errors, 1 warning, 0 notes in 2 files` (a note is an info finding).
+fn by_severity(findings: &[Finding]) -> String {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count() as u64;
+    let files: std::collections::HashSet<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+    format!(
+        "{}, {}, {} in {}",
+        plural(count(Severity::Error), "error"),
+        plural(count(Severity::Warning), "warning"),
+        plural(count(Severity::Info), "note"),
+        plural(files.len() as u64, "file")
+    )
+}
+
+/// `commit 1a2b3c4d5e, 2024-05-01`: where a history finding's value came in (author date, UTC).
+fn commit_label(commit: &CommitInfo) -> String {
+    let short: String = commit.id.chars().take(10).collect();
+    format!("commit {short}, {}", date(commit.time))
+}
+
+/// `YYYY-MM-DD` (UTC) of seconds since the epoch.
+fn date(time: i64) -> String {
+    let (y, m, d) = civil(time.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of seconds since the epoch.
+fn timestamp(time: i64) -> String {
+    let secs = time.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        date(time),
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Year, month and day of a day count since 1970-01-01 (proleptic Gregorian; H. Hinnant's
+/// `civil_from_days`).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 fn plural(n: u64, word: &str) -> String {

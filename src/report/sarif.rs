@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use super::{unwrap_lines, Report, RuleDoc};
+use super::{commit_label, timestamp, unwrap_lines, Provenance, Report, RuleDoc};
 use crate::finding::{Finding, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -22,22 +22,33 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         .iter()
         .map(|f| result(f, &used, report.rule(&f.rule)))
         .collect();
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "sealant",
+            "version": report.tool_version,
+            "semanticVersion": report.tool_version,
+            "informationUri": INFORMATION_URI,
+            "rules": rules,
+        }},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    });
+    if let Some(details) = report.provenance.and_then(version_control) {
+        run["versionControlProvenance"] = json!([details]);
+    }
     let sarif = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "sealant",
-                "version": report.tool_version,
-                "semanticVersion": report.tool_version,
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [run],
     });
     super::json::write_pretty(out, &sarif)
+}
+
+/// The run's `versionControlDetails`; the schema requires `repositoryUri`, so without a known
+/// remote URL there is none.
+fn version_control(provenance: &Provenance) -> Option<Value> {
+    let uri = provenance.repository_uri.as_ref()?;
+    Some(json!({"repositoryUri": uri, "revisionId": provenance.revision_id}))
 }
 
 /// The rules that occur, in order of first occurrence; results refer to them by index.
@@ -58,7 +69,11 @@ fn result(f: &Finding, used: &[&str], doc: Option<&RuleDoc>) -> Value {
     } else {
         f.message.as_str()
     };
-    json!({
+    let message = match &f.commit {
+        Some(commit) => format!("{message} ({})", commit_label(commit)),
+        None => message.to_string(),
+    };
+    let mut result = json!({
         "ruleId": f.rule,
         "ruleIndex": used.iter().position(|id| *id == f.rule),
         "level": level(f.severity),
@@ -71,7 +86,15 @@ fn result(f: &Finding, used: &[&str], doc: Option<&RuleDoc>) -> Value {
             }
         }],
         "partialFingerprints": {"sealant/v1": f.fingerprint},
-    })
+    });
+    if let Some(commit) = &f.commit {
+        let mut properties = json!({"commit": commit.id, "commitTime": timestamp(commit.time)});
+        if let Some(at_head) = commit.at_head {
+            properties["atHead"] = json!(at_head);
+        }
+        result["properties"] = properties;
+    }
+    result
 }
 
 /// A relative path as an RFC 3986 URI reference, which SARIF requires and GitHub parses:

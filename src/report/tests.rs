@@ -95,11 +95,7 @@ fn rules() -> Vec<RuleDoc> {
     ]
 }
 
-fn render_with(
-    format: Format,
-    findings: &[Finding],
-    source: &dyn Fn(&str) -> Option<Vec<u8>>,
-) -> String {
+fn render_with(format: Format, findings: &[Finding], source: &Source) -> String {
     let summary = summary(findings.len());
     let rules = rules();
     let report = Report {
@@ -107,6 +103,7 @@ fn render_with(
         summary: &summary,
         rules: &rules,
         tool_version: "0.1.0",
+        provenance: None,
     };
     let mut out = Vec::new();
     render(format, &report, source, false, &mut out).unwrap();
@@ -114,7 +111,7 @@ fn render_with(
 }
 
 fn rendered(format: Format) -> String {
-    let source = |p: &str| source_of(p).map(|s| s.as_bytes().to_vec());
+    let source = |f: &Finding| source_of(&f.path).map(|s| s.as_bytes().to_vec());
     render_with(format, &sample_findings(), &source)
 }
 
@@ -330,7 +327,7 @@ fn github_has_one_command_per_finding_then_the_summary() {
     );
     assert_eq!(
         lines[7],
-        "scanned 3 files (2.0 KiB) in 4 ms: 6 findings (1 suppressed)"
+        "scanned 3 files (2.0 KiB) in 4 ms: 6 findings (1 suppressed): 4 errors, 1 warning, 1 note in 2 files"
     );
 }
 
@@ -365,7 +362,9 @@ fn human_groups_by_file_in_path_order_and_redacts() {
         "{text}"
     );
     assert!(
-        text.ends_with("scanned 3 files (2.0 KiB) in 4 ms: 6 findings (1 suppressed)\n"),
+        text.ends_with(
+            "scanned 3 files (2.0 KiB) in 4 ms: 6 findings (1 suppressed): 4 errors, 1 warning, 1 note in 2 files\n"
+        ),
         "{text}"
     );
     assert!(!text.contains('\u{1b}'), "no colour unless asked:\n{text}");
@@ -381,17 +380,143 @@ fn human_shows_only_the_findings_line() {
 }
 
 #[test]
-fn human_without_source_prints_plain_lines() {
+fn human_without_source_has_the_same_layout_with_an_empty_frame() {
     let text = render_with(Format::Human, &sample_findings(), &|_| None);
+    let code_line = |l: &str| l.trim_start().starts_with(|c: char| c.is_ascii_digit());
     assert!(
-        text.contains("b.yaml:3:6: error[k8s-secret-string-data]: data.k\n"),
+        !text.contains("<redacted>") && !text.lines().any(code_line),
         "{text}"
     );
-    assert!(!text.contains("<redacted>"), "{text}");
+    let framed = rendered(Format::Human);
+    for (layout, expected) in [(&text, 6), (&framed, 6)] {
+        let headers = layout.lines().filter(|l| l.contains("╭─[")).count();
+        assert_eq!(
+            headers, expected,
+            "every finding has a frame header:\n{layout}"
+        );
+    }
     assert!(
-        text.contains("dir/a.yaml:5:6: warning[generic-secret-yaml]: 50% done: a, b next\n"),
-        "one line per finding:\n{text}"
+        text.contains("error[k8s-secret-string-data]\n\n  × data.k\n   ╭─[b.yaml:3:6]\n   ╰────\n"),
+        "{text}"
     );
+    assert!(
+        text.contains(
+            "warning[generic-secret-yaml]\n\n  ⚠ 50% done: a, b\n  │ next\n   ╭─[dir/a.yaml:5:6]"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("help: Seal it with kubeseal."), "{text}");
+}
+
+#[test]
+fn a_place_without_a_value_is_framed_at_its_column() {
+    // A graph check's finding: a line and column, no value span.
+    let source = "kind: ConfigMap\nmetadata:\n  name: db # é\n";
+    let mut f = finding("b.yaml", "TOPSECRET-6", Severity::Error, "moved");
+    (f.line, f.column, f.span) = (3, 9, 0..0);
+    let text = human_for(f.clone(), source);
+    assert!(text.contains("[b.yaml:3:9]"), "{text}");
+    assert!(text.contains(" 3 │   name: db # é\n"), "{text}");
+    assert!(
+        text.contains("·         ─┬"),
+        "the label is under `db`:\n{text}"
+    );
+    // The line's values are redacted all the same.
+    let with_value = "kind: Secret\nstringData:\n  password: TOPSECRET-8\n";
+    (f.line, f.column) = (3, 13);
+    let text = human_for(f.clone(), with_value);
+    assert_no_secret(&text);
+    assert!(text.contains(" 3 │   password: <redacted>"), "{text}");
+    // Line 0: a finding about the whole file.
+    (f.line, f.column) = (0, 0);
+    let text = human_for(f, with_value);
+    assert!(text.contains("╭─[b.yaml]\n"), "{text}");
+}
+
+#[test]
+fn history_findings_name_their_commit_in_every_format() {
+    let mut f = finding("b.yaml", "TOPSECRET-6", Severity::Error, "data.k");
+    f.commit = Some(crate::finding::CommitInfo {
+        id: "0123456789abcdef0123456789abcdef01234567".into(),
+        time: 1_714_567_890, // 2024-05-01T12:51:30Z
+        at_head: Some(false),
+    });
+    let source = |_: &Finding| Some(B.as_bytes().to_vec());
+    let human = render_with(Format::Human, std::slice::from_ref(&f), &source);
+    assert!(
+        human.contains("error[k8s-secret-string-data] (commit 0123456789, 2024-05-01)\n"),
+        "{human}"
+    );
+    let github = render_with(Format::Github, std::slice::from_ref(&f), &source);
+    assert!(
+        github.contains(",title=k8s-secret-string-data (commit 0123456789%2C 2024-05-01)::data.k"),
+        "{github}"
+    );
+    let provenance = Provenance {
+        repository_uri: Some("https://example.com/org/repo.git".into()),
+        revision_id: "fedcba9876543210fedcba9876543210fedcba98".into(),
+    };
+    let summary = summary(1);
+    let rules = rules();
+    let report = Report {
+        findings: std::slice::from_ref(&f),
+        summary: &summary,
+        rules: &rules,
+        tool_version: "0.1.0",
+        provenance: Some(&provenance),
+    };
+    let mut out = Vec::new();
+    render(Format::Sarif, &report, &source, false, &mut out).unwrap();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let result = &v["runs"][0]["results"][0];
+    assert_eq!(
+        result["message"]["text"],
+        "data.k (commit 0123456789, 2024-05-01)"
+    );
+    assert_eq!(
+        result["properties"],
+        serde_json::json!({
+            "commit": "0123456789abcdef0123456789abcdef01234567",
+            "commitTime": "2024-05-01T12:51:30Z",
+            "atHead": false,
+        })
+    );
+    assert_eq!(
+        v["runs"][0]["versionControlProvenance"],
+        serde_json::json!([{
+            "repositoryUri": "https://example.com/org/repo.git",
+            "revisionId": "fedcba9876543210fedcba9876543210fedcba98",
+        }])
+    );
+    let unknown = Provenance {
+        repository_uri: None,
+        ..provenance.clone()
+    };
+    let report = Report {
+        provenance: Some(&unknown),
+        ..report
+    };
+    let mut out = Vec::new();
+    render(Format::Sarif, &report, &source, false, &mut out).unwrap();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert!(
+        v["runs"][0].get("versionControlProvenance").is_none(),
+        "the schema requires repositoryUri: {v}"
+    );
+    // A finding without a commit has no properties.
+    let plain = render_with(Format::Sarif, &sample_findings(), &source);
+    assert!(
+        !plain.contains("\"properties\": {\n          \"commit"),
+        "{plain}"
+    );
+}
+
+#[test]
+fn dates_are_civil_utc() {
+    assert_eq!(date(0), "1970-01-01");
+    assert_eq!(date(951_782_400), "2000-02-29");
+    assert_eq!(timestamp(1_714_567_890), "2024-05-01T12:51:30Z");
+    assert_eq!(date(-86_400), "1969-12-31");
 }
 
 fn human_for(finding: Finding, source: &str) -> String {
@@ -405,7 +530,7 @@ fn a_span_past_the_end_of_the_file_does_not_panic() {
     f.span = 10_000..10_010;
     let text = human_for(f, "short");
     assert!(
-        text.contains("dir/a.yaml:4:6: error[k8s-secret-string-data]: m"),
+        text.contains("error[k8s-secret-string-data]\n\n  × m\n   ╭─[dir/a.yaml:4:6]\n   ╰────"),
         "{text}"
     );
 }
@@ -417,7 +542,7 @@ fn a_changed_file_gets_no_frame() {
     let text = human_for(f, "kind: Secret\n\ndata:\n  k: TOPSECRET-6\n");
     assert_no_secret(&text);
     assert!(
-        text.contains("b.yaml:3:6: error[k8s-secret-string-data]: m"),
+        text.contains("  × m\n   ╭─[b.yaml:3:6]\n   ╰────"),
         "{text}"
     );
 }
@@ -429,7 +554,7 @@ fn odd_places_do_not_panic() {
         let mut f = finding("b.yaml", "TOPSECRET-6", Severity::Error, "m");
         (f.line, f.column, f.span) = (line, column, span);
         for format in FORMATS {
-            let source = |_: &str| Some(B.as_bytes().to_vec());
+            let source = |_: &Finding| Some(B.as_bytes().to_vec());
             render_with(format, std::slice::from_ref(&f), &source);
         }
     }
@@ -512,9 +637,10 @@ fn human_colour_only_when_asked() {
         summary: &summary,
         rules: &rules,
         tool_version: "0",
+        provenance: None,
     };
     let mut out = Vec::new();
-    let source = |p: &str| source_of(p).map(|s| s.as_bytes().to_vec());
+    let source = |f: &Finding| source_of(&f.path).map(|s| s.as_bytes().to_vec());
     render(Format::Human, &report, &source, true, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains('\u{1b}'), "{text}");
@@ -527,18 +653,24 @@ fn summary_line_counts_and_sizes() {
     s.files_scanned = 1;
     s.suppressed = 0;
     s.bytes_scanned = 999;
+    let one = [finding("b.yaml", "TOPSECRET-6", Severity::Error, "m")];
     assert_eq!(
-        summary_line(&s),
-        "scanned 1 file (999 B) in 4 ms: 1 finding"
+        summary_line(&s, &one),
+        "scanned 1 file (999 B) in 4 ms: 1 finding: 1 error, 0 warnings, 0 notes in 1 file"
     );
     s.files_scanned = 13;
-    s.findings = 3;
-    s.suppressed = 1;
+    s.findings = 0;
     s.bytes_scanned = 24_700;
     assert_eq!(
-        summary_line(&s),
-        "scanned 13 files (24.1 KiB) in 4 ms: 3 findings (1 suppressed)"
+        summary_line(&s, &[]),
+        "scanned 13 files (24.1 KiB) in 4 ms: 0 findings"
+    );
+    s.findings = 6;
+    s.suppressed = 1;
+    assert_eq!(
+        summary_line(&s, &sample_findings()),
+        "scanned 13 files (24.1 KiB) in 4 ms: 6 findings (1 suppressed): 4 errors, 1 warning, 1 note in 2 files"
     );
     s.bytes_scanned = 547 * 1024 * 1024;
-    assert!(summary_line(&s).contains("(547.0 MiB)"));
+    assert!(summary_line(&s, &[]).contains("(547.0 MiB)"));
 }

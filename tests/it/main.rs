@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod controller;
 mod fix;
+mod frames;
 mod git;
 mod graph;
 mod hooks;
