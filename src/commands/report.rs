@@ -102,6 +102,10 @@ fn frame_source<'a>(args: &ScanArgs, root: &'a std::path::Path, cap: u64) -> Box
                 let id = gix::ObjectId::from_hex(commit.id.as_bytes()).ok()?;
                 read_file_at(&repo, id, &f.path, cap)
             }
+            // A named path the index lacks was scanned from the working tree.
+            (None, Some(index)) if index.entry_by_path(f.path.as_str().into()).is_none() => {
+                return crate::scan::read_text(&root.join(&f.path), cap).ok();
+            }
             (None, Some(index)) => read_file_staged(&repo, index, &f.path, cap),
             (None, None) => return None,
         };
