@@ -5,11 +5,12 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::controller::units::{parse_duration, parse_size, parse_time};
+use crate::controller::units::{parse_duration, parse_time};
 use crate::crypto::Scope;
 use crate::doc::Format;
 use crate::finding::Severity;
 use crate::report::Format as ReportFormat;
+use crate::size::parse_usize;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,7 +43,7 @@ pub enum Command {
     /// List every rule: its id, category and severity.
     Rules {
         /// Output format.
-        #[arg(long, default_value = "human", value_name = "human|json")]
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
     /// Seal Secrets into SealedSecrets against a controller's certificate (kubeseal, offline).
@@ -126,12 +127,7 @@ pub struct ExportArgs {
     #[arg(short = 'w', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output format.
-    #[arg(
-        short = 'o',
-        long = "format",
-        default_value = "json",
-        value_name = "yaml|json"
-    )]
+    #[arg(short = 'o', long = "format", value_enum, default_value_t = Format::Json)]
     pub format: Format,
 }
 
@@ -153,7 +149,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub key_cutoff_time: Option<SystemTime>,
     /// Largest request body accepted (bytes, or with KiB/MiB).
-    #[arg(long, default_value = "1MiB", value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, default_value = "1MiB", value_name = "SIZE", value_parser = parse_usize)]
     pub max_body: usize,
     /// Longest wait for request headers, for a request body, and idle between requests.
     #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
@@ -187,12 +183,7 @@ pub struct ControllerUnsealArgs {
     #[arg(long = "out", value_name = "OUT")]
     pub out: Option<PathBuf>,
     /// Output format.
-    #[arg(
-        short = 'o',
-        long = "format",
-        default_value = "yaml",
-        value_name = "yaml|json"
-    )]
+    #[arg(short = 'o', long = "format", value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
     /// Namespace for SealedSecrets that have none (the controller would see their namespace).
     #[arg(short = 'n', long)]
@@ -212,7 +203,7 @@ pub struct SealArgs {
     #[arg(short = 'w', long = "sealed-secret-file", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output format; defaults to the input's.
-    #[arg(short = 'o', long = "format", value_name = "yaml|json")]
+    #[arg(short = 'o', long = "format", value_enum)]
     pub format: Option<Format>,
     /// Sealing scope; defaults to the input's annotations, else strict.
     #[arg(long, value_name = "strict|namespace-wide|cluster-wide")]
@@ -252,7 +243,7 @@ pub struct UnsealArgs {
     #[arg(short = 'w', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output format; defaults to the input's.
-    #[arg(short = 'o', long = "format", value_name = "yaml|json")]
+    #[arg(short = 'o', long = "format", value_enum)]
     pub format: Option<Format>,
     /// Decrypt one bare base64 value and print the plaintext.
     #[arg(long, conflicts_with = "format")]
@@ -295,7 +286,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Output format.
-    #[arg(long, default_value = "human", value_name = "human|json|sarif|github")]
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
     /// Write the report here instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -343,7 +334,7 @@ pub struct ScanArgs {
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
     /// Colour in human output.
-    #[arg(long, default_value = "auto", value_name = "auto|always|never")]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Seal every plaintext Secret found, in place, against the cert pinned for its path, for
     /// the namespace and name its deployment applies; then report what remains.

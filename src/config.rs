@@ -164,7 +164,7 @@ impl Config {
         let max_file_size = match raw.max_file_size {
             None => DEFAULT_MAX_FILE_SIZE,
             Some(SizeValue::Bytes(n)) => n,
-            Some(SizeValue::Text(t)) => parse_size(&t).ok_or_else(|| {
+            Some(SizeValue::Text(t)) => crate::size::parse(&t).map_err(|_| {
                 Error::input_help(
                     origin,
                     format!("max-file-size {t:?} is not a size"),
@@ -408,24 +408,6 @@ fn exclude_globs(patterns: &[String], origin: &str) -> Result<Globs> {
         .map(Globs)
 }
 
-/// "10MiB", "512 KiB", "1GB", "2048" → bytes.
-pub fn parse_size(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().ok()?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1024,
-        "m" | "mb" | "mib" => 1024 * 1024,
-        "g" | "gb" | "gib" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    number.checked_mul(factor)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,10 +452,6 @@ mod tests {
             .to_string();
         assert!(err.contains(".sealant.yaml:2"), "{err}");
         assert!(Config::parse("max-file-size: lots\n", "c").is_err());
-        assert_eq!(parse_size("10MiB"), Some(10 * 1024 * 1024));
-        assert_eq!(parse_size("512 kb"), Some(512 * 1024));
-        assert_eq!(parse_size("7"), Some(7));
-        assert_eq!(parse_size("x"), None);
     }
 
     fn pin_to(cert: &str) -> String {

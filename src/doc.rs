@@ -6,22 +6,11 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 
 /// The two manifest formats kubectl and kubeseal speak.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    #[value(alias = "yml")]
     Yaml,
     Json,
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "yaml" | "yml" => Ok(Format::Yaml),
-            "json" => Ok(Format::Json),
-            _ => Err(format!("unknown format {s:?}: use yaml or json")),
-        }
-    }
 }
 
 /// Guesses the format as kubectl does: JSON starts with `{` or `[`, anything else is YAML.

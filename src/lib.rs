@@ -24,5 +24,6 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod sealed;
+pub mod size;
 pub mod source;
 pub mod yaml;

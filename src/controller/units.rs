@@ -164,24 +164,6 @@ pub fn format_time(t: SystemTime) -> String {
         .unwrap_or_else(|_| "(out of range)".into())
 }
 
-/// Parses a byte size: a whole number with an optional `B`, `KiB`, `MiB` or `GiB` (also `K`,
-/// `M`, `G`, `KB`, `MB`, `GB` as powers of 1024).
-pub fn parse_size(text: &str) -> Result<usize, String> {
-    let s = text.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (number, unit) = s.split_at(split);
-    let bad = || format!("invalid size {text:?}: use bytes or a unit, e.g. 1048576, 512KiB, 1MiB");
-    let number: usize = number.parse().map_err(|_| bad())?;
-    let factor: usize = match unit.trim() {
-        "" | "B" => 1,
-        "K" | "KB" | "KiB" | "k" => 1 << 10,
-        "M" | "MB" | "MiB" => 1 << 20,
-        "G" | "GB" | "GiB" => 1 << 30,
-        _ => return Err(bad()),
-    };
-    number.checked_mul(factor).ok_or_else(bad)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,14 +194,5 @@ mod tests {
         for bad in ["2026-01-02", "yesterday", "Fri, 02 Foo 2026 08:04:05 -0700"] {
             assert!(parse_time(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("1MiB").unwrap(), 1 << 20);
-        assert_eq!(parse_size("512KiB").unwrap(), 512 << 10);
-        assert_eq!(parse_size("100").unwrap(), 100);
-        assert!(parse_size("1TB").is_err());
-        assert!(parse_size("MiB").is_err());
     }
 }

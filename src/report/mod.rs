@@ -16,28 +16,12 @@ use std::time::Duration;
 pub use crate::finding::Note;
 use crate::finding::{Category, CommitInfo, Finding, Severity};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,
     Json,
     Sarif,
     Github,
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "human" => Ok(Format::Human),
-            "json" => Ok(Format::Json),
-            "sarif" => Ok(Format::Sarif),
-            "github" => Ok(Format::Github),
-            _ => Err(format!(
-                "unknown format {s:?}: use human, json, sarif or github"
-            )),
-        }
-    }
 }
 
 /// What a reporter needs to know about a rule.
