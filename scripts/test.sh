@@ -16,4 +16,5 @@ fi
 export SEALANT_PYTHON="$PWD/$venv/bin/python"
 export SEALANT_TOOLS="$PWD/$venv/bin"
 
-cargo test --locked "$@"
+# Every feature: the HTTP server and the URL client have tests of their own.
+cargo test --locked --all-features "$@"

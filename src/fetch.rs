@@ -1,21 +1,31 @@
 //! Fetching a certificate over HTTP(S), as kubeseal's `--cert URL` does. TLS is rustls on
 //! AWS-LC with the Mozilla roots; responses are capped and time-limited.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use crate::error::{Error, Result};
 
 /// Largest certificate response read.
+#[cfg(feature = "fetch")]
 const MAX_RESPONSE: u64 = 1 << 20;
-const TIMEOUT: Duration = Duration::from_secs(30);
+#[cfg(feature = "fetch")]
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Whether `source` names a URL rather than a file.
 pub fn is_url(source: &str) -> bool {
     source.starts_with("http://") || source.starts_with("https://")
 }
 
+/// Without the client, a URL gets an answer that says how to do without it.
+#[cfg(not(feature = "fetch"))]
+pub fn fetch_text(url: &str) -> Result<String> {
+    Err(Error::input_help(
+        url,
+        "this sealant was built without the URL client (cargo feature `fetch`)",
+        "save the cert to a file (`curl -fsSLo cert.pem URL`) and pass that, or use a release binary, the wheel or the image",
+    ))
+}
+
 /// GETs `url` and returns the body as text; any status but 200 is an error.
+#[cfg(feature = "fetch")]
 pub fn fetch_text(url: &str) -> Result<String> {
     let fail = |message: String| {
         Error::input_help(
@@ -26,7 +36,9 @@ pub fn fetch_text(url: &str) -> Result<String> {
     };
     let tls = ureq::tls::TlsConfig::builder()
         .provider(ureq::tls::TlsProvider::Rustls)
-        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
         .build();
     let agent = ureq::Agent::config_builder()
         .tls_config(tls)

@@ -18,7 +18,7 @@ threads="${THREADS:-2}"
 vectors="${SEALANT_VECTORS:-testdata/vectors}"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 2; }
 
-cargo build --release --quiet
+cargo build --release --quiet --features server
 bin="$PWD/target/release/sealant"
 work="$(mktemp -d)"
 server_pid=""

@@ -2,7 +2,6 @@
 //! the key store and to `export`'s output; plaintext only to `unseal`'s.
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::{emit_private, EXIT_FINDINGS, EXIT_OK};
@@ -10,10 +9,9 @@ use crate::cli::{
     ControllerCommand, ControllerUnsealArgs, ExportArgs, ImportArgs, KeygenArgs, NewKeyArgs,
     ServeArgs,
 };
-use crate::controller::{
-    export, generate, import, serve, unseal_tree, CertOptions, KeyStore, Logger, RenewPolicy,
-    ServeOptions,
-};
+use crate::controller::{export, generate, import, unseal_tree, CertOptions, KeyStore};
+#[cfg(feature = "server")]
+use crate::controller::{serve, Logger, RenewPolicy, ServeOptions};
 use crate::doc::render_documents;
 use crate::error::{Error, Result};
 use crate::sealed::UnsealRequest;
@@ -78,6 +76,7 @@ fn export_keys(args: &ExportArgs, stdout: &mut dyn Write) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
+#[cfg(feature = "server")]
 fn serve_api(args: &ServeArgs) -> Result<u8> {
     let store = KeyStore::new(&args.store.keys_dir);
     let policy = RenewPolicy {
@@ -99,12 +98,21 @@ fn serve_api(args: &ServeArgs) -> Result<u8> {
         max_connections_per_client: args.max_connections_per_client,
         ..ServeOptions::default()
     };
-    let log = Logger::new(Arc::new(|line: &str| {
+    let log = Logger::new(std::sync::Arc::new(|line: &str| {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{line}");
     }));
     serve(store, policy, options, log)?;
     Ok(EXIT_OK)
+}
+
+/// As ripgrep does for PCRE2: the command is there, the build says what it lacks.
+#[cfg(not(feature = "server"))]
+fn serve_api(_: &ServeArgs) -> Result<u8> {
+    Err(Error::usage(
+        "this sealant was built without the HTTP server (cargo feature `server`)",
+        Some("use a release binary, the wheel or the container image, or build with `cargo install --locked --features server ...`".into()),
+    ))
 }
 
 fn unseal_dir(args: &ControllerUnsealArgs, stdout: &mut dyn Write) -> Result<u8> {

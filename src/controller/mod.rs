@@ -15,11 +15,14 @@ pub mod keygen;
 pub mod log;
 pub mod metrics;
 pub mod offline;
+#[cfg(feature = "server")]
 pub mod ratelimit;
 pub mod renew;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod store;
 pub mod template;
+#[cfg(feature = "server")]
 mod timeout_io;
 pub mod transfer;
 pub mod units;
@@ -28,6 +31,7 @@ pub use keygen::{generate, CertOptions, KeyMaterial, DEFAULT_KEY_BITS, DEFAULT_K
 pub use log::Logger;
 pub use offline::{unseal_tree, OfflineReport};
 pub use renew::RenewPolicy;
+#[cfg(feature = "server")]
 pub use server::{serve, ServeOptions};
 pub use store::{KeySet, KeyStore};
 pub use transfer::{export, import, ImportReport};
