@@ -7,6 +7,7 @@ mod controller;
 mod fix;
 mod git;
 mod graph;
+mod graphgit;
 mod hooks;
 mod integrations;
 mod kat;
