@@ -94,11 +94,11 @@ PY
 
 [ -d "$REPO/.git" ] || make_repo
 git -C "$REPO" reset -q --hard
-STAGED=($(git -C "$REPO" ls-files 'src/pkg01*/*.go' | head -8) apps/app-007/base/configmap.yaml apps/app-042/base/sealed-db.yaml)
+STAGED=($(git -C "$REPO" ls-files 'src/pkg01*/*.go' | awk 'NR <= 8') apps/app-007/base/configmap.yaml apps/app-042/base/sealed-db.yaml)
 for f in "${STAGED[@]:0:9}"; do printf '\n# edited\n' >> "$REPO/$f"; done
 sed -i 's/name: db$/name: db-v2/' "$REPO/apps/app-042/base/sealed-db.yaml"
 git -C "$REPO" add "${STAGED[@]}"
 echo "tracked files: $(git -C "$REPO" ls-files | wc -l), staged: $(git -C "$REPO" diff --cached --name-only | wc -l)"
-status=0; (cd "$REPO" && "$SEALANT" scan --staged >/dev/null) || status=$?
-echo "sealant scan --staged: exit status $status (1: findings, expected)"
+# The summary line (the staged SealedSecret's rename breaks its Deployment's reference).
+(cd "$REPO" && "$SEALANT" scan --staged 2>&1 | tail -1) || true
 (cd "$REPO" && hyperfine -N -i --warmup 3 --runs 30 "$SEALANT scan --staged --format json")

@@ -50,10 +50,19 @@ pub(super) fn add_findings(
     let changed: HashSet<&str> = changed.iter().map(|b| b.path.as_str()).collect();
     let reader = Reader { repo, request };
     let mut state = State::default();
-    // The graph's shape: kustomizations and Flux Kustomizations; and the changed files.
+    let ours: Vec<&GitBlob> = files
+        .iter()
+        .filter(|f| changed.contains(f.path.as_str()))
+        .collect();
+    reader.read(pool, &ours, None, &mut state);
+    if state.facts.is_empty() {
+        // Graph findings are at, or through, files with facts: none changed, none to report.
+        return Ok(());
+    }
+    // The graph's shape: kustomizations, then Flux Kustomizations.
     let shape: Vec<&GitBlob> = files
         .iter()
-        .filter(|f| is_kustomization(&f.path) || changed.contains(f.path.as_str()))
+        .filter(|f| is_kustomization(&f.path) && !state.read.contains(&f.path))
         .collect();
     reader.read(pool, &shape, None, &mut state);
     let rest: Vec<&GitBlob> = files
@@ -92,8 +101,14 @@ pub(super) fn add_findings(
     Ok(())
 }
 
+/// [`is_manifest_file`], without its allocation: it runs on every path of the state.
 fn is_manifest(path: &str) -> bool {
-    is_manifest_file(path.rsplit('/').next().unwrap_or(path))
+    let ends = |suffix: &str| {
+        path.len() >= suffix.len()
+            && path.as_bytes()[path.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    (ends(".yaml") || ends(".yml") || ends(".json") || ends("Kustomization"))
+        && is_manifest_file(path.rsplit('/').next().unwrap_or(path))
 }
 
 fn is_kustomization(path: &str) -> bool {
@@ -206,11 +221,20 @@ impl Reader<'_> {
         needle: Option<&[u8]>,
         state: &mut State,
     ) {
+        // A repository handle per chunk, not per rayon job: making one costs more than
+        // reading a small blob.
+        let chunk = (files.len() / (4 * pool.current_num_threads().max(1))).max(64);
         let found: Vec<Read> = pool.install(|| {
             files
-                .par_iter()
-                .map_init(|| self.repo.local(), |repo, f| self.facts(repo, f, needle))
-                .flatten()
+                .par_chunks(chunk)
+                .flat_map_iter(|chunk| {
+                    let repo = self.repo.local();
+                    let read: Vec<Read> = chunk
+                        .iter()
+                        .filter_map(|f| self.facts(&repo, f, needle))
+                        .collect();
+                    read
+                })
                 .collect()
         });
         for (path, facts, suppressions) in found {
