@@ -23,6 +23,8 @@ use crate::rules::RuleSet;
 use crate::source::git::{read_blob, read_file_at, read_file_staged, GitBlob, GitRepo, Origin};
 use crate::source::{relative_path, walk_worktree, Content, Visitor, WalkOptions};
 
+mod git_graph;
+
 /// Which files a scan reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -492,6 +494,7 @@ fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
     let (mut output, inputs) = collector.into_output();
     output.root = root;
     output.commits_scanned = commits as u64;
+    git_graph::add_findings(&mut output, &repo, &blobs, request, &pool)?;
     attach_origins(&mut output, &blobs);
     let local = repo.local();
     let index = matches!(request.mode, Mode::Staged)
@@ -510,15 +513,15 @@ fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
     Ok(output)
 }
 
-/// The checks that need the whole kustomize/Flux graph (working-tree scans only: a commit
-/// range or the index holds only part of the graph).
+/// The checks that need the whole kustomize/Flux graph, for a working-tree scan (git modes:
+/// [`git_graph`]).
 fn graph_findings(
     output: &mut ScanOutput,
     input: &GraphInput,
     bases: &[String],
     request: &ScanRequest,
 ) {
-    let (rules, config) = (RuleSet::builtin(), request.config);
+    let config = request.config;
     let graph = crate::graph::Graph::new(&input.facts, input.manifests.paths(), bases);
     // Findings come sorted by path: each marked file is read once, not once per finding.
     let (mut read_path, mut suppressions) = (None, Suppressions::default());
@@ -533,24 +536,29 @@ fn graph_findings(
             output.suppressed += 1;
             continue;
         }
-        let rule = rules.get(g.rule);
-        let value = format!("{}\0{}", g.path, g.message);
-        output.findings.push(Finding {
-            rule: g.rule.to_string(),
-            category: rule.map_or(crate::finding::Category::SealedSecret, |r| r.category),
-            severity: rule.map_or(Severity::Error, |r| r.severity),
-            fingerprint: crate::fingerprint::fingerprint(
-                &config.fingerprint_salt,
-                g.rule,
-                value.as_bytes(),
-            ),
-            path: g.path,
-            line: g.line,
-            column: g.column,
-            span: 0..0,
-            message: g.message,
-            commit: None,
-        });
+        output.findings.push(graph_finding(g, config));
+    }
+}
+
+/// A graph finding as a finding: its fingerprint hashes its path and message (it has no value).
+fn graph_finding(g: crate::graph::GraphFinding, config: &Config) -> Finding {
+    let rule = RuleSet::builtin().get(g.rule);
+    let value = format!("{}\0{}", g.path, g.message);
+    Finding {
+        rule: g.rule.to_string(),
+        category: rule.map_or(crate::finding::Category::SealedSecret, |r| r.category),
+        severity: rule.map_or(Severity::Error, |r| r.severity),
+        fingerprint: crate::fingerprint::fingerprint(
+            &config.fingerprint_salt,
+            g.rule,
+            value.as_bytes(),
+        ),
+        path: g.path,
+        line: g.line,
+        column: g.column,
+        span: 0..0,
+        message: g.message,
+        commit: None,
     }
 }
 

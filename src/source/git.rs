@@ -203,6 +203,58 @@ impl GitRepo {
         introduced(&repo, tips, hidden)
     }
 
+    /// The regular files of the index (stage 0) whose path `keep` accepts: the state a commit
+    /// would record, which `--staged` judges.
+    pub fn index_files(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<GitBlob>> {
+        let repo = self.local();
+        let index = repo
+            .index_or_empty()
+            .map_err(|e| git_error("cannot read the index", e))?;
+        let regular = [
+            gix::index::entry::Mode::FILE,
+            gix::index::entry::Mode::FILE_EXECUTABLE,
+        ];
+        let mut files = Vec::new();
+        for entry in index.entries() {
+            if entry.stage_raw() != 0 || !regular.contains(&entry.mode) {
+                continue;
+            }
+            let path = entry.path(&index).to_str_lossy();
+            if keep(&path) {
+                files.push(GitBlob {
+                    path: path.into_owned(),
+                    id: entry.id,
+                    origin: None,
+                });
+            }
+        }
+        Ok(files)
+    }
+
+    /// The commit a range ends at: B of `A..B`, HEAD for `A` or `A..` (as [`GitRepo::range`]
+    /// reads the spec).
+    pub fn range_tip(&self, spec: &str) -> Result<ObjectId> {
+        let first = spec.split_whitespace().next().unwrap_or_default();
+        let to = first.split_once("..").map_or("", |(_, to)| to);
+        resolve(&self.local(), if to.is_empty() { "HEAD" } else { to })
+    }
+
+    /// The regular files of `commit`'s tree whose path `keep` accepts.
+    pub fn tree_files(
+        &self,
+        commit: ObjectId,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Vec<GitBlob>> {
+        let repo = self.local();
+        let tree = repo
+            .find_commit(commit)
+            .and_then(|c| Ok(c.tree_id()?.detach()))
+            .map_err(|e| git_error("cannot read a commit", e))?;
+        let mut files = Vec::new();
+        tree_blobs(&repo, tree, "", &keep, &mut files)?;
+        Ok(files)
+    }
+
     /// Blob ids in HEAD's tree (empty for an unborn HEAD).
     pub fn head_blob_ids(&self) -> Result<HashSet<ObjectId>> {
         Ok(head_blobs(&self.local(), None)?.into_values().collect())
@@ -212,6 +264,39 @@ impl GitRepo {
     pub fn head_blob_paths(&self) -> Result<HashMap<String, ObjectId>> {
         head_blobs(&self.local(), None)
     }
+}
+
+/// The regular files (not links or submodules) under tree `id` whose path `keep` accepts.
+fn tree_blobs(
+    repo: &gix::Repository,
+    id: ObjectId,
+    prefix: &str,
+    keep: &impl Fn(&str) -> bool,
+    out: &mut Vec<GitBlob>,
+) -> Result<()> {
+    let tree = repo
+        .find_tree(id)
+        .map_err(|e| git_error("cannot read a tree", e))?;
+    let decoded = tree
+        .decode()
+        .map_err(|e| git_error("cannot decode a tree", e))?;
+    for entry in &decoded.entries {
+        let path = if prefix.is_empty() {
+            entry.filename.to_str_lossy().into_owned()
+        } else {
+            format!("{prefix}/{}", entry.filename.to_str_lossy())
+        };
+        if entry.mode.is_tree() {
+            tree_blobs(repo, entry.oid.to_owned(), &path, keep, out)?;
+        } else if (entry.mode.is_blob() || entry.mode.is_executable()) && keep(&path) {
+            out.push(GitBlob {
+                path,
+                id: entry.oid.to_owned(),
+                origin: None,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Directories (`""` for the root) whose cache-tree entry is valid and equal to HEAD's tree.

@@ -8,6 +8,7 @@ mod fix;
 mod frames;
 mod git;
 mod graph;
+mod graphgit;
 mod hooks;
 mod integrations;
 mod kat;

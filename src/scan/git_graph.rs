@@ -1,0 +1,276 @@
+//! The graph checks of `--staged` and `--range A..B`: the kustomize/Flux graph of the state a
+//! scan judges (the index, or the tree at B), and those of its findings that the change
+//! involves. A hook judges a change: a finding no changed file reaches is not reported.
+//!
+//! A state may hold 100k files, so only what the graph needs is read: every kustomization (by
+//! name), every Flux Kustomization (found by one substring search per manifest blob), and the
+//! members of the builds a changed file reaches.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use super::{graph_finding, Mode, ScanOutput, ScanRequest};
+use crate::check::CheckContext;
+use crate::detect::{has_marker, scan_file, FileContext, Suppressions};
+use crate::error::Result;
+use crate::graph::{Build, Fact, Graph, GraphFinding, MISSING_KEY, MISSING_SECRET};
+use crate::k8s::{is_kustomization_file, is_manifest_file};
+use crate::rules::RuleSet;
+use crate::source::git::{read_blob, GitBlob, GitRepo};
+use crate::source::{relative_path, sniff, Content};
+
+/// Every Flux Kustomization's apiVersion holds it.
+const FLUX_API: &[u8] = b"kustomize.toolkit.fluxcd.io";
+
+/// Adds the graph findings that the `changed` files (the blobs the scan read) involve, judged
+/// on the state of `request.mode`; nothing for `--history`.
+pub(super) fn add_findings(
+    output: &mut ScanOutput,
+    repo: &GitRepo,
+    changed: &[GitBlob],
+    request: &ScanRequest,
+    pool: &rayon::ThreadPool,
+) -> Result<()> {
+    let files = match &request.mode {
+        Mode::Staged => repo.index_files(is_manifest)?,
+        Mode::Range(spec) => repo.tree_files(repo.range_tip(spec)?, is_manifest)?,
+        Mode::History(_) | Mode::Worktree => return Ok(()),
+    };
+    let ignore = super::sealantignore(repo.root());
+    let files: Vec<GitBlob> = files
+        .into_iter()
+        .filter(|f| !request.config.is_excluded(&f.path))
+        .filter(|f| {
+            !ignore
+                .matched_path_or_any_parents(&f.path, false)
+                .is_ignore()
+        })
+        .collect();
+    let changed: HashSet<&str> = changed.iter().map(|b| b.path.as_str()).collect();
+    let reader = Reader { repo, request };
+    let mut state = State::default();
+    let ours: Vec<&GitBlob> = files
+        .iter()
+        .filter(|f| changed.contains(f.path.as_str()))
+        .collect();
+    reader.read(pool, &ours, None, &mut state);
+    if state.facts.is_empty() {
+        // Graph findings are at, or through, files with facts: none changed, none to report.
+        return Ok(());
+    }
+    // The graph's shape: kustomizations, then Flux Kustomizations.
+    let shape: Vec<&GitBlob> = files
+        .iter()
+        .filter(|f| is_kustomization(&f.path) && !state.read.contains(&f.path))
+        .collect();
+    reader.read(pool, &shape, None, &mut state);
+    let rest: Vec<&GitBlob> = files
+        .iter()
+        .filter(|f| !state.read.contains(&f.path))
+        .collect();
+    reader.read(pool, &rest, Some(FLUX_API), &mut state);
+    let manifests: Vec<&str> = files
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| [".yaml", ".yml", ".json"].iter().any(|e| p.ends_with(e)))
+        .collect();
+    let bases = bases(request, repo);
+    let involved = {
+        let graph = Graph::new(&state.facts, manifests.clone(), &bases);
+        Involved::new(&graph.builds(), &changed, &state.facts)
+    };
+    // Every member of a build a change reaches: its providers and workloads too.
+    let members: Vec<&GitBlob> = files
+        .iter()
+        .filter(|f| involved.builds.contains(&f.path) && !state.read.contains(&f.path))
+        .collect();
+    reader.read(pool, &members, None, &mut state);
+    let graph = Graph::new(&state.facts, manifests, &bases);
+    for g in graph.check(request.keys) {
+        if !involved.covers(&g) || output_has(output, &g) {
+            continue;
+        }
+        let suppressions = state.marked.get(&g.path);
+        if suppressions.is_some_and(|s| s.covers(g.line, g.rule)) {
+            output.suppressed += 1;
+            continue;
+        }
+        output.findings.push(graph_finding(g, request.config));
+    }
+    Ok(())
+}
+
+/// [`is_manifest_file`], without its allocation: it runs on every path of the state.
+fn is_manifest(path: &str) -> bool {
+    let ends = |suffix: &str| {
+        path.len() >= suffix.len()
+            && path.as_bytes()[path.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    (ends(".yaml") || ends(".yml") || ends(".json") || ends("Kustomization"))
+        && is_manifest_file(path.rsplit('/').next().unwrap_or(path))
+}
+
+fn is_kustomization(path: &str) -> bool {
+    is_kustomization_file(path.rsplit('/').next().unwrap_or(path))
+}
+
+/// The directories named (root-relative): a Flux `spec.path` may be relative to one.
+fn bases(request: &ScanRequest, repo: &GitRepo) -> Vec<String> {
+    request
+        .paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .map(|p| relative_path(repo.root(), p))
+        .filter(|p| p != ".")
+        .collect()
+}
+
+/// The per-file checks already report a value that does not open under its own label; the
+/// graph's decryption says the same of it when nothing moves it.
+fn output_has(output: &ScanOutput, g: &GraphFinding) -> bool {
+    output
+        .findings
+        .iter()
+        .any(|f| f.rule == g.rule && f.path == g.path && (f.line, f.column) == (g.line, g.column))
+}
+
+/// What the judged state tells the graph.
+#[derive(Default)]
+struct State {
+    facts: Vec<Fact>,
+    /// The files scanned so far.
+    read: HashSet<String>,
+    /// The suppression comments of files with facts and a `sealant:ignore` marker.
+    marked: HashMap<String, Suppressions>,
+}
+
+/// Which files, and so which graph findings, a change involves.
+#[derive(Default)]
+struct Involved {
+    /// Changed files, and files a changed kustomization or Flux Kustomization includes.
+    reached: HashSet<String>,
+    /// Members of builds with a changed Secret provider: their references may now miss.
+    referring: HashSet<String>,
+    /// Every member of a build that holds a reached file.
+    builds: HashSet<String>,
+}
+
+impl Involved {
+    fn new(builds: &[Build], changed: &HashSet<&str>, facts: &[Fact]) -> Involved {
+        let providers: HashSet<&str> = facts
+            .iter()
+            .filter_map(|f| match f {
+                Fact::Sealed { path, .. } | Fact::Provider { path, .. } => Some(path.as_str()),
+                Fact::Kustomization {
+                    path, generators, ..
+                } if !generators.is_empty() => Some(path.as_str()),
+                _ => None,
+            })
+            .filter(|p| changed.contains(p))
+            .collect();
+        let mut involved = Involved {
+            reached: changed.iter().map(|p| p.to_string()).collect(),
+            ..Involved::default()
+        };
+        for build in builds {
+            let mut reached = false;
+            for (file, chain) in &build.members {
+                let by_change = chain.iter().any(|t| changed.contains(t.file.as_str()));
+                if by_change || changed.contains(file.as_str()) {
+                    involved.reached.insert(file.clone());
+                    reached = true;
+                }
+            }
+            let files = build.members.iter().map(|(f, _)| f.clone());
+            if build
+                .members
+                .iter()
+                .any(|(f, _)| providers.contains(f.as_str()))
+            {
+                involved.referring.extend(files.clone());
+            }
+            if reached {
+                involved.builds.extend(files);
+            }
+        }
+        involved
+    }
+
+    fn covers(&self, g: &GraphFinding) -> bool {
+        self.reached.contains(&g.path)
+            || ([MISSING_SECRET, MISSING_KEY].contains(&g.rule) && self.referring.contains(&g.path))
+    }
+}
+
+/// Scans blobs of the state for their facts.
+struct Reader<'a> {
+    repo: &'a GitRepo,
+    request: &'a ScanRequest<'a>,
+}
+
+/// A file's facts, and its suppression comments if it has a marker.
+type Read = (String, Vec<Fact>, Option<Suppressions>);
+
+impl Reader<'_> {
+    /// Scans `files` (those holding `needle`, when given) into `state`.
+    fn read(
+        &self,
+        pool: &rayon::ThreadPool,
+        files: &[&GitBlob],
+        needle: Option<&[u8]>,
+        state: &mut State,
+    ) {
+        // A repository handle per chunk, not per rayon job: making one costs more than
+        // reading a small blob.
+        let chunk = (files.len() / (4 * pool.current_num_threads().max(1))).max(64);
+        let found: Vec<Read> = pool.install(|| {
+            files
+                .par_chunks(chunk)
+                .flat_map_iter(|chunk| {
+                    let repo = self.repo.local();
+                    let read: Vec<Read> = chunk
+                        .iter()
+                        .filter_map(|f| self.facts(&repo, f, needle))
+                        .collect();
+                    read
+                })
+                .collect()
+        });
+        for (path, facts, suppressions) in found {
+            if let Some(s) = suppressions {
+                state.marked.insert(path.clone(), s);
+            }
+            state.facts.extend(facts);
+            state.read.insert(path);
+        }
+    }
+
+    fn facts(&self, repo: &gix::Repository, file: &GitBlob, needle: Option<&[u8]>) -> Option<Read> {
+        let config = self.request.config;
+        let bytes = read_blob(repo, file.id)?;
+        if bytes.len() as u64 > config.max_file_size {
+            return None;
+        }
+        let Content::Text(text) = sniff(&bytes) else {
+            return None;
+        };
+        if needle.is_some_and(|n| memchr::memmem::find(&text, n).is_none()) {
+            return None;
+        }
+        let context = FileContext {
+            rules: RuleSet::builtin(),
+            salt: &config.fingerprint_salt,
+            check: CheckContext {
+                cert: config.cert_for(&file.path).map(|p| &p.cert),
+                keys: self.request.keys,
+                // The graph decrypts under the label a deployment applies.
+                defer_decrypt: true,
+            },
+        };
+        let outcome = scan_file(&file.path, &text, &context);
+        let marked = !outcome.facts.is_empty() && has_marker(&text);
+        let suppressions = marked.then(|| Suppressions::new(&text));
+        Some((file.path.clone(), outcome.facts, suppressions))
+    }
+}
