@@ -17,6 +17,9 @@ pub struct Detection {
     pub value: Zeroizing<Vec<u8>>,
     /// Overrides the rule's severity for this one (e.g. a deprecation that is also a conflict).
     pub severity: Option<Severity>,
+    /// What a structural finding is about (object, field, value digest): its fingerprint is
+    /// made of this and the path instead of `value`, so that rewording a message keeps it.
+    pub identity: Option<String>,
 }
 
 impl Detection {
@@ -27,6 +30,15 @@ impl Detection {
             message,
             value: Zeroizing::new(value),
             severity: None,
+            identity: None,
+        }
+    }
+
+    /// A finding about a structure rather than a value: fingerprinted by `identity`.
+    pub fn about(rule: &str, span: Range<usize>, message: String, identity: String) -> Detection {
+        Detection {
+            identity: Some(identity),
+            ..Detection::new(rule, span, message, Vec::new())
         }
     }
 }

@@ -533,17 +533,13 @@ fn graph_findings(
             output.suppressed += 1;
             continue;
         }
-        let rule = rules.get(g.rule);
-        let value = format!("{}\0{}", g.path, g.message);
+        let rule = rules.meta(g.rule);
+        let salt = &config.fingerprint_salt;
         output.findings.push(Finding {
             rule: g.rule.to_string(),
-            category: rule.map_or(crate::finding::Category::SealedSecret, |r| r.category),
-            severity: rule.map_or(Severity::Error, |r| r.severity),
-            fingerprint: crate::fingerprint::fingerprint(
-                &config.fingerprint_salt,
-                g.rule,
-                value.as_bytes(),
-            ),
+            category: rule.category,
+            severity: rule.severity,
+            fingerprint: crate::fingerprint::of_identity(salt, g.rule, &g.path, &g.identity),
             path: g.path,
             line: g.line,
             column: g.column,
