@@ -428,6 +428,22 @@ mod tests {
         }
     }
 
+    /// A structural finding's fingerprint is its rule, path and identity: rewording the
+    /// message keeps it, another object or file changes it.
+    #[test]
+    fn structural_fingerprints_ignore_the_message() {
+        let fingerprint = |path: &str, message: &str, identity: &str| {
+            let d = Detection::about("sealed-empty-data", 0..1, message.into(), identity.into());
+            let outcome = findings_from(path, b"x", vec![d], RuleSet::builtin(), "salt");
+            outcome.findings[0].fingerprint.clone()
+        };
+        let id = "SealedSecret prod/db spec.encryptedData";
+        let a = fingerprint("a.yaml", "empty", id);
+        assert_eq!(a, fingerprint("a.yaml", "reworded: nothing in it", id));
+        assert_ne!(a, fingerprint("b.yaml", "empty", id));
+        assert_ne!(a, fingerprint("a.yaml", "empty", "SealedSecret prod/web spec.encryptedData"));
+    }
+
     #[test]
     fn rule_matches_inside_a_secret_value_are_not_reported_twice() {
         let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\nstringData:\n  password: Zq8r2Lm5Nv9Wt1Xy\n";
