@@ -71,7 +71,12 @@ pub fn check_sealed_secret(
     schema::validate(root, schema::schema(), "", &mut problems);
     for (node, field, message) in problems {
         let identity = obj.id(&format!("schema {field}"));
-        out.push(detection(SCHEMA, node, identity, format!("{name:?}: {message}")));
+        out.push(detection(
+            SCHEMA,
+            node,
+            identity,
+            format!("{name:?}: {message}"),
+        ));
     }
     template_matches(root, &obj, out);
     let encrypted = root.at(&["spec", "encryptedData"]);
@@ -250,7 +255,14 @@ fn ciphertext(
     out: &mut Vec<Detection>,
 ) -> Option<Vec<u8>> {
     let name = obj.name;
-    let identity = || value_identity(obj.namespace.unwrap_or_default(), name, key, text.as_bytes());
+    let identity = || {
+        value_identity(
+            obj.namespace.unwrap_or_default(),
+            name,
+            key,
+            text.as_bytes(),
+        )
+    };
     let Ok(bytes) = STANDARD.decode(text.trim()) else {
         out.push(detection(
             INVALID_CIPHERTEXT,

@@ -441,7 +441,14 @@ mod tests {
         let a = fingerprint("a.yaml", "empty", id);
         assert_eq!(a, fingerprint("a.yaml", "reworded: nothing in it", id));
         assert_ne!(a, fingerprint("b.yaml", "empty", id));
-        assert_ne!(a, fingerprint("a.yaml", "empty", "SealedSecret prod/web spec.encryptedData"));
+        assert_ne!(
+            a,
+            fingerprint(
+                "a.yaml",
+                "empty",
+                "SealedSecret prod/web spec.encryptedData"
+            )
+        );
     }
 
     #[test]

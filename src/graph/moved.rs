@@ -31,7 +31,10 @@ pub fn check(
             .get(path.as_str())
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let own = format!("SealedSecret {}/{name}", namespace.as_deref().unwrap_or_default());
+        let own = format!(
+            "SealedSecret {}/{name}",
+            namespace.as_deref().unwrap_or_default()
+        );
         let at = |rule, message, identity| GraphFinding {
             rule,
             path: path.clone(),
@@ -52,7 +55,11 @@ pub fn check(
             if let Some(message) = moved(name, namespace.as_deref(), *scope, chain) {
                 let applied = apply(name, namespace.as_deref(), chain);
                 let ns = applied.namespace.unwrap_or_default();
-                out.push(at(MOVED, message, format!("{own} as {ns}/{}", applied.name)));
+                out.push(at(
+                    MOVED,
+                    message,
+                    format!("{own} as {ns}/{}", applied.name),
+                ));
             }
         }
     }

@@ -38,7 +38,10 @@ spec:
 ";
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, Vec<Value>) {
-    let out = sealant(&[&["scan", "--format", "json"], extra, &[path_str(dir)]].concat(), b"");
+    let out = sealant(
+        &[&["scan", "--format", "json"], extra, &[path_str(dir)]].concat(),
+        b"",
+    );
     let code = out.status.code().unwrap();
     assert!(code <= 1, "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -50,7 +53,10 @@ fn fingerprints(findings: &[Value]) -> BTreeMap<(String, u64), String> {
     findings
         .iter()
         .map(|f| {
-            let key = (f["rule"].as_str().unwrap().into(), f["line"].as_u64().unwrap());
+            let key = (
+                f["rule"].as_str().unwrap().into(),
+                f["line"].as_u64().unwrap(),
+            );
             (key, f["fingerprint"].as_str().unwrap().to_string())
         })
         .collect()
@@ -92,9 +98,16 @@ fn sealed_fingerprints_survive_a_line_inserted_above() {
     let baseline = dir.path().join("baseline.json");
     let before = scan(dir.path(), &[]).1;
     assert!(before.iter().any(|f| f["rule"] == "sealed-no-namespace"));
-    assert!(before.iter().any(|f| f["rule"] == "sealed-template-mismatch"));
+    assert!(before
+        .iter()
+        .any(|f| f["rule"] == "sealed-template-mismatch"));
     let out = sealant(
-        &["scan", "--write-baseline", path_str(&baseline), path_str(dir.path())],
+        &[
+            "scan",
+            "--write-baseline",
+            path_str(&baseline),
+            path_str(dir.path()),
+        ],
         b"",
     );
     assert!(out.status.success(), "{}", stderr(&out));

@@ -86,5 +86,9 @@ fn sealed_rule_examples_give_their_rule() {
 #[test]
 fn sealed_rule_negative_examples_do_not() {
     let failed = failures(false);
-    assert!(failed.is_empty(), "negative examples:\n{}", failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "negative examples:\n{}",
+        failed.join("\n")
+    );
 }
