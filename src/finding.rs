@@ -118,8 +118,9 @@ pub struct Finding {
     #[serde(skip)]
     pub span: std::ops::Range<usize>,
     pub message: String,
-    /// Salted hash of the rule and the value: stable across runs and line moves, and
-    /// revealing nothing about the value.
+    /// Salted hash of the rule and the value (for a structural finding: the rule, path and
+    /// identity): stable across runs, line moves and message rewording, and revealing nothing
+    /// about the value.
     pub fingerprint: String,
     /// For findings of `--range` and `--history`: the commit whose blob of `path` the value was
     /// found in (where it came in), and so whose blob code frames show.

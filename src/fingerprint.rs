@@ -1,5 +1,5 @@
-//! Finding fingerprints: HMAC-SHA-256 of the rule and the value under a salt. Stable across
-//! runs and line moves; with a per-repository salt (`fingerprint-salt` in `.sealant.yaml`,
+//! Finding fingerprints: HMAC-SHA-256 of the rule and the value under a salt (for structural
+//! findings, of the rule, path and identity). Stable across runs and line moves; with a per-repository salt (`fingerprint-salt` in `.sealant.yaml`,
 //! written by `sealant init`) a report alone cannot confirm a guessed weak value.
 
 use hmac::{Hmac, KeyInit, Mac};
