@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{path_str, sealant, stderr, stdout};
+use crate::common::{git, path_str, sealant, sealant_in, stderr, stdout, testdata, vector};
 
 /// Two SealedSecrets named `db` (namespaces a and b) with the same defects, and one without a
 /// namespace (a graph finding).
@@ -120,4 +120,30 @@ fn sealed_fingerprints_survive_a_line_inserted_above() {
     assert_eq!(fingerprints(&after), moved);
     let (code, left) = scan(dir.path(), &["--baseline", path_str(&baseline)]);
     assert_eq!((code, left.len()), (0, 0), "{left:?}");
+}
+
+/// A value that does not decrypt has one fingerprint whether the graph (working tree) or the
+/// per-file check (`--staged`) reports it: a baseline written by one suppresses in the other.
+#[test]
+fn undecryptable_values_fingerprint_alike_in_every_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    let fixture = testdata("sealed/beta/scope-mismatch.yaml");
+    fs::copy(fixture, dir.path().join("sealed.yaml")).unwrap();
+    git(dir.path(), &["add", "sealed.yaml"]);
+    let keys = vector("backup-list.json");
+    let undecryptable = |mode: &[&str]| {
+        let args = [&["scan", "--format", "json", "--keys", path_str(&keys)], mode].concat();
+        let out = sealant_in(Some(dir.path()), &args, b"");
+        let report: Value = serde_json::from_str(&stdout(&out)).expect(&stderr(&out));
+        let found = fingerprints(report["findings"].as_array().unwrap());
+        let found: Vec<String> = found
+            .into_iter()
+            .filter(|((rule, _), _)| rule == "sealed-undecryptable")
+            .map(|(_, fp)| fp)
+            .collect();
+        assert_eq!(found.len(), 2, "{mode:?}: {found:?}");
+        found
+    };
+    assert_eq!(undecryptable(&[]), undecryptable(&["--staged"]));
 }
