@@ -133,7 +133,11 @@ fn undecryptable_values_fingerprint_alike_in_every_mode() {
     git(dir.path(), &["add", "sealed.yaml"]);
     let keys = vector("backup-list.json");
     let undecryptable = |mode: &[&str]| {
-        let args = [&["scan", "--format", "json", "--keys", path_str(&keys)], mode].concat();
+        let args = [
+            &["scan", "--format", "json", "--keys", path_str(&keys)],
+            mode,
+        ]
+        .concat();
         let out = sealant_in(Some(dir.path()), &args, b"");
         let report: Value = serde_json::from_str(&stdout(&out)).expect(&stderr(&out));
         let found = fingerprints(report["findings"].as_array().unwrap());
