@@ -139,7 +139,8 @@ fn undecryptable_values_fingerprint_alike_in_every_mode() {
         ]
         .concat();
         let out = sealant_in(Some(dir.path()), &args, b"");
-        let report: Value = serde_json::from_str(&stdout(&out)).expect(&stderr(&out));
+        let report: Value =
+            serde_json::from_str(&stdout(&out)).unwrap_or_else(|_| panic!("{}", stderr(&out)));
         let found = fingerprints(report["findings"].as_array().unwrap());
         let found: Vec<String> = found
             .into_iter()
