@@ -17,6 +17,9 @@ pub struct Detection {
     pub value: Zeroizing<Vec<u8>>,
     /// Overrides the rule's severity for this one (e.g. a deprecation that is also a conflict).
     pub severity: Option<Severity>,
+    /// What a structural finding is about (object, field, value digest): its fingerprint is
+    /// made of this and the path instead of `value`, so that rewording a message keeps it.
+    pub identity: Option<String>,
 }
 
 impl Detection {
@@ -27,6 +30,15 @@ impl Detection {
             message,
             value: Zeroizing::new(value),
             severity: None,
+            identity: None,
+        }
+    }
+
+    /// A finding about a structure rather than a value: fingerprinted by `identity`.
+    pub fn about(rule: &str, span: Range<usize>, message: String, identity: String) -> Detection {
+        Detection {
+            identity: Some(identity),
+            ..Detection::new(rule, span, message, Vec::new())
         }
     }
 }
@@ -106,8 +118,9 @@ pub struct Finding {
     #[serde(skip)]
     pub span: std::ops::Range<usize>,
     pub message: String,
-    /// Salted hash of the rule and the value: stable across runs and line moves, and
-    /// revealing nothing about the value.
+    /// Salted hash of the rule and the value (for a structural finding: the rule, path and
+    /// identity): stable across runs, line moves and message rewording, and revealing nothing
+    /// about the value.
     pub fingerprint: String,
     /// For findings of `--range` and `--history`: the commit whose blob of `path` the value was
     /// found in (where it came in), and so whose blob code frames show.

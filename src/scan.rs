@@ -540,19 +540,16 @@ fn graph_findings(
     }
 }
 
-/// A graph finding as a finding: its fingerprint hashes its path and message (it has no value).
+/// A graph finding as a finding: its fingerprint hashes its path and the identity of what it
+/// is about (it has no value; the message may be reworded).
 fn graph_finding(g: crate::graph::GraphFinding, config: &Config) -> Finding {
-    let rule = RuleSet::builtin().get(g.rule);
-    let value = format!("{}\0{}", g.path, g.message);
+    let rule = RuleSet::builtin().meta(g.rule);
+    let salt = &config.fingerprint_salt;
     Finding {
         rule: g.rule.to_string(),
-        category: rule.map_or(crate::finding::Category::SealedSecret, |r| r.category),
-        severity: rule.map_or(Severity::Error, |r| r.severity),
-        fingerprint: crate::fingerprint::fingerprint(
-            &config.fingerprint_salt,
-            g.rule,
-            value.as_bytes(),
-        ),
+        category: rule.category,
+        severity: rule.severity,
+        fingerprint: crate::fingerprint::of_identity(salt, g.rule, &g.path, &g.identity),
         path: g.path,
         line: g.line,
         column: g.column,

@@ -17,12 +17,16 @@ pub fn schema() -> &'static Value {
     })
 }
 
-/// Problems of `node` against `schema`, as (offending node, message); `path` names the field.
+/// A problem: the offending node, the field it is about (for the finding's identity), and
+/// what to say.
+pub type Problem<'n, 't> = (&'n Node<'t>, String, String);
+
+/// Problems of `node` against `schema`; `path` names the field.
 pub fn validate<'n, 't>(
     node: &'n Node<'t>,
     schema: &Value,
     path: &str,
-    out: &mut Vec<(&'n Node<'t>, String)>,
+    out: &mut Vec<Problem<'n, 't>>,
 ) {
     let expected = schema
         .get("type")
@@ -35,6 +39,7 @@ pub fn validate<'n, 't>(
     if !matches(expected, node) {
         out.push((
             node,
+            format!("{path} type"),
             format!("{path} is {found}, but the CRD says {expected}"),
         ));
         return;
@@ -62,6 +67,7 @@ pub fn validate<'n, 't>(
                     (Some(sub), _) | (None, Some(sub)) => validate(value, sub, &child, out),
                     (None, None) if !open && properties.is_some() => out.push((
                         key_node,
+                        format!("{child} unknown"),
                         format!("unknown field {child}: the CRD does not define it (a typo?)"),
                     )),
                     _ => {}
@@ -80,7 +86,8 @@ pub fn validate<'n, 't>(
                     } else {
                         format!("{path}.{required}")
                     };
-                    out.push((node, format!("{at} is required by the CRD but missing")));
+                    let message = format!("{at} is required by the CRD but missing");
+                    out.push((node, format!("{at} missing"), message));
                 }
             }
         }
@@ -141,7 +148,7 @@ mod tests {
             .unwrap();
         let mut out = Vec::new();
         validate(&root, schema(), "", &mut out);
-        out.into_iter().map(|(_, m)| m).collect()
+        out.into_iter().map(|(_, _, m)| m).collect()
     }
 
     #[test]

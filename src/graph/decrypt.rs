@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::{apply, Fact, GraphFinding, Transform};
-use crate::check::UNDECRYPTABLE;
+use crate::check::{value_identity, UNDECRYPTABLE};
 use crate::crypto::{hybrid_decrypt, label_for, PrivateKey};
 use crate::sealed::undecryptable;
 
@@ -82,12 +82,17 @@ fn sealed(
                     applied.name
                 ));
             }
+            let mut identity = value_identity(own_ns, name, &value.key, &value.ciphertext);
+            if moved {
+                identity.push_str(&format!(" as {ns}/{}", applied.name));
+            }
             out.push(GraphFinding {
                 rule: UNDECRYPTABLE,
                 path: path.clone(),
                 line: value.line,
                 column: value.column,
                 message,
+                identity,
             });
         }
     }

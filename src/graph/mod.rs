@@ -28,6 +28,8 @@ pub struct GraphFinding {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    /// What it is about (objects, names, keys; never shown): with the path, its fingerprint.
+    pub identity: String,
 }
 
 /// One build: an entry point (a top-level kustomization or a Flux Kustomization) and every

@@ -31,12 +31,17 @@ pub fn check(
             .get(path.as_str())
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let at = |rule, message| GraphFinding {
+        let own = format!(
+            "SealedSecret {}/{name}",
+            namespace.as_deref().unwrap_or_default()
+        );
+        let at = |rule, message, identity| GraphFinding {
             rule,
             path: path.clone(),
             line: *line,
             column: *column,
             message,
+            identity,
         };
         if namespace.is_none()
             && scope.needs_namespace()
@@ -44,11 +49,17 @@ pub fn check(
                 .iter()
                 .any(|c| c.iter().any(|t| t.namespace.is_some()))
         {
-            out.push(at(NO_NAMESPACE, format!("{scope} SealedSecret {name:?} has no namespace, and no kustomization or Flux Kustomization that includes it sets one: it only decrypts in the namespace kubeseal assumed")));
+            out.push(at(NO_NAMESPACE, format!("{scope} SealedSecret {name:?} has no namespace, and no kustomization or Flux Kustomization that includes it sets one: it only decrypts in the namespace kubeseal assumed"), own.clone()));
         }
         for chain in chains {
             if let Some(message) = moved(name, namespace.as_deref(), *scope, chain) {
-                out.push(at(MOVED, message));
+                let applied = apply(name, namespace.as_deref(), chain);
+                let ns = applied.namespace.unwrap_or_default();
+                out.push(at(
+                    MOVED,
+                    message,
+                    format!("{own} as {ns}/{}", applied.name),
+                ));
             }
         }
     }

@@ -163,12 +163,15 @@ fn workload(
             } else {
                 MISSING_KEY
             };
+            let ns = namespace.as_deref().unwrap_or_default();
+            let key = r.key.as_deref().unwrap_or_default();
             out.push(GraphFinding {
                 rule,
                 path: path.clone(),
                 line: r.line,
                 column: r.column,
                 message,
+                identity: format!("{kind} {ns}/{name} {} {} {key}", r.via, r.secret),
             });
         }
     }

@@ -105,6 +105,19 @@ impl RuleSet {
         self.rules.iter().find(|r| r.id == id)
     }
 
+    /// The rule of an id the code emits. Every such id is in the pack (a test greps the code
+    /// for them), so an unknown one is a bug: it panics in debug builds; a release build
+    /// reports it as an error-severity leak rather than dropping it.
+    pub fn meta(&self, id: &str) -> &Rule {
+        match self.get(id) {
+            Some(rule) => rule,
+            None => {
+                debug_assert!(false, "rule id {id:?} is emitted but not in rules/*.yaml");
+                unknown_rule()
+            }
+        }
+    }
+
     /// Every keyword the prefilter searches for, deduplicated: extra keywords first.
     pub fn keywords(&self) -> &[String] {
         self.prefilter.keywords()
@@ -140,6 +153,18 @@ impl RuleSet {
     ) -> Vec<RuleMatch<'_>> {
         matcher::find(&self.rules, &self.prefilter, file_name, text, hits, quiet)
     }
+}
+
+/// What [`RuleSet::meta`] answers for an id missing from the pack (release builds only).
+fn unknown_rule() -> &'static Rule {
+    static UNKNOWN: OnceLock<Rule> = OnceLock::new();
+    UNKNOWN.get_or_init(|| {
+        let pack = "rules:\n  - id: unknown\n    description: unknown rule\n    explanation: unknown rule\n";
+        schema::parse(&[pack])
+            .expect("a constant pack")
+            .pop()
+            .expect("one rule")
+    })
 }
 
 #[cfg(test)]

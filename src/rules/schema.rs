@@ -45,6 +45,9 @@ pub struct Rule {
     /// read like names, paths or URLs are skipped.
     #[serde(default)]
     pub generic: bool,
+    /// `scan --fix` repairs what the rule finds (seals the Secret, converts the generator).
+    #[serde(default)]
+    pub fix: bool,
     /// For detector rules: the file name their examples are scanned as.
     pub example_file: Option<String>,
     #[serde(default)]

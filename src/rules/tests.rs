@@ -440,3 +440,85 @@ fn find_outside_drops_only_matches_inside_quiet_lines() {
     assert!(outside.iter().any(|m| m.rule.multiline), "the PEM block");
     assert!(outside.iter().any(|m| !inside(m)), "the second document");
 }
+
+/// `pub const NAME: &str = "kebab-id";` in the modules that emit findings: (NAME, id, file).
+fn rule_constants() -> Vec<(String, String, String)> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for dir in ["detect", "check", "graph"] {
+        let mut files: Vec<_> = std::fs::read_dir(src.join(dir))
+            .expect("readable src")
+            .map(|e| e.expect("readable src").path())
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("UTF-8 source");
+            for line in text.lines() {
+                let Some(rest) = line.trim().strip_prefix("pub const ") else {
+                    continue;
+                };
+                let Some((name, value)) = rest.split_once(": &str = \"") else {
+                    continue;
+                };
+                let value = value.trim_end_matches("\";");
+                if schema::is_kebab_case(value) {
+                    let shown = file.strip_prefix(&src).unwrap().display().to_string();
+                    found.push((name.to_string(), value.to_string(), shown));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The pack is the one registry of rule identity: every id the code emits has its rule
+/// (category, severity, documentation), and every rule is a pattern or emitted by the code.
+#[test]
+fn the_code_and_the_pack_know_the_same_rules() {
+    let set = RuleSet::builtin();
+    let constants = rule_constants();
+    assert!(constants.len() >= 20, "found only {constants:?}");
+    for (name, id, file) in &constants {
+        let rule = set
+            .get(id)
+            .unwrap_or_else(|| panic!("{file}: {name} = {id:?} is not in rules/*.yaml"));
+        assert_eq!(
+            rule.category == Category::SealedSecret,
+            file.starts_with("check") || file.starts_with("graph"),
+            "{id}: the checks' and the graph's rules are sealed-secret, the detectors' leaks"
+        );
+    }
+    for rule in set.rules().iter().filter(|r| r.pattern.is_none()) {
+        assert!(
+            constants.iter().any(|(_, id, _)| *id == rule.id),
+            "{}: no pattern, and no code emits it",
+            rule.id
+        );
+    }
+}
+
+/// `fix: true` marks exactly the rules whose constants `scan --fix` (src/commands/fix.rs)
+/// acts on.
+#[test]
+fn fix_marks_the_rules_scan_fix_handles() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands/fix.rs");
+    let fix = std::fs::read_to_string(path).expect("src/commands/fix.rs");
+    let set = RuleSet::builtin();
+    let mut fixed = 0;
+    for (name, id, _) in rule_constants() {
+        let handled = fix
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .any(|word| word == name);
+        assert_eq!(set.meta(&id).fix, handled, "{id}: `fix:` in rules/*.yaml");
+        fixed += usize::from(handled);
+    }
+    assert!(fixed >= 5, "scan --fix handles {fixed} rules");
+    assert!(set.rules().iter().all(|r| !r.fix || r.pattern.is_none()));
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "not in rules")]
+fn an_unknown_id_is_a_bug() {
+    RuleSet::builtin().meta("no-such-rule");
+}
