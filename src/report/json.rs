@@ -78,10 +78,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
 /// escaped as `\uXXXX`: serde_json escapes only C0 controls, and a C1 control or bidi override
 /// in a file name would reach the terminal of whoever `cat`s the report. The value is the same.
 pub(super) fn write_pretty(out: &mut dyn Write, value: &impl Serialize) -> std::io::Result<()> {
+    // Serialized into a buffer of its own: the serializer's many small writes then go to a
+    // `Vec`, not through `dyn Write` (a third of the time of a 100k-finding report).
+    let mut buffer = Vec::with_capacity(64 * 1024);
     let mut serializer =
-        serde_json::Serializer::with_formatter(&mut *out, Escaping(PrettyFormatter::new()));
+        serde_json::Serializer::with_formatter(&mut buffer, Escaping(PrettyFormatter::new()));
     value.serialize(&mut serializer)?;
-    writeln!(out)
+    buffer.push(b'\n');
+    out.write_all(&buffer)
 }
 
 /// serde_json's pretty formatter, escaping more in strings.
