@@ -185,10 +185,8 @@ fn action_installs_the_verified_release_of_its_tag_and_caches_it() {
     release(releases.path(), None, true);
     let server = Server::start(releases.path());
     let runner = Runner::new();
-    let env = [
-        ("GITHUB_ACTION_REF", "v1.2.3"),
-        ("SEALANT_RELEASE_URL", server.url.as_str()),
-    ];
+    let url = server.url.clone();
+    let env = [("GITHUB_ACTION_REF", "v1.2.3"), ("SEALANT_RELEASE_URL", &url)];
     let out = runner.install(&[], &env);
     assert!(out.status.success(), "{}", log(&out));
     let cache = runner.cache();
