@@ -366,3 +366,97 @@ fn version_names_the_release_and_the_commit() {
         )
     );
 }
+
+/// The `version` line of a pyproject-like file and the sealant-gitops pin, if any.
+fn pinned(text: &str, key: &str) -> Option<String> {
+    let start = text.find(key)? + key.len();
+    let rest = &text[start..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+#[test]
+fn hook_manifests_are_valid_and_pin_this_version() {
+    let version = env!("CARGO_PKG_VERSION");
+    let mirror = manifest_dir().join("pre-commit-mirror");
+    let project = fs::read_to_string(mirror.join("pyproject.toml")).unwrap();
+    assert_eq!(pinned(&project, "\nversion = \"").as_deref(), Some(version));
+    assert_eq!(
+        pinned(&project, "\"sealant-gitops==").as_deref(),
+        Some(version)
+    );
+    let hooks = fs::read_to_string(manifest_dir().join(".pre-commit-hooks.yaml")).unwrap();
+    assert!(hooks.contains(&format!("entry: ghcr.io/sealant-dev/sealant:{version} scan")));
+    // The mirror's hooks run what the main repository's hooks of the same id run.
+    let mirrored = fs::read_to_string(mirror.join(".pre-commit-hooks.yaml")).unwrap();
+    for id in ["sealant", "sealant-fix"] {
+        let entry = |manifest: &str| {
+            let hook = &manifest[manifest.find(&format!("\n- id: {id}\n")).unwrap()..];
+            hook[hook.find("entry: ").unwrap()..].lines().next().unwrap().to_string()
+        };
+        assert_eq!(entry(&mirrored), entry(&hooks), "{id}");
+    }
+    let Some(pre_commit) = tool("pre-commit") else {
+        return;
+    };
+    for manifest in [
+        manifest_dir().join(".pre-commit-hooks.yaml"),
+        mirror.join(".pre-commit-hooks.yaml"),
+    ] {
+        let out = Command::new(&pre_commit)
+            .arg("validate-manifest")
+            .arg(&manifest)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", log(&out));
+    }
+}
+
+/// Builds the wheel (scripts/build-wheel.sh: a release build, minutes), installs it into a fresh
+/// venv and runs it there. Not in the default run:
+/// `cargo test --test it distribution::wheel -- --ignored`.
+#[test]
+#[ignore]
+fn wheel_installs_a_working_sealant() {
+    let out = Command::new("bash")
+        .arg(manifest_dir().join("scripts/build-wheel.sh"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", log(&out));
+    let prefix = format!("sealant_gitops-{}-", env!("CARGO_PKG_VERSION"));
+    let wheel = fs::read_dir(manifest_dir().join("target/wheels"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&prefix))
+        .max_by_key(|p| fs::metadata(p).unwrap().modified().unwrap())
+        .expect("a sealant_gitops wheel in target/wheels");
+    let venv = tempfile::tempdir().unwrap();
+    let out = Command::new(python())
+        .args(["-m", "venv"])
+        .arg(venv.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", log(&out));
+    let out = Command::new(venv.path().join("bin/pip"))
+        .args(["install", "--quiet", "--no-index"])
+        .arg(&wheel)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", log(&out));
+    let installed = venv.path().join("bin/sealant");
+    let out = Command::new(&installed).arg("--version").output().unwrap();
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "sealant {} (commit {})\n",
+            env!("CARGO_PKG_VERSION"),
+            expected_commit()
+        )
+    );
+    let out = Command::new(&installed)
+        .args(["scan", "--format", "json"])
+        .arg(manifest_dir().join("testdata/demo"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", log(&out));
+    assert!(stdout(&out).contains("\"k8s-secret-data\""), "{}", log(&out));
+}
