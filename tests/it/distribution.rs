@@ -39,7 +39,13 @@ impl Server {
             .unwrap()
             .port();
         let child = Command::new(python())
-            .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
             .arg("--directory")
             .arg(dir)
             .stdout(Stdio::null())
@@ -81,7 +87,11 @@ fn release(root: &Path, listed: Option<&str>, with_archive: bool) -> String {
         .path()
         .join("sealant-v1.2.3-x86_64-unknown-linux-musl");
     fs::create_dir(&top).unwrap();
-    fs::write(top.join("sealant"), "#!/bin/sh\necho 'sealant 1.2.3 (fake)'\n").unwrap();
+    fs::write(
+        top.join("sealant"),
+        "#!/bin/sh\necho 'sealant 1.2.3 (fake)'\n",
+    )
+    .unwrap();
     make_executable(&top.join("sealant"));
     let dir = root.join(format!("v{VERSION}"));
     fs::create_dir_all(&dir).unwrap();
@@ -99,7 +109,10 @@ fn release(root: &Path, listed: Option<&str>, with_archive: bool) -> String {
     let listed = listed.unwrap_or(&sum);
     fs::write(
         dir.join("SHA256SUMS"),
-        format!("{listed}  {ARCHIVE}\n{}  sealant-v1.2.3-x86_64-pc-windows-msvc.zip\n", "0".repeat(64)),
+        format!(
+            "{listed}  {ARCHIVE}\n{}  sealant-v1.2.3-x86_64-pc-windows-msvc.zip\n",
+            "0".repeat(64)
+        ),
     )
     .unwrap();
     if !with_archive {
@@ -186,7 +199,10 @@ fn action_installs_the_verified_release_of_its_tag_and_caches_it() {
     let server = Server::start(releases.path());
     let runner = Runner::new();
     let url = server.url.clone();
-    let env = [("GITHUB_ACTION_REF", "v1.2.3"), ("SEALANT_RELEASE_URL", &url)];
+    let env = [
+        ("GITHUB_ACTION_REF", "v1.2.3"),
+        ("SEALANT_RELEASE_URL", &url),
+    ];
     let out = runner.install(&[], &env);
     assert!(out.status.success(), "{}", log(&out));
     let cache = runner.cache();
@@ -201,7 +217,11 @@ fn action_installs_the_verified_release_of_its_tag_and_caches_it() {
     fs::remove_file(runner.dir.path().join("github_path")).unwrap();
     let out = runner.install(&[], &env);
     assert!(out.status.success(), "{}", log(&out));
-    assert!(log(&out).contains("found in the tool cache"), "{}", log(&out));
+    assert!(
+        log(&out).contains("found in the tool cache"),
+        "{}",
+        log(&out)
+    );
     assert_eq!(runner.file("github_path"), format!("{}\n", cache.display()));
 }
 
@@ -217,7 +237,12 @@ fn action_refuses_an_archive_whose_checksum_differs() {
     );
     assert!(!out.status.success());
     let log = log(&out);
-    assert!(log.contains(&format!("::error title=sealant install::checksum mismatch for {ARCHIVE}")), "{log}");
+    assert!(
+        log.contains(&format!(
+            "::error title=sealant install::checksum mismatch for {ARCHIVE}"
+        )),
+        "{log}"
+    );
     assert!(log.contains(&sum), "{log}");
     runner.assert_nothing_installed();
 }
@@ -260,7 +285,8 @@ fn action_fails_when_the_sums_do_not_list_its_archive() {
     );
     assert!(!out.status.success());
     assert!(
-        log(&out).contains("SHA256SUMS has no entry for sealant-v1.2.3-aarch64-apple-darwin.tar.gz"),
+        log(&out)
+            .contains("SHA256SUMS has no entry for sealant-v1.2.3-aarch64-apple-darwin.tar.gz"),
         "{}",
         log(&out)
     );
@@ -292,7 +318,10 @@ fn action_builds_its_checkout_when_the_version_has_no_release() {
     );
     let output = runner.file("github_output");
     assert!(output.contains("build=true\n"), "{output}");
-    assert!(output.contains("cargo-key=sealant-cargo-Linux-X64-"), "{output}");
+    assert!(
+        output.contains("cargo-key=sealant-cargo-Linux-X64-"),
+        "{output}"
+    );
     runner.assert_nothing_installed();
 
     // The build step, as action.yml runs it when the install step asked for it.
@@ -319,7 +348,10 @@ fn action_builds_a_branch_ref_without_downloading() {
         assert!(out.status.success(), "{}", log(&out));
         assert!(log(&out).contains("is not a release tag"), "{}", log(&out));
     }
-    assert_eq!(runner.file("github_output").matches("build=true").count(), 3);
+    assert_eq!(
+        runner.file("github_output").matches("build=true").count(),
+        3
+    );
 }
 
 #[test]
@@ -385,13 +417,19 @@ fn hook_manifests_are_valid_and_pin_this_version() {
         Some(version)
     );
     let hooks = fs::read_to_string(manifest_dir().join(".pre-commit-hooks.yaml")).unwrap();
-    assert!(hooks.contains(&format!("entry: ghcr.io/sealant-dev/sealant:{version} scan")));
+    assert!(hooks.contains(&format!(
+        "entry: ghcr.io/sealant-dev/sealant:{version} scan"
+    )));
     // The mirror's hooks run what the main repository's hooks of the same id run.
     let mirrored = fs::read_to_string(mirror.join(".pre-commit-hooks.yaml")).unwrap();
     for id in ["sealant", "sealant-fix"] {
         let entry = |manifest: &str| {
             let hook = &manifest[manifest.find(&format!("\n- id: {id}\n")).unwrap()..];
-            hook[hook.find("entry: ").unwrap()..].lines().next().unwrap().to_string()
+            hook[hook.find("entry: ").unwrap()..]
+                .lines()
+                .next()
+                .unwrap()
+                .to_string()
         };
         assert_eq!(entry(&mirrored), entry(&hooks), "{id}");
     }
@@ -426,7 +464,12 @@ fn wheel_installs_a_working_sealant() {
     let wheel = fs::read_dir(manifest_dir().join("target/wheels"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&prefix))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&prefix)
+        })
         .max_by_key(|p| fs::metadata(p).unwrap().modified().unwrap())
         .expect("a sealant_gitops wheel in target/wheels");
     let venv = tempfile::tempdir().unwrap();
@@ -458,5 +501,9 @@ fn wheel_installs_a_working_sealant() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", log(&out));
-    assert!(stdout(&out).contains("\"k8s-secret-data\""), "{}", log(&out));
+    assert!(
+        stdout(&out).contains("\"k8s-secret-data\""),
+        "{}",
+        log(&out)
+    );
 }
