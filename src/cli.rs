@@ -12,10 +12,18 @@ use crate::finding::Severity;
 use crate::report::Format as ReportFormat;
 use crate::size::parse_usize;
 
+/// `sealant --version`: the release and the commit it was built from (see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("SEALANT_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "sealant",
-    version,
+    version = VERSION,
     about = "Find plaintext Kubernetes Secrets in GitOps repositories and seal them, byte-compatible with Bitnami Sealed Secrets"
 )]
 pub struct Cli {

@@ -69,7 +69,7 @@ fn the_example_workflow_passes_actionlint() {
         .filter(|l| !l.starts_with('#'))
         .collect::<Vec<_>>()
         .join("\n")
-        .replace("uses: ./", "uses: sealant-dev/sealant@v1");
+        .replace("uses: ./", "uses: sealant-dev/sealant@v0.1.0");
     assert!(
         readme.contains(&body),
         "README's example workflow differs from testdata/workflows/sealant.yml"

@@ -4,6 +4,7 @@ mod bounds;
 mod cli;
 mod common;
 mod controller;
+mod distribution;
 mod fingerprints;
 mod fix;
 mod frames;
