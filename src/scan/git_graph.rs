@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::{graph_finding, Mode, ScanOutput, ScanRequest};
+use super::graph::graph_finding;
+use super::{Mode, ScanOutput, ScanRequest};
 use crate::check::CheckContext;
 use crate::detect::{has_marker, scan_file, FileContext, Suppressions};
 use crate::error::Result;
@@ -37,7 +38,7 @@ pub(super) fn add_findings(
         Mode::Range(spec) => repo.tree_files(repo.range_tip(spec)?, is_manifest)?,
         Mode::History(_) | Mode::Worktree => return Ok(()),
     };
-    let ignore = super::sealantignore(repo.root());
+    let ignore = crate::source::filter::sealantignore(repo.root());
     let files: Vec<GitBlob> = files
         .into_iter()
         .filter(|f| !request.config.is_excluded(&f.path))

@@ -1,6 +1,7 @@
 //! Where files come from. Every source hands out `(repository-relative path, bytes)` and
 //! notes about what it skipped; everything downstream is the same for all sources.
 
+pub(crate) mod filter;
 pub mod git;
 pub mod stdin;
 mod worktree;

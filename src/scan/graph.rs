@@ -1,0 +1,55 @@
+//! The kustomize/Flux graph checks of a working-tree scan.
+
+use super::collect::GraphInput;
+use super::inputs::read_text;
+use super::{ScanOutput, ScanRequest};
+use crate::config::Config;
+use crate::detect::Suppressions;
+use crate::finding::Finding;
+use crate::rules::RuleSet;
+
+/// The checks that need the whole kustomize/Flux graph, for a working-tree scan (git modes:
+/// [`super::git_graph`]).
+pub(super) fn graph_findings(
+    output: &mut ScanOutput,
+    input: &GraphInput,
+    bases: &[String],
+    request: &ScanRequest,
+) {
+    let config = request.config;
+    let graph = crate::graph::Graph::new(&input.facts, input.manifests.paths(), bases);
+    // Findings come sorted by path: each marked file is read once, not once per finding.
+    let (mut read_path, mut suppressions) = (None, Suppressions::default());
+    for g in graph.check(request.keys) {
+        let marked = input.marked.contains(&g.path);
+        if marked && read_path.as_ref() != Some(&g.path) {
+            let bytes = read_text(&output.root.join(&g.path), config.max_file_size);
+            suppressions = Suppressions::new(&bytes.unwrap_or_default());
+            read_path = Some(g.path.clone());
+        }
+        if marked && suppressions.covers(g.line, g.rule) {
+            output.suppressed += 1;
+            continue;
+        }
+        output.findings.push(graph_finding(g, config));
+    }
+}
+
+/// A graph finding as a finding: its fingerprint hashes its path and the identity of what it
+/// is about (it has no value; the message may be reworded).
+pub(super) fn graph_finding(g: crate::graph::GraphFinding, config: &Config) -> Finding {
+    let rule = RuleSet::builtin().meta(g.rule);
+    let salt = &config.fingerprint_salt;
+    Finding {
+        rule: g.rule.to_string(),
+        category: rule.category,
+        severity: rule.severity,
+        fingerprint: crate::fingerprint::of_identity(salt, g.rule, &g.path, &g.identity),
+        path: g.path,
+        line: g.line,
+        column: g.column,
+        span: 0..0,
+        message: g.message,
+        commit: None,
+    }
+}

@@ -1,0 +1,123 @@
+//! The working-tree scan, and the deployment chains `scan --fix` needs.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::collect::Collector;
+use super::graph::graph_findings;
+use super::inputs::{read_input, report_generator_inputs};
+use super::{first_path, Mode, ScanOutput, ScanRequest};
+use crate::config::Config;
+use crate::source::git::Origin;
+use crate::source::{relative_path, walk_worktree, Visitor, WalkOptions};
+
+pub(super) fn scan_worktree(request: &ScanRequest) -> ScanOutput {
+    // The walker's threads share a large file's documents through rayon's global pool: size it
+    // as asked. Only the first call in a process can set it; a later one keeps that size.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(request.threads)
+        .build_global();
+    let root = crate::source::repository_root(&first_path(request));
+    let collector = Collector::new(request);
+    let options = WalkOptions {
+        root: &root,
+        config: request.config,
+        max_file_size: request.config.max_file_size,
+        force_exclude: request.force_exclude,
+        threads: request.threads,
+    };
+    walk_worktree(&request.paths, &options, &collector);
+    let (mut output, inputs, graph) = collector.into_parts();
+    output.root = root.clone();
+    let bases: Vec<String> = request
+        .paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .map(|p| relative_path(&root, p))
+        .filter(|p| p != ".")
+        .collect();
+    graph_findings(&mut output, &graph, &bases, request);
+    let read =
+        |path: &str, _: Option<&Origin>| read_input(&root, path, request.config.max_file_size);
+    report_generator_inputs(&mut output, &inputs, &read, request.config);
+    output
+}
+
+/// Where each file of the repository at `root` is deployed: for every build that includes
+/// it, the kustomize/Flux transforms applied to it (innermost first). Root-relative paths.
+/// The whole repository is read (a named file's kustomizations may be anywhere), and the
+/// directories in `scanned` too, which the repository's ignore files may hide from a walk
+/// of the root.
+pub fn deployment_chains(
+    root: &Path,
+    scanned: &[PathBuf],
+    config: &Config,
+    threads: usize,
+) -> HashMap<String, Vec<crate::graph::Chain>> {
+    let mut paths = vec![root.to_path_buf()];
+    paths.extend(scanned.iter().filter(|p| p.is_dir()).cloned());
+    let bases: Vec<String> = paths[1..]
+        .iter()
+        .map(|p| relative_path(root, p))
+        .filter(|p| p != ".")
+        .collect();
+    let request = ScanRequest {
+        paths,
+        config,
+        baseline: None,
+        force_exclude: false,
+        threads,
+        mode: Mode::Worktree,
+        keys: None,
+        progress: None,
+    };
+    let collector = Once {
+        inner: Collector::new(&request),
+        seen: Mutex::default(),
+    };
+    let options = WalkOptions {
+        root,
+        config,
+        max_file_size: config.max_file_size,
+        force_exclude: false,
+        threads,
+    };
+    walk_worktree(&request.paths, &options, &collector);
+    let (_, _, graph) = collector.inner.into_parts();
+    let mut chains: HashMap<String, Vec<crate::graph::Chain>> = HashMap::new();
+    let paths = graph.manifests.paths();
+    for build in crate::graph::Graph::new(&graph.facts, paths, &bases).builds() {
+        for (file, chain) in build.members {
+            chains.entry(file).or_default().push(chain);
+        }
+    }
+    chains
+}
+
+/// Passes each file on once, when walks overlap.
+struct Once<V> {
+    inner: V,
+    seen: Mutex<HashSet<String>>,
+}
+
+impl<V: Visitor> Visitor for Once<V> {
+    fn file(&self, path: &str, bytes: &[u8]) {
+        let first = self
+            .seen
+            .lock()
+            .expect("no panics while holding the lock")
+            .insert(path.to_string());
+        if first {
+            self.inner.file(path, bytes);
+        }
+    }
+
+    fn note(&self, path: &str, message: String) {
+        self.inner.note(path, message);
+    }
+
+    fn skipped(&self, path: &str, message: String) {
+        self.inner.skipped(path, message);
+    }
+}
