@@ -34,6 +34,48 @@ fn the_cycle_check_sees_a_cycle() {
     assert_eq!(cycles(&graph), [["a", "b", "c"]]);
 }
 
+/// The library never prints: stdout and stderr are the CLI's (`src/main.rs`,
+/// `src/commands/`), which hands writers in and renders what the library returns. `say!` writes
+/// to stderr through `writeln!`, which clippy's `print_stderr` does not see, hence this check.
+#[test]
+fn only_the_cli_prints() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let printing = printing_lines(&src);
+    assert!(
+        printing.is_empty(),
+        "printing outside src/main.rs and src/commands/ (return it, or take a writer):\n{}",
+        printing.join("\n")
+    );
+}
+
+/// `file:line: text` of each line outside the CLI that names a way to print.
+fn printing_lines(src: &Path) -> Vec<String> {
+    const PRINTS: [&str; 8] = [
+        "say!(",
+        "say_inline!(",
+        "println!",
+        "eprintln!",
+        "print!(",
+        "eprint!(",
+        "io::stdout()",
+        "io::stderr()",
+    ];
+    let mut out = Vec::new();
+    for file in rust_files(src) {
+        let rel = file.strip_prefix(src).unwrap();
+        if rel == Path::new("main.rs") || rel.starts_with("commands") {
+            continue;
+        }
+        let text = fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if PRINTS.iter().any(|p| line.contains(p)) {
+                out.push(format!("src/{}:{}: {}", rel.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    out
+}
+
 fn module_graph(src: &Path) -> Graph {
     let commands: BTreeSet<String> = rust_files(&src.join("commands"))
         .iter()

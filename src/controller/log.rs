@@ -22,11 +22,6 @@ impl Logger {
         Logger { sink }
     }
 
-    /// A logger that drops everything.
-    pub fn discard() -> Logger {
-        Logger::new(Arc::new(|_| {}))
-    }
-
     pub fn info(&self, msg: &str, fields: &[(&str, Value)]) {
         self.emit("info", msg, fields);
     }

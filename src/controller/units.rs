@@ -41,6 +41,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// Renders a duration the way Go prints round ones (`720h0m0s` becomes `720h`).
+#[cfg(test)]
 pub fn format_duration(d: Duration) -> String {
     let secs = d.as_secs();
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);

@@ -6,6 +6,7 @@
 //! only [`Problem`]s, so it is left byte-identical; so does a plan whose new content does not
 //! read back as intended (`verify`). All reading and writing goes through `RepoFiles`.
 
+pub mod apply;
 mod diff;
 mod edit;
 mod files;

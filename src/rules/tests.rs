@@ -497,12 +497,12 @@ fn the_code_and_the_pack_know_the_same_rules() {
     }
 }
 
-/// `fix: true` marks exactly the rules whose constants `scan --fix` (src/commands/fix.rs)
+/// `fix: true` marks exactly the rules whose constants `scan --fix` (src/fix/apply.rs)
 /// acts on.
 #[test]
 fn fix_marks_the_rules_scan_fix_handles() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands/fix.rs");
-    let fix = std::fs::read_to_string(path).expect("src/commands/fix.rs");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/fix/apply.rs");
+    let fix = std::fs::read_to_string(path).expect("src/fix/apply.rs");
     let set = RuleSet::builtin();
     let mut fixed = 0;
     for (name, id, _) in rule_constants() {

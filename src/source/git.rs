@@ -255,11 +255,6 @@ impl GitRepo {
         Ok(files)
     }
 
-    /// Blob ids in HEAD's tree (empty for an unborn HEAD).
-    pub fn head_blob_ids(&self) -> Result<HashSet<ObjectId>> {
-        Ok(head_blobs(&self.local(), None)?.into_values().collect())
-    }
-
     /// Path → blob id of HEAD's tree (empty for an unborn HEAD).
     pub fn head_blob_paths(&self) -> Result<HashMap<String, ObjectId>> {
         head_blobs(&self.local(), None)

@@ -1,5 +1,8 @@
 //! Integration tests: one binary, so the crate and the CLI are built once.
 
+// A test that skips (a tool not installed) says so on stderr.
+#![allow(clippy::print_stderr)]
+
 mod bounds;
 mod cli;
 mod common;
