@@ -20,7 +20,7 @@ pub fn fingerprint(salt: &str, rule: &str, value: &[u8]) -> String {
 }
 
 /// The fingerprint of a structural finding: the rule and what it is about (`identity`: object,
-/// field, a value's [`digest`]) in `path`. Never the message, so rewording one keeps baselines.
+/// field, a value's [`digest()`]) in `path`. Never the message, so rewording one keeps baselines.
 pub fn of_identity(salt: &str, rule: &str, path: &str, identity: &str) -> String {
     fingerprint(salt, rule, format!("{path}\0{identity}").as_bytes())
 }
