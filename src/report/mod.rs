@@ -10,7 +10,6 @@ mod json;
 pub(crate) mod redact;
 mod sarif;
 
-use std::io::Write;
 use std::time::Duration;
 
 pub use crate::finding::Note;
@@ -86,7 +85,7 @@ pub fn render(
     report: &Report,
     source: &Source,
     color: bool,
-    out: &mut dyn Write,
+    out: &mut Vec<u8>,
 ) -> std::io::Result<()> {
     match format {
         Format::Human => human::render(report, source, color, out),

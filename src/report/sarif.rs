@@ -1,8 +1,6 @@
 //! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it: every result has a
 //! location, lines and columns start at 1, levels are error, warning or note.
 
-use std::io::Write;
-
 use serde_json::{json, Value};
 
 use super::{commit_label, timestamp, unwrap_lines, Provenance, Report, RuleDoc};
@@ -11,7 +9,7 @@ use crate::finding::{Finding, Severity};
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/sealant-dev/sealant";
 
-pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn render(report: &Report, out: &mut Vec<u8>) -> std::io::Result<()> {
     let used = rules_used(report);
     let rules: Vec<Value> = used
         .iter()
