@@ -91,11 +91,7 @@ pub(super) fn scan_git(request: &ScanRequest) -> Result<ScanOutput> {
 fn scan_untracked(paths: &[String], request: &ScanRequest, root: &Path, collector: &Collector) {
     let ignore = sealantignore(root);
     for rel in paths {
-        // A path outside the root is refused below; the matchers take inside paths only.
-        let excluded = crate::paths::check(rel).is_ok()
-            && (request.config.is_excluded(rel)
-                || ignore.matched_path_or_any_parents(rel, false).is_ignore());
-        if excluded {
+        if crate::source::filter::is_ignored(rel, request.config, &ignore) {
             continue;
         }
         let cap = request.config.max_file_size;

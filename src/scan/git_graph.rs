@@ -41,12 +41,7 @@ pub(super) fn add_findings(
     let ignore = crate::source::filter::sealantignore(repo.root());
     let files: Vec<GitBlob> = files
         .into_iter()
-        .filter(|f| !request.config.is_excluded(&f.path))
-        .filter(|f| {
-            !ignore
-                .matched_path_or_any_parents(&f.path, false)
-                .is_ignore()
-        })
+        .filter(|f| !crate::source::filter::is_ignored(&f.path, request.config, &ignore))
         .collect();
     let changed: HashSet<&str> = changed.iter().map(|b| b.path.as_str()).collect();
     let reader = Reader { repo, request };

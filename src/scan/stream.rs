@@ -7,7 +7,7 @@ use super::collect::Collector;
 use super::{finish, ScanOutput, ScanRequest};
 use crate::detect::scan_file;
 use crate::finding::Note;
-use crate::source::filter::sealantignore;
+use crate::source::filter::{is_ignored, sealantignore};
 use crate::source::{Content, Visitor};
 
 /// Scans one stream (standard input) as the file `name` of the repository at `root`:
@@ -16,13 +16,7 @@ use crate::source::{Content, Visitor};
 pub fn scan_stream(request: &ScanRequest, root: &Path, name: &str, bytes: &[u8]) -> ScanOutput {
     let mut collector = Collector::new(request);
     collector.defer_decrypt = false;
-    // The matchers take paths inside the root only.
-    let excluded = crate::paths::check(name).is_ok()
-        && (request.config.is_excluded(name)
-            || sealantignore(root)
-                .matched_path_or_any_parents(name, false)
-                .is_ignore());
-    if excluded {
+    if is_ignored(name, request.config, &sealantignore(root)) {
         let why = "excluded by .sealant.yaml or .sealantignore; not scanned";
         collector.note(name, why.into());
     } else {

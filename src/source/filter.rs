@@ -57,13 +57,19 @@ pub(crate) fn select(
     blobs
         .into_iter()
         .filter(|b| prefixes.is_empty() || prefixes.iter().any(|p| is_under(&b.path, p)))
-        .filter(|b| !config.is_excluded(&b.path))
-        .filter(|b| {
-            !ignore
-                .matched_path_or_any_parents(&b.path, false)
-                .is_ignore()
-        })
+        .filter(|b| !is_ignored(&b.path, config, &ignore))
         .collect()
+}
+
+/// Whether the configuration's excludes or `.sealantignore` leave out `rel`, a path inside the
+/// root (the matchers take no other: a path outside is for the path rules to refuse).
+pub(crate) fn is_ignored(
+    rel: &str,
+    config: &Config,
+    ignore: &ignore::gitignore::Gitignore,
+) -> bool {
+    crate::paths::check(rel).is_ok()
+        && (config.is_excluded(rel) || ignore.matched_path_or_any_parents(rel, false).is_ignore())
 }
 
 /// The root's `.sealantignore` (empty when there is none or it cannot be read).
