@@ -7,12 +7,25 @@ use aws_lc_rs::{digest, hmac};
 /// Salt used when the configuration sets none.
 pub const DEFAULT_SALT: &str = "sealant-fingerprint-v1";
 
+thread_local! {
+    /// The HMAC key of the last salt used on this thread.
+    static KEY: std::cell::RefCell<Option<(String, hmac::Key)>> = const { std::cell::RefCell::new(None) };
+}
+
 /// The fingerprint of `value` found by `rule`: 32 hex digits.
 pub fn fingerprint(salt: &str, rule: &str, value: &[u8]) -> String {
     // AWS-LC's SHA-256 uses the CPU's SHA instructions: a seventh of a scan with many
     // findings went to a software SHA-256 here.
-    let key = hmac::Key::new(hmac::HMAC_SHA256, salt.as_bytes());
-    let mut mac = hmac::Context::with_key(&key);
+    let mut mac = KEY.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        // One salt per scan: the key schedule is made once per thread, not once per finding.
+        if cached.as_ref().is_none_or(|(s, _)| s != salt) {
+            let key = hmac::Key::new(hmac::HMAC_SHA256, salt.as_bytes());
+            *cached = Some((salt.to_string(), key));
+        }
+        let (_, key) = cached.as_ref().expect("set just above");
+        hmac::Context::with_key(key)
+    });
     mac.update(rule.as_bytes());
     mac.update(&[0]);
     mac.update(value);

@@ -97,14 +97,8 @@ pub(super) fn add_findings(
     Ok(())
 }
 
-/// [`is_manifest_file`], without its allocation: it runs on every path of the state.
 fn is_manifest(path: &str) -> bool {
-    let ends = |suffix: &str| {
-        path.len() >= suffix.len()
-            && path.as_bytes()[path.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
-    };
-    (ends(".yaml") || ends(".yml") || ends(".json") || ends("Kustomization"))
-        && is_manifest_file(path.rsplit('/').next().unwrap_or(path))
+    is_manifest_file(path.rsplit('/').next().unwrap_or(path))
 }
 
 fn is_kustomization(path: &str) -> bool {
