@@ -215,6 +215,7 @@ fn scan_documents(
         file_name,
         check,
         line_starts: lines.starts(),
+        kustomization,
     };
     // A file of thousands of documents (a `helm template` dump) would otherwise keep one
     // thread busy while the others wait: its documents are independent, so share them out.
@@ -259,6 +260,8 @@ struct DocFile<'a> {
     file_name: &'a str,
     check: &'a CheckContext<'a>,
     line_starts: &'a [usize],
+    /// Whether the file is a kustomization (by name), decided once for all its documents.
+    kustomization: bool,
 }
 
 impl DocFile<'_> {
@@ -290,9 +293,7 @@ impl DocFile<'_> {
                     return out;
                 }
                 kube::detect_secrets(&root, &mut out.detections);
-                if is_kustomization_file(file_name)
-                    || root.str_at(&["kind"]) == Some("Kustomization")
-                {
+                if self.kustomization || root.str_at(&["kind"]) == Some("Kustomization") {
                     out.generator_inputs =
                         kustomize::detect_generators(&root, text, &mut out.detections);
                 }
