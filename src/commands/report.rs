@@ -95,9 +95,13 @@ fn frame_source<'a>(args: &ScanArgs, root: &'a std::path::Path, cap: u64) -> Box
         return Box::new(|_: &Finding| None);
     };
     let repo = repo.local();
-    let index = args.staged.then(|| repo.index_or_empty().ok()).flatten();
+    // Read on the first frame: a JSON or SARIF report shows none, and a 100k-file index takes
+    // a tenth of a hook's time to decode.
+    let index = std::cell::OnceCell::new();
+    let staged = args.staged;
     Box::new(move |f: &Finding| {
-        let bytes = match (&f.commit, &index) {
+        let index = index.get_or_init(|| staged.then(|| repo.index_or_empty().ok()).flatten());
+        let bytes = match (&f.commit, index) {
             (Some(commit), _) => {
                 let id = gix::ObjectId::from_hex(commit.id.as_bytes()).ok()?;
                 read_file_at(&repo, id, &f.path, cap)

@@ -4,7 +4,7 @@
 //! explanation as help. A finding whose bytes cannot be shown gets the same layout with an
 //! empty frame. The lines come from the bytes the scan read (see [`super::Source`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Write;
 use std::ops::Range;
@@ -19,6 +19,9 @@ use super::{commit_label, summary_line, unwrap_lines, Report, Source};
 use crate::finding::{Finding, Severity};
 
 const WIDTH: usize = 100;
+/// Columns before a message's text (`  × `) and a help's (`  help: `).
+const MESSAGE_INDENT: usize = 4;
+const HELP_INDENT: usize = 8;
 
 pub fn render(
     report: &Report,
@@ -27,9 +30,14 @@ pub fn render(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let handler = handler(color);
+    let mut helps = Helps::default();
     for (path, findings) in by_file(report.findings) {
         writeln!(out, "{}", printable(path).replace('\n', " "))?;
-        write_file(report, &handler, path, &findings, source, out)?;
+        let file = File {
+            path,
+            findings: &findings,
+        };
+        write_file(report, &handler, &mut helps, file, source, out)?;
     }
     for note in &report.summary.notes {
         writeln!(
@@ -47,11 +55,12 @@ pub fn render(
 fn write_file(
     report: &Report,
     handler: &GraphicalReportHandler,
-    path: &str,
-    findings: &[&Finding],
+    helps: &mut Helps,
+    file: File,
     source: &Source,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let File { path, findings } = file;
     let mut blobs: Vec<Option<&str>> = findings.iter().map(|f| blob_of(f)).collect();
     blobs.sort();
     blobs.dedup();
@@ -80,9 +89,10 @@ fn write_file(
             .and_then(|at| frames[at].as_ref())
             .and_then(|frames| frames.snippet(finding))
             .unwrap_or_else(|| Snippet::without_source(finding));
+        let help = helps.get(report, &finding.rule);
         write_diagnostic(
             handler,
-            &FindingDiagnostic::new(report, finding, snippet),
+            &FindingDiagnostic::new(finding, help, snippet),
             out,
         )?;
     }
@@ -95,6 +105,43 @@ fn blob_of(finding: &Finding) -> Option<&str> {
     finding.commit.as_ref().map(|c| c.id.as_str())
 }
 
+/// One file's findings, in place order.
+struct File<'a> {
+    path: &'a str,
+    findings: &'a [&'a Finding],
+}
+
+/// Each rule's help text, wrapped once: with 100k findings of one rule, wrapping its
+/// explanation per finding took most of the run.
+#[derive(Default)]
+struct Helps(HashMap<String, Option<String>>);
+
+impl Helps {
+    fn get(&mut self, report: &Report, rule: &str) -> Option<String> {
+        if let Some(help) = self.0.get(rule) {
+            return help.clone();
+        }
+        let help = report
+            .rule(rule)
+            .map(|r| unwrap_lines(&r.explanation))
+            .filter(|h| !h.is_empty())
+            .map(|h| wrap(&h, HELP_INDENT));
+        self.0.insert(rule.to_string(), help.clone());
+        help
+    }
+}
+
+/// `text` wrapped to the report's width after an indent of `indent` columns, the way miette
+/// would (it is told not to, so that a rule's help is wrapped once, not once per finding).
+fn wrap(text: &str, indent: usize) -> String {
+    let width = WIDTH - 2 - indent;
+    let short = text.len() <= width && text.is_ascii() && !text.contains('\n');
+    if short && !text.ends_with(char::is_whitespace) {
+        return text.to_string();
+    }
+    textwrap::fill(text, textwrap::Options::new(width).break_words(true))
+}
+
 /// The frame's header is the diagnostic's name (`path:line:column`), so that a finding without
 /// a line to show is placed the same way.
 fn handler(color: bool) -> GraphicalReportHandler {
@@ -105,6 +152,7 @@ fn handler(color: bool) -> GraphicalReportHandler {
     };
     GraphicalReportHandler::new_themed(theme)
         .with_width(WIDTH)
+        .with_wrap_lines(false)
         .without_primary_span_start()
 }
 
@@ -152,23 +200,20 @@ struct FindingDiagnostic {
 }
 
 impl FindingDiagnostic {
-    fn new(report: &Report, finding: &Finding, snippet: Snippet) -> FindingDiagnostic {
+    fn new(finding: &Finding, help: Option<String>, snippet: Snippet) -> FindingDiagnostic {
         let mut code = format!("{}[{}]", finding.severity, printable(&finding.rule));
         if let Some(commit) = &finding.commit {
             code.push_str(&format!(" ({})", commit_label(commit)));
         }
         FindingDiagnostic {
             code,
-            message: printable(&finding.message),
+            message: wrap(&printable(&finding.message), MESSAGE_INDENT),
             severity: match finding.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
                 Severity::Info => miette::Severity::Advice,
             },
-            help: report
-                .rule(&finding.rule)
-                .map(|r| unwrap_lines(&r.explanation))
-                .filter(|h| !h.is_empty()),
+            help,
             label: snippet.label(),
             source: NamedSource::new(location(finding), snippet),
         }
