@@ -65,7 +65,11 @@ pub fn run(args: &ScanArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Res
     if args.fix {
         return super::fix::scan_fix(args, &request, &output, started, stdout);
     }
-    report(args, &output, config.max_file_size, started, stdout)
+    let code = report(args, &output, config.max_file_size, started, stdout);
+    // The process ends here: freeing 100k findings one by one took a tenth of such a run.
+    // Findings hold no values (those are zeroized where detection drops them).
+    std::mem::forget(output);
+    code
 }
 
 /// `scan -`: one stream from standard input, reported as `--stdin-filename` (or `<stdin>`).

@@ -98,6 +98,10 @@ fn values<'a, 't>(
 fn merged_entries<'a, 't>(map: &'a Node<'t>) -> Vec<(&'a Node<'t>, &'a Node<'t>)> {
     let is_merge = |k: &Node| k.as_str() == Some("<<");
     let mut entries: Vec<_> = map.entries().filter(|(k, _)| !is_merge(k)).collect();
+    if !map.entries().any(|(k, _)| is_merge(k)) {
+        // The common case: no key set to build (hashing 100k keys cost more than judging them).
+        return entries;
+    }
     let mut keys: HashSet<&str> = entries.iter().filter_map(|(k, _)| k.as_str()).collect();
     for (merge_key, merged) in map.entries().filter(|(k, _)| is_merge(k)) {
         let maps = match &merged.kind {

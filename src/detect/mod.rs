@@ -359,20 +359,23 @@ pub fn findings_from(
     rules: &RuleSet,
     salt: &str,
 ) -> FileOutcome {
-    let mut outcome = FileOutcome::default();
     let (lines, suppressions) = (LineIndex::new(bytes), Suppressions::new(bytes));
-    for d in detections {
-        let (line, column) = lines.line_col(d.span.start);
-        if suppressions.covers(line, &d.rule) {
-            outcome.suppressed += 1;
-            continue;
-        }
+    let total = detections.len();
+    // Located in order, one pass (the index keeps a cursor); fingerprinted in parallel below.
+    let kept: Vec<(Detection, usize, usize)> = detections
+        .into_iter()
+        .filter_map(|d| {
+            let (line, column) = lines.line_col(d.span.start);
+            (!suppressions.covers(line, &d.rule)).then_some((d, line, column))
+        })
+        .collect();
+    let finding = |(d, line, column): (Detection, usize, usize)| {
         let rule = rules.meta(&d.rule);
         let fingerprint = match &d.identity {
             Some(identity) => of_identity(salt, &d.rule, path, identity),
             None => fingerprint(salt, &d.rule, &d.value),
         };
-        outcome.findings.push(Finding {
+        Finding {
             severity: d.severity.unwrap_or(rule.severity),
             category: rule.category,
             fingerprint,
@@ -383,10 +386,28 @@ pub fn findings_from(
             span: d.span,
             message: d.message,
             commit: None,
-        });
+        }
+    };
+    // A file with 100k findings would keep one thread hashing while the others wait.
+    let findings: Vec<Finding> =
+        if kept.len() >= PARALLEL_FINDINGS && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            kept.into_par_iter()
+                .with_min_len(PARALLEL_FINDINGS / 4)
+                .map(finding)
+                .collect()
+        } else {
+            kept.into_iter().map(finding).collect()
+        };
+    FileOutcome {
+        suppressed: total - findings.len(),
+        findings,
+        ..FileOutcome::default()
     }
-    outcome
 }
+
+/// Findings in one file from which making them is shared among threads.
+const PARALLEL_FINDINGS: usize = 1024;
 
 #[cfg(test)]
 mod tests {
