@@ -5,9 +5,10 @@ use std::collections::HashSet;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
+use super::identity::{is_identity_key, is_public_certificate, IDENTITY_NOTE, SECRET_IDENTITY};
 use crate::finding::Detection;
 use crate::k8s::is_core_v1;
-use crate::rules::is_placeholder;
+use crate::rules::is_not_a_credential;
 use crate::yaml::{Node, NodeKind};
 
 pub const SECRET_DATA: &str = "k8s-secret-data";
@@ -38,6 +39,11 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
             .filter(|b| !b.is_ascii_whitespace())
             .collect();
         match STANDARD.decode(&compact) {
+            Ok(decoded) if is_identity(key, &decoded) => out.push(identity(
+                value,
+                format!("Secret {name:?} commits data.{key} in base64"),
+                decoded,
+            )),
             Ok(decoded) => out.push(Detection::new(
                 SECRET_DATA,
                 value.span.clone(),
@@ -53,13 +59,33 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
         }
     }
     for (key, value) in values(root, "stringData", name, out) {
-        out.push(Detection::new(
-            SECRET_STRING_DATA,
-            value.span.clone(),
-            format!("Secret {name:?} commits stringData.{key} in plaintext"),
-            value.as_str().unwrap_or_default().as_bytes().to_vec(),
-        ));
+        let text = value.as_str().unwrap_or_default().as_bytes().to_vec();
+        let message = format!("Secret {name:?} commits stringData.{key} in plaintext");
+        if is_identity(key, &text) {
+            out.push(identity(value, message, text));
+        } else {
+            out.push(Detection::new(
+                SECRET_STRING_DATA,
+                value.span.clone(),
+                message,
+                text,
+            ));
+        }
     }
+}
+
+/// A user name, host, id or public certificate: committed, but it gives no access.
+fn is_identity(key: &str, value: &[u8]) -> bool {
+    is_identity_key(key) || is_public_certificate(value)
+}
+
+fn identity(value: &Node, message: String, decoded: Vec<u8>) -> Detection {
+    Detection::new(
+        SECRET_IDENTITY,
+        value.span.clone(),
+        format!("{message}{IDENTITY_NOTE}"),
+        decoded,
+    )
 }
 
 /// Scalar entries of a map field with a real value (not empty, not a template or placeholder),
@@ -79,7 +105,8 @@ fn values<'a, 't>(
         let Some(key) = key.as_str() else { continue };
         match &value.kind {
             NodeKind::Scalar { value: text, .. }
-                if !text.trim().is_empty() && !is_placeholder(text.as_bytes()) =>
+                if !text.trim().is_empty()
+                    && !is_not_a_credential(key.as_bytes(), text.as_bytes()) =>
             {
                 found.push((key, value));
             }

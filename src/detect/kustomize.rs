@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use crate::finding::Detection;
-use crate::rules::is_placeholder;
+use crate::rules::is_not_a_credential;
 use crate::yaml::Node;
 
 pub const GENERATOR_LITERAL: &str = "kustomize-secret-generator-literal";
@@ -80,7 +80,7 @@ fn literal_detection(literal: &Node, text: &str, generator: &str) -> Option<Dete
     let entry = literal.as_str()?;
     let (key, value) = entry.split_once('=')?;
     let value = unquote(value.trim());
-    if value.is_empty() || is_placeholder(value.as_bytes()) {
+    if value.is_empty() || is_not_a_credential(key.trim().as_bytes(), value.as_bytes()) {
         return None;
     }
     Some(Detection::new(
@@ -154,7 +154,7 @@ pub fn detect_input(
     for line in bytes.split_inclusive(|&b| b == b'\n') {
         if let Some((key, span)) = env_value(line) {
             let value = &line[span.clone()];
-            if !is_placeholder(value) {
+            if !is_not_a_credential(key, value) {
                 let key = String::from_utf8_lossy(key).into_owned();
                 out.push(Detection::new(
                     GENERATOR_FILE,
