@@ -193,7 +193,8 @@ mod tests {
 
     #[test]
     fn public_certificates() {
-        let cert = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ\n-----END CERTIFICATE-----\n";
+        let cert =
+            "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ\n-----END CERTIFICATE-----\n";
         assert!(is_public_certificate(cert.as_bytes()));
         let chain = format!("# leaf\nsubject=CN = a\n{cert}\n{cert}");
         assert!(is_public_certificate(chain.as_bytes()));

@@ -16,6 +16,7 @@ use crate::k8s::{is_kustomization_file, is_manifest_file, REFERENCE_KINDS};
 use crate::rules::{Hits, RuleSet};
 use crate::yaml::{parse_expanded, split_documents, Node};
 
+pub(crate) use identity::report_credentials_inside;
 pub use identity::SECRET_IDENTITY;
 pub use kube::{detect_secrets, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
 pub use kustomize::{
@@ -105,7 +106,7 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
         ));
     }
     describe_decoded(&mut detections, rules);
-    identity::report_credentials_inside(&mut detections, rules);
+    report_credentials_inside(&mut detections, rules);
     let found = findings_from(path, bytes, detections, rules, salt);
     outcome.findings = found.findings;
     outcome.suppressed = found.suppressed;

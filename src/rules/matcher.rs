@@ -6,8 +6,8 @@ use std::ops::Range;
 use regex::bytes::Regex;
 
 use super::entropy::shannon_entropy;
-use super::verdict::is_not_a_credential;
 use super::prefilter::{Hits, Prefilter};
+use super::verdict::is_not_a_credential;
 use super::{Rule, RuleMatch};
 
 /// How far around its hit a single-line rule looks: enough for any one assignment, small enough

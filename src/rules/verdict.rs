@@ -75,7 +75,10 @@ const DIGEST_HEX_LENGTHS: [usize; 6] = [32, 40, 56, 64, 96, 128];
 /// other value under such a key is judged as usual.
 fn is_digest_annotation(key: &[u8], value: &[u8]) -> bool {
     let key = key.trim_ascii_start();
-    let key = key.strip_prefix(b"\"").or(key.strip_prefix(b"'")).unwrap_or(key);
+    let key = key
+        .strip_prefix(b"\"")
+        .or(key.strip_prefix(b"'"))
+        .unwrap_or(key);
     let value = value
         .trim_ascii()
         .strip_prefix(b"sha256:")
@@ -127,7 +130,10 @@ mod tests {
     fn base64_of_a_placeholder_is_a_placeholder() {
         for word in ["password", "changeme", "<api-key>", "****", "REPLACE_ME"] {
             let encoded = STANDARD.encode(word);
-            assert!(is_not_a_credential(b"password", encoded.as_bytes()), "{word}");
+            assert!(
+                is_not_a_credential(b"password", encoded.as_bytes()),
+                "{word}"
+            );
         }
         for value in ["minio123", "Zq8r2Lm5Nv9Wt1Xy", "\u{1}password"] {
             let encoded = STANDARD.encode(value);
@@ -140,7 +146,11 @@ mod tests {
     #[test]
     fn checksum_annotations_hold_digests() {
         let sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-        for key in ["checksum/secret", "\"checksum/config\"", "Checksum/secret-env"] {
+        for key in [
+            "checksum/secret",
+            "\"checksum/config\"",
+            "Checksum/secret-env",
+        ] {
             assert!(is_digest_annotation(key.as_bytes(), sha256.as_bytes()));
         }
         assert!(is_digest_annotation(
@@ -149,7 +159,13 @@ mod tests {
         ));
         // A digest under another key, or another value under the annotation, is judged as usual.
         assert!(!is_digest_annotation(b"secret", sha256.as_bytes()));
-        assert!(!is_digest_annotation(b"checksum/secret", b"Zq8r2Lm5Nv9Wt1XyQ4x7"));
-        assert!(!is_digest_annotation(b"checksum/secret", &sha256.as_bytes()[1..]));
+        assert!(!is_digest_annotation(
+            b"checksum/secret",
+            b"Zq8r2Lm5Nv9Wt1XyQ4x7"
+        ));
+        assert!(!is_digest_annotation(
+            b"checksum/secret",
+            &sha256.as_bytes()[1..]
+        ));
     }
 }

@@ -56,7 +56,12 @@ fn checksum_annotations_holding_a_digest_are_not_secrets() {
     assert_eq!(code, 1);
     assert_eq!(
         findings(&report),
-        [row("checksum-not-digest.yaml", "generic-secret-yaml", "error", 9)]
+        [row(
+            "checksum-not-digest.yaml",
+            "generic-secret-yaml",
+            "error",
+            9
+        )]
     );
 }
 
@@ -156,5 +161,31 @@ fn explain_documents_the_identity_rule() {
     assert!(
         text.contains("public certificate") && text.contains("username"),
         "{text}"
+    );
+}
+
+#[test]
+fn identities_read_into_a_secret_by_a_generator_are_info_too() {
+    let kustomization = "secretGenerator:\n  - name: db\n    literals:\n      - client-id=my-app\n      - client-secret=Zq8r2Lm5Nv9Wt1Xy\n    envs:\n      - db.env\n";
+    let env = "POSTGRES_USER=app\nMYSQL_USER_NAME=app\nPOSTGRES_PASSWORD=Zq8r2Lm5Nv9Wt1Xz\n";
+    let dir = scratch(&[("kustomization.yaml", kustomization), ("db.env", env)]);
+    let (code, report) = scan(dir.path());
+    assert_eq!(code, 1);
+    let mut got = findings(&report);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            row("db.env", "k8s-secret-identity-value", "info", 1),
+            row("db.env", "k8s-secret-identity-value", "info", 2),
+            row("db.env", "kustomize-secret-generator-file", "error", 3),
+            row("kustomization.yaml", "k8s-secret-identity-value", "info", 4),
+            row(
+                "kustomization.yaml",
+                "kustomize-secret-generator-literal",
+                "error",
+                5
+            ),
+        ]
     );
 }
