@@ -26,7 +26,7 @@ const ENCODED_PLACEHOLDER_MAX: usize = 128;
 /// control bytes.
 fn decodes_to_placeholder(value: &[u8]) -> bool {
     let value = value.trim_ascii();
-    if value.len() > ENCODED_PLACEHOLDER_MAX || value.len() % 4 != 0 {
+    if value.len() > ENCODED_PLACEHOLDER_MAX || !value.len().is_multiple_of(4) {
         return false;
     }
     STANDARD.decode(value).is_ok_and(|decoded| {
@@ -64,7 +64,7 @@ pub(crate) fn is_sealed_ciphertext(value: &[u8]) -> bool {
         return false;
     };
     let rsa_len = envelope.rsa_ciphertext.len();
-    RSA_BLOCK_BYTES.contains(&rsa_len) && rsa_len % 64 == 0
+    RSA_BLOCK_BYTES.contains(&rsa_len) && rsa_len.is_multiple_of(64)
 }
 
 /// Digest lengths in hex: MD5, SHA-1, SHA-224, SHA-256, SHA-384, SHA-512.
