@@ -3,6 +3,7 @@
 //! Secret holding one is still plaintext, but the value gives nobody access: it is reported
 //! as `k8s-secret-identity-value` (info), unless a rule finds a credential in it.
 
+use super::config::{CONFIG_NOTE, SECRET_CONFIG};
 use crate::finding::Detection;
 use crate::rules::RuleSet;
 
@@ -130,14 +131,19 @@ pub(crate) fn is_public_certificate(value: &[u8]) -> bool {
     blocks > 0 && !inside && !text.contains("PRIVATE KEY")
 }
 
-/// An identity value in which a rule finds a credential (`username: ghp_…`, `DB_HOST:
-/// postgres://app:pw@db`) is that credential's finding, at its rule's severity.
+/// An identity or config value in which a rule finds a credential (`username: ghp_…`,
+/// `DB_HOST: postgres://app:pw@db`, a private key in `config.yaml`) is that credential's
+/// finding, at its rule's severity.
 pub(crate) fn report_credentials_inside(detections: &mut [Detection], rules: &RuleSet) {
-    for d in detections.iter_mut().filter(|d| d.rule == SECRET_IDENTITY) {
+    let no_access = |d: &Detection| d.rule == SECRET_IDENTITY || d.rule == SECRET_CONFIG;
+    for d in detections.iter_mut().filter(|d| no_access(d)) {
         let hits = rules.prefilter(&d.value);
         let found = rules.find("", &d.value, &hits);
         if let Some(m) = found.iter().find(|m| !m.rule.generic) {
-            let base = d.message.strip_suffix(IDENTITY_NOTE).unwrap_or(&d.message);
+            let base = [IDENTITY_NOTE, CONFIG_NOTE]
+                .iter()
+                .find_map(|note| d.message.strip_suffix(note))
+                .unwrap_or(&d.message);
             d.message = format!("{base}; it holds a {}", m.rule.description);
             d.rule = m.rule.id.clone();
         }

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
+use super::config::{is_config_without_credential, CONFIG_NOTE, SECRET_CONFIG};
 use super::identity::{is_identity_key, is_public_certificate, IDENTITY_NOTE, SECRET_IDENTITY};
 use crate::finding::Detection;
 use crate::k8s::is_core_v1;
@@ -39,8 +40,9 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
             .filter(|b| !b.is_ascii_whitespace())
             .collect();
         match STANDARD.decode(&compact) {
-            Ok(decoded) if is_identity(key, &decoded) => out.push(identity(
+            Ok(decoded) if gives_no_access(key, &decoded).is_some() => out.push(no_access(
                 value,
+                key,
                 format!("Secret {name:?} commits data.{key} in base64"),
                 decoded,
             )),
@@ -61,8 +63,8 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
     for (key, value) in values(root, "stringData", name, out) {
         let text = value.as_str().unwrap_or_default().as_bytes().to_vec();
         let message = format!("Secret {name:?} commits stringData.{key} in plaintext");
-        if is_identity(key, &text) {
-            out.push(identity(value, message, text));
+        if gives_no_access(key, &text).is_some() {
+            out.push(no_access(value, key, message, text));
         } else {
             out.push(Detection::new(
                 SECRET_STRING_DATA,
@@ -74,16 +76,24 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
     }
 }
 
-/// A user name, host, id or public certificate: committed, but it gives no access.
-fn is_identity(key: &str, value: &[u8]) -> bool {
-    is_identity_key(key) || is_public_certificate(value)
+/// The rule and message ending for a value that is committed but gives no access: a user
+/// name, host, id or public certificate, or a config without a credential setting.
+fn gives_no_access(key: &str, value: &[u8]) -> Option<(&'static str, &'static str)> {
+    if is_identity_key(key) || is_public_certificate(value) {
+        Some((SECRET_IDENTITY, IDENTITY_NOTE))
+    } else if is_config_without_credential(key, value) {
+        Some((SECRET_CONFIG, CONFIG_NOTE))
+    } else {
+        None
+    }
 }
 
-fn identity(value: &Node, message: String, decoded: Vec<u8>) -> Detection {
+fn no_access(value: &Node, key: &str, message: String, decoded: Vec<u8>) -> Detection {
+    let (rule, note) = gives_no_access(key, &decoded).expect("checked by the caller");
     Detection::new(
-        SECRET_IDENTITY,
+        rule,
         value.span.clone(),
-        format!("{message}{IDENTITY_NOTE}"),
+        format!("{message}{note}"),
         decoded,
     )
 }

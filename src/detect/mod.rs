@@ -1,6 +1,7 @@
 //! Detectors: from one file's bytes to findings. The prefilter decides whether anything runs;
 //! YAML is split cheaply and only documents with a keyword hit are parsed.
 
+mod config;
 mod identity;
 mod kube;
 mod kustomize;
@@ -16,6 +17,7 @@ use crate::k8s::{is_kustomization_file, is_manifest_file, REFERENCE_KINDS};
 use crate::rules::{Hits, RuleSet};
 use crate::yaml::{parse_expanded, split_documents, Node};
 
+pub use config::SECRET_CONFIG;
 pub(crate) use identity::report_credentials_inside;
 pub use identity::SECRET_IDENTITY;
 pub use kube::{detect_secrets, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
