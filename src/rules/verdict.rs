@@ -45,16 +45,21 @@ const GCM_TAG_BYTES: usize = 16;
 /// block, that block, and an AES-GCM payload with its tag. Nobody writes a password that
 /// decodes to this: it is a SealedSecret value kept somewhere else.
 pub(crate) fn is_sealed_ciphertext(value: &[u8]) -> bool {
+    // Cheap rejections first: most values judged are short, or start with another letter.
+    let min_len = 4 * (2 + RSA_BLOCK_BYTES.start() + GCM_TAG_BYTES) / 3;
+    let first = value
+        .iter()
+        .find(|b| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\''));
+    if value.len() < min_len || !matches!(first, Some(b'A' | b'B')) {
+        return false;
+    }
     let compact: Vec<u8> = value
         .iter()
         .copied()
         .filter(|b| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\''))
         .collect();
-    // The length prefix of 128..=1024 makes the first byte 0..=4: base64 `A` or `B`. Checked
-    // first so that ordinary values are not decoded at all.
-    if compact.len() < 4 * (2 + RSA_BLOCK_BYTES.start() + GCM_TAG_BYTES) / 3
-        || !matches!(compact[0], b'A' | b'B')
-    {
+    // The length prefix of 128..=1024 makes the first byte 0..=4: base64 `A` or `B`.
+    if compact.len() < min_len {
         return false;
     }
     let Ok(bytes) = STANDARD.decode(&compact) else {
