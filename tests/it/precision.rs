@@ -206,3 +206,15 @@ fn a_config_without_a_credential_setting_is_info_and_one_with_a_credential_an_er
         ]
     );
 }
+
+#[test]
+fn scan_fix_seals_a_secret_of_identities_alone() {
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\nstringData:\n  username: app\n  host: db.internal\n";
+    let dir = scratch(&[("secret.yaml", secret)]);
+    crate::common::pin_test_cert(dir.path());
+    let out = sealant(&["scan", "--fix", path_str(dir.path())], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sealed = fs::read_to_string(dir.path().join("secret.yaml")).unwrap();
+    assert!(sealed.contains("kind: SealedSecret"), "{sealed}");
+    assert!(!sealed.contains("db.internal"), "{sealed}");
+}
