@@ -44,6 +44,7 @@ const CREDENTIAL_WORDS: &[&str] = &[
     "cookie",
     "salt",
     "signing",
+    "webhook",
 ];
 
 /// Whether `value`, under a key named like a config file, is a config with no credential
@@ -62,6 +63,9 @@ pub(crate) fn is_config_without_credential(key: &str, value: &[u8]) -> bool {
 /// and a value after it that may be one. Block scalars (`password: |`) count: their value is
 /// on the next lines.
 fn sets_a_credential(line: &str) -> bool {
+    if has_url_password(line) {
+        return true;
+    }
     let lower = line.to_ascii_lowercase();
     let Some(at) = CREDENTIAL_WORDS.iter().filter_map(|w| lower.find(w)).min() else {
         return false;
@@ -78,11 +82,25 @@ fn sets_a_credential(line: &str) -> bool {
         return true;
     }
     let harmless = value.is_empty()
-        || value.starts_with(['{', '['])
+        // A nested block opens here (`auth: {` in JSON): its lines are judged one by one.
+        || ["{", "[", "{}", "[]"].contains(&value)
         || ["true", "false", "null", "~"].contains(&value.to_ascii_lowercase().as_str())
         || value.parse::<f64>().is_ok()
         || is_not_a_credential(line[..sep].trim().as_bytes(), value.as_bytes());
     !harmless
+}
+
+/// `https://user:pw@host`, whatever the setting's name: a URL that carries a password.
+fn has_url_password(line: &str) -> bool {
+    line.match_indices("://").any(|(at, _)| {
+        let rest = &line[at + 3..];
+        let authority = rest.split(['/', ' ', '"', '\'']).next().unwrap_or_default();
+        authority.rsplit_once('@').is_some_and(|(userinfo, _)| {
+            userinfo
+                .split_once(':')
+                .is_some_and(|(_, pw)| !pw.is_empty())
+        })
+    })
 }
 
 #[cfg(test)]
@@ -117,6 +135,14 @@ mod tests {
             ("app.json", "{\n  \"clientSecret\": \"x1\"\n}\n"),
             ("app.properties", "spring.datasource.password=pw\nx=1\n"),
             ("config.yaml", "slack_api_url: x\nauth_token: abc\n"),
+            (
+                "datasources.yaml",
+                "url: https://grafana:pw@prometheus:9090\nx: 1\n",
+            ),
+            (
+                "alertmanager.yml",
+                "receivers:\n  - webhook_configs: [{url: https://h.example/x}]\n",
+            ),
             ("init.sh", "#!/bin/sh\nmysql -uroot -phunter2\n"),
             ("config.yaml", "one line: no config\n".trim_end()),
             ("password", "a\nb\n"),

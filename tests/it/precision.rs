@@ -192,7 +192,7 @@ fn identities_read_into_a_secret_by_a_generator_are_info_too() {
 
 #[test]
 fn a_config_without_a_credential_setting_is_info_and_one_with_a_credential_an_error() {
-    let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\nstringData:\n  grafana.ini: |\n    [date_formats]\n    default_timezone = UTC\n  config.yaml: |\n    db:\n      password: hunter22\n  app.yaml: |\n    url: postgres://app:203oTWcmUCTy9G@db.internal:5432/app\n  init.sh: |\n    mysql -uroot -phunter2\n";
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\nstringData:\n  grafana.ini: |\n    [date_formats]\n    default_timezone = UTC\n  config.yaml: |\n    db:\n      password: hunter22\n  app.yaml: |\n    url: https://app:203oTWcmUCTy9G@db.internal:5432/app\n  init.sh: |\n    mysql -uroot -phunter2\n  notify.yaml: |\n    channel: ops\n    hook: ghp_zaUJTXY0zxHSNjbeqeFs720eZmeikV8dDBfj\n";
     let dir = scratch(&[("s.yaml", secret)]);
     let (code, report) = scan(dir.path());
     assert_eq!(code, 1);
@@ -201,8 +201,9 @@ fn a_config_without_a_credential_setting_is_info_and_one_with_a_credential_an_er
         [
             row("s.yaml", "k8s-secret-config-value", "info", 6),
             row("s.yaml", "k8s-secret-string-data", "error", 9),
-            row("s.yaml", "database-url-password", "error", 12),
+            row("s.yaml", "k8s-secret-string-data", "error", 12),
             row("s.yaml", "k8s-secret-string-data", "error", 14),
+            row("s.yaml", "github-token", "error", 16),
         ]
     );
 }
