@@ -40,15 +40,10 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
             .filter(|b| !b.is_ascii_whitespace())
             .collect();
         match STANDARD.decode(&compact) {
-            Ok(decoded) if gives_no_access(key, &decoded).is_some() => out.push(no_access(
+            Ok(decoded) => out.push(judged(
+                SECRET_DATA,
                 value,
                 key,
-                format!("Secret {name:?} commits data.{key} in base64"),
-                decoded,
-            )),
-            Ok(decoded) => out.push(Detection::new(
-                SECRET_DATA,
-                value.span.clone(),
                 format!("Secret {name:?} commits data.{key} in base64, which is encoding, not encryption"),
                 decoded,
             )),
@@ -61,18 +56,23 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
         }
     }
     for (key, value) in values(root, "stringData", name, out) {
-        let text = value.as_str().unwrap_or_default().as_bytes().to_vec();
-        let message = format!("Secret {name:?} commits stringData.{key} in plaintext");
-        if gives_no_access(key, &text).is_some() {
-            out.push(no_access(value, key, message, text));
-        } else {
-            out.push(Detection::new(
-                SECRET_STRING_DATA,
-                value.span.clone(),
-                message,
-                text,
-            ));
+        out.push(judged(
+            SECRET_STRING_DATA,
+            value,
+            key,
+            format!("Secret {name:?} commits stringData.{key} in plaintext"),
+            value.as_str().unwrap_or_default().as_bytes().to_vec(),
+        ));
+    }
+}
+
+/// A detection of `rule`, or of the info rule for a value that gives no access.
+fn judged(rule: &str, value: &Node, key: &str, message: String, bytes: Vec<u8>) -> Detection {
+    match gives_no_access(key, &bytes) {
+        Some((rule, note)) => {
+            Detection::new(rule, value.span.clone(), format!("{message}{note}"), bytes)
         }
+        None => Detection::new(rule, value.span.clone(), message, bytes),
     }
 }
 
@@ -86,16 +86,6 @@ fn gives_no_access(key: &str, value: &[u8]) -> Option<(&'static str, &'static st
     } else {
         None
     }
-}
-
-fn no_access(value: &Node, key: &str, message: String, decoded: Vec<u8>) -> Detection {
-    let (rule, note) = gives_no_access(key, &decoded).expect("checked by the caller");
-    Detection::new(
-        rule,
-        value.span.clone(),
-        format!("{message}{note}"),
-        decoded,
-    )
 }
 
 /// Scalar entries of a map field with a real value (not empty, not a template or placeholder),

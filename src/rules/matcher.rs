@@ -20,6 +20,9 @@ const MULTILINE_REACH: usize = 16 * 1024;
 /// How far after a generic keyword its `:` or `=` may be (`_KEY`, a quote, aligned spaces).
 const ASSIGNMENT_REACH: usize = 24;
 
+/// How far before a match its key may start (`checksum/` before `secret:`).
+const KEY_REACH: usize = 256;
+
 /// A match before overlaps are resolved.
 struct Candidate {
     rule: usize,
@@ -161,11 +164,13 @@ fn collect(
 
 /// The key a value stands under: from where the match starts, back over the rest of a key
 /// name (`checksum/` of `checksum/secret`, which the pattern starts after), to the value.
+/// Bounded, so that matches in one long run of letters do not each walk all of it.
 fn key_before(text: &[u8], match_start: usize, value_start: usize) -> &[u8] {
     let key_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/');
     let back = text[..match_start]
         .iter()
         .rev()
+        .take(KEY_REACH)
         .take_while(|b| key_byte(b))
         .count();
     &text[match_start - back..value_start.max(match_start)]
