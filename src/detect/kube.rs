@@ -5,9 +5,11 @@ use std::collections::HashSet;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
+use super::config::{is_config_without_credential, CONFIG_NOTE, SECRET_CONFIG};
+use super::identity::{is_identity_key, is_public_certificate, IDENTITY_NOTE, SECRET_IDENTITY};
 use crate::finding::Detection;
 use crate::k8s::is_core_v1;
-use crate::rules::is_placeholder;
+use crate::rules::is_not_a_credential;
 use crate::yaml::{Node, NodeKind};
 
 pub const SECRET_DATA: &str = "k8s-secret-data";
@@ -38,9 +40,10 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
             .filter(|b| !b.is_ascii_whitespace())
             .collect();
         match STANDARD.decode(&compact) {
-            Ok(decoded) => out.push(Detection::new(
+            Ok(decoded) => out.push(judged(
                 SECRET_DATA,
-                value.span.clone(),
+                value,
+                key,
                 format!("Secret {name:?} commits data.{key} in base64, which is encoding, not encryption"),
                 decoded,
             )),
@@ -53,12 +56,35 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
         }
     }
     for (key, value) in values(root, "stringData", name, out) {
-        out.push(Detection::new(
+        out.push(judged(
             SECRET_STRING_DATA,
-            value.span.clone(),
+            value,
+            key,
             format!("Secret {name:?} commits stringData.{key} in plaintext"),
             value.as_str().unwrap_or_default().as_bytes().to_vec(),
         ));
+    }
+}
+
+/// A detection of `rule`, or of the info rule for a value that gives no access.
+fn judged(rule: &str, value: &Node, key: &str, message: String, bytes: Vec<u8>) -> Detection {
+    match gives_no_access(key, &bytes) {
+        Some((rule, note)) => {
+            Detection::new(rule, value.span.clone(), format!("{message}{note}"), bytes)
+        }
+        None => Detection::new(rule, value.span.clone(), message, bytes),
+    }
+}
+
+/// The rule and message ending for a value that is committed but gives no access: a user
+/// name, host, id or public certificate, or a config without a credential setting.
+fn gives_no_access(key: &str, value: &[u8]) -> Option<(&'static str, &'static str)> {
+    if is_identity_key(key) || is_public_certificate(value) {
+        Some((SECRET_IDENTITY, IDENTITY_NOTE))
+    } else if is_config_without_credential(key, value) {
+        Some((SECRET_CONFIG, CONFIG_NOTE))
+    } else {
+        None
     }
 }
 
@@ -79,7 +105,8 @@ fn values<'a, 't>(
         let Some(key) = key.as_str() else { continue };
         match &value.kind {
             NodeKind::Scalar { value: text, .. }
-                if !text.trim().is_empty() && !is_placeholder(text.as_bytes()) =>
+                if !text.trim().is_empty()
+                    && !is_not_a_credential(key.as_bytes(), text.as_bytes()) =>
             {
                 found.push((key, value));
             }

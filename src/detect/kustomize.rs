@@ -3,8 +3,9 @@
 
 use std::ops::Range;
 
+use super::identity::{is_identity_key, IDENTITY_NOTE, SECRET_IDENTITY};
 use crate::finding::Detection;
-use crate::rules::is_placeholder;
+use crate::rules::is_not_a_credential;
 use crate::yaml::Node;
 
 pub const GENERATOR_LITERAL: &str = "kustomize-secret-generator-literal";
@@ -80,15 +81,27 @@ fn literal_detection(literal: &Node, text: &str, generator: &str) -> Option<Dete
     let entry = literal.as_str()?;
     let (key, value) = entry.split_once('=')?;
     let value = unquote(value.trim());
-    if value.is_empty() || is_placeholder(value.as_bytes()) {
+    if value.is_empty() || is_not_a_credential(key.trim().as_bytes(), value.as_bytes()) {
         return None;
     }
+    let message = format!("secretGenerator {generator:?} commits literal {key} in plaintext");
+    let (rule, message) = judged(GENERATOR_LITERAL, key.trim(), message);
     Some(Detection::new(
-        GENERATOR_LITERAL,
+        rule,
         value_span(literal, text, value),
-        format!("secretGenerator {generator:?} commits literal {key} in plaintext"),
+        message,
         value.as_bytes().to_vec(),
     ))
+}
+
+/// The rule and message for a value under `key`: an identity key's value is an identity
+/// finding (see `identity.rs`), any other the generator's own.
+fn judged<'r>(rule: &'r str, key: &str, message: String) -> (&'r str, String) {
+    if is_identity_key(key) {
+        (SECRET_IDENTITY, format!("{message}{IDENTITY_NOTE}"))
+    } else {
+        (rule, message)
+    }
 }
 
 fn unquote(value: &str) -> &str {
@@ -154,12 +167,13 @@ pub fn detect_input(
     for line in bytes.split_inclusive(|&b| b == b'\n') {
         if let Some((key, span)) = env_value(line) {
             let value = &line[span.clone()];
-            if !is_placeholder(value) {
+            if !is_not_a_credential(key, value) {
                 let key = String::from_utf8_lossy(key).into_owned();
+                let (rule, message) = judged(GENERATOR_FILE, &key, message(key.clone()));
                 out.push(Detection::new(
-                    GENERATOR_FILE,
+                    rule,
                     offset + span.start..offset + span.end,
-                    message(key),
+                    message,
                     value.to_vec(),
                 ));
             }

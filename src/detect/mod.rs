@@ -1,6 +1,8 @@
 //! Detectors: from one file's bytes to findings. The prefilter decides whether anything runs;
 //! YAML is split cheaply and only documents with a keyword hit are parsed.
 
+mod config;
+mod identity;
 mod kube;
 mod kustomize;
 mod suppress;
@@ -15,6 +17,9 @@ use crate::k8s::{is_kustomization_file, is_manifest_file, REFERENCE_KINDS};
 use crate::rules::{Hits, RuleSet};
 use crate::yaml::{parse_expanded, split_documents, Node};
 
+pub use config::SECRET_CONFIG;
+pub(crate) use identity::report_credentials_inside;
+pub use identity::SECRET_IDENTITY;
 pub use kube::{detect_secrets, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA};
 pub use kustomize::{
     detect_input, entry_inputs, GeneratorInput, GENERATOR_FILE, GENERATOR_LITERAL,
@@ -103,6 +108,7 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
         ));
     }
     describe_decoded(&mut detections, rules);
+    report_credentials_inside(&mut detections, rules);
     let found = findings_from(path, bytes, detections, rules, salt);
     outcome.findings = found.findings;
     outcome.suppressed = found.suppressed;

@@ -18,7 +18,8 @@ use super::{
 use crate::config::Config;
 use crate::crypto::PrivateKey;
 use crate::detect::{
-    GENERATOR_FILE, GENERATOR_LITERAL, SECRET_DATA, SECRET_INVALID_BASE64, SECRET_STRING_DATA,
+    GENERATOR_FILE, GENERATOR_LITERAL, SECRET_CONFIG, SECRET_DATA, SECRET_IDENTITY,
+    SECRET_INVALID_BASE64, SECRET_STRING_DATA,
 };
 use crate::error::{Error, Result};
 use crate::finding::Finding;
@@ -101,7 +102,15 @@ pub fn fix_scan(
 ) -> Result<ScanFix> {
     let mut reported: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in &output.findings {
-        if [SECRET_DATA, SECRET_STRING_DATA, SECRET_INVALID_BASE64].contains(&f.rule.as_str()) {
+        // A Secret of user names or configs alone is plaintext all the same: it is sealed too.
+        let secret_rules = [
+            SECRET_DATA,
+            SECRET_STRING_DATA,
+            SECRET_INVALID_BASE64,
+            SECRET_IDENTITY,
+            SECRET_CONFIG,
+        ];
+        if secret_rules.contains(&f.rule.as_str()) {
             reported.entry(&f.path).or_default().push(f);
         }
     }
@@ -137,6 +146,8 @@ fn committed_values(root: &Path, findings: &[Finding], files: &RepoFiles) -> boo
         SECRET_DATA,
         SECRET_STRING_DATA,
         SECRET_INVALID_BASE64,
+        SECRET_IDENTITY,
+        SECRET_CONFIG,
         GENERATOR_LITERAL,
         GENERATOR_FILE,
     ];

@@ -6,8 +6,8 @@ use std::ops::Range;
 use regex::bytes::Regex;
 
 use super::entropy::shannon_entropy;
-use super::placeholder::is_placeholder;
 use super::prefilter::{Hits, Prefilter};
+use super::verdict::is_not_a_credential;
 use super::{Rule, RuleMatch};
 
 /// How far around its hit a single-line rule looks: enough for any one assignment, small enough
@@ -19,6 +19,9 @@ const MULTILINE_BACK: usize = 256;
 const MULTILINE_REACH: usize = 16 * 1024;
 /// How far after a generic keyword its `:` or `=` may be (`_KEY`, a quote, aligned spaces).
 const ASSIGNMENT_REACH: usize = 24;
+
+/// How far before a match its key may start (`checksum/` before `secret:`).
+const KEY_REACH: usize = 256;
 
 /// A match before overlaps are resolved.
 struct Candidate {
@@ -151,16 +154,38 @@ fn collect(
             text,
             window.start + secret.start()..window.start + secret.end(),
         );
-        if accepts(rule, &text[span.clone()]) {
+        let key = key_before(text, window.start + whole.start(), span.start);
+        if accepts(rule, key, &text[span.clone()]) && !continues_as_template(text, span.end) {
             found.push(Candidate { rule: index, span });
         }
     }
     reached
 }
 
-/// Whether a value the pattern found is reported.
-fn accepts(rule: &Rule, value: &[u8]) -> bool {
-    !is_placeholder(value)
+/// The key a value stands under: from where the match starts, back over the rest of a key
+/// name (`checksum/` of `checksum/secret`, which the pattern starts after), to the value.
+/// Bounded, so that matches in one long run of letters do not each walk all of it.
+fn key_before(text: &[u8], match_start: usize, value_start: usize) -> &[u8] {
+    let key_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/');
+    let back = text[..match_start]
+        .iter()
+        .rev()
+        .take(KEY_REACH)
+        .take_while(|b| key_byte(b))
+        .count();
+    &text[match_start - back..value_start.max(match_start)]
+}
+
+/// `password: abc{{ .Values.suffix }}`: the pattern stops at `{`, but the value goes on as a
+/// template, filled in at deploy time.
+fn continues_as_template(text: &[u8], value_end: usize) -> bool {
+    let rest = &text[value_end..];
+    rest.starts_with(b"{{") || rest.starts_with(b"{%")
+}
+
+/// Whether a value the pattern found under `key` is reported.
+fn accepts(rule: &Rule, key: &[u8], value: &[u8]) -> bool {
+    !is_not_a_credential(key, value)
         && rule
             .entropy
             .is_none_or(|floor| shannon_entropy(value) >= floor)

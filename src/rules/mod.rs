@@ -10,6 +10,7 @@ mod matcher;
 mod placeholder;
 mod prefilter;
 mod schema;
+mod verdict;
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -18,6 +19,7 @@ pub use entropy::shannon_entropy;
 pub use placeholder::is_placeholder;
 pub use prefilter::{Hits, TEDDY_LIMIT};
 pub use schema::Rule;
+pub(crate) use verdict::is_not_a_credential;
 
 /// Literals the YAML detectors need from the same prefilter pass.
 /// `kustomize` finds kustomize and Flux Kustomizations (their apiVersions), for the graph.

@@ -1,5 +1,15 @@
 //! Values that are never secrets: templates, substitutions, ciphertext, references to a secret
-//! store, and obvious placeholders. One function, applied to every rule's and detector's value.
+//! store, and obvious placeholders. One function, applied to every rule's and detector's value
+//! (through `verdict::is_not_a_credential`).
+//!
+//! Templates and substitutions, anywhere in the value: Helm and Jinja `{{ }}`, Jinja `{% %}`,
+//! GitHub Actions `${{ }}`, `${VAR}`, `$(VAR)`, `$VAR`, Datadog autodiscovery `%%env_X%%`.
+//! References: `<path:…>` (argocd-vault-plugin, and any `<…>`), `ref+…://` (vals), `op://`
+//! (1Password), Vault, AWS, Azure (see `REFERENCE_PREFIXES`). Whole-value placeholders:
+//! the words of `PLACEHOLDER_WORDS` (`password`, `changeme`, `REPLACE_ME`), `your-…`,
+//! masks (`****`, `xxx`), `DB_PASSWORD`-style variable names, apiVersion strings
+//! (`bitnami.com/v1alpha1`). A real default such as `minio123` is none of these: it is a
+//! credential anyone can look up.
 
 /// Words people write where a secret will go (whole value, any case). Kept short: each entry
 /// is a value nobody uses as a real secret.
@@ -56,16 +66,57 @@ pub fn is_placeholder(value: &[u8]) -> bool {
         || v.contains("EXAMPLE")
         || REFERENCE_PREFIXES.iter().any(|p| lower.starts_with(p))
         || lower.contains("secretkeyref")
+        || is_api_version(v)
 }
 
-/// `{{ .Values.x }}`, `${VAR}`, `$(VAR)`, `$VAR`: filled in at deploy time. `$name` also
+/// `{{ .Values.x }}`, `{% if %}`, `${{ secrets.X }}`, `${VAR}`, `$(VAR)`, `$VAR`,
+/// `%%env_X%%`: filled in at deploy time. `$name` also
 /// covers Argo CD's `$secret-name:key` references.
 fn is_template_or_substitution(v: &str) -> bool {
     v.contains("{{")
+        || v.contains("{%")
+        || is_datadog_variable(v)
         || v.contains("${")
         || v.contains("$(")
         || v.strip_prefix('$')
             .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+}
+
+/// Datadog autodiscovery template variables: `%%env_DB_PASSWORD%%`, `%%host%%`.
+fn is_datadog_variable(v: &str) -> bool {
+    v.find("%%").is_some_and(|start| {
+        let rest = &v[start + 2..];
+        rest.find("%%").is_some_and(|end| {
+            end > 0
+                && rest[..end]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+    })
+}
+
+/// `bitnami.com/v1alpha1`, `apps/v1`: a Kubernetes apiVersion (a DNS group, then a version).
+fn is_api_version(v: &str) -> bool {
+    let Some((group, version)) = v.split_once('/') else {
+        return false;
+    };
+    let dns = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-';
+    let Some(number) = version.strip_prefix('v') else {
+        return false;
+    };
+    let digits = number.bytes().take_while(u8::is_ascii_digit).count();
+    let stage = &number[digits..];
+    let stage_ok = stage.is_empty()
+        || ["alpha", "beta"].iter().any(|s| {
+            stage
+                .strip_prefix(s)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+    !group.is_empty()
+        && group.starts_with(|c: char| c.is_ascii_lowercase())
+        && group.bytes().all(dns)
+        && digits > 0
+        && stage_ok
 }
 
 /// `DB_PASSWORD`, `YOUR_API_KEY`: the name of an environment variable, not its value.
@@ -133,6 +184,20 @@ mod tests {
             "secretKeyRef:db",
             "AKIAIOSFODNN7EXAMPLE",
             "glpat-xxxxxxxxxxxxxxxxxxxx",
+            "${{ secrets.DB_PASSWORD }}",
+            "%%env_DB_PASSWORD%%",
+            "postgres://app:%%env_PG_PW%%@db",
+            "bitnami.com/v1alpha1",
+            "apps/v1",
+            "monitoring.coreos.com/v1beta2",
+            "{% raw %}x{% endraw %}",
+            "<path:kv/data/db#password>",
+            "ref+awsssm://db/pw",
+            "password",
+            "changeme",
+            "your-password",
+            "xxx",
+            "<password>",
         ] {
             assert!(is_placeholder(v.as_bytes()), "{v:?}");
         }
@@ -149,6 +214,10 @@ mod tests {
             "exampleZq8r2Lm5",
             "xoxb-1234-Kq8Zr2Lm5Nv9",
             "yourself123",
+            "minio123",
+            "50%%off",
+            "Zq8r2/v1x",
+            "bitnami.com/v1alpha",
         ] {
             assert!(!is_placeholder(v.as_bytes()), "{v:?}");
         }

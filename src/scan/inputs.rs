@@ -62,6 +62,7 @@ pub(super) fn report_generator_inputs(
         };
         let mut detections = Vec::new();
         detect_input(input, kustomization, &bytes, &mut detections);
+        crate::detect::report_credentials_inside(&mut detections, rules);
         let lines = LineIndex::new(&bytes);
         let places: HashSet<(usize, usize)> = detections
             .iter()

@@ -20,6 +20,7 @@ mod kat;
 mod messages;
 mod misses;
 mod paths;
+mod precision;
 mod redaction;
 mod rule_examples;
 mod safety;
