@@ -94,14 +94,14 @@ struct Index {
     names: HashMap<String, Vec<Option<String>>>,
     /// Names that operators derive Secret names from (`NAME`, `NAME-…`, `….NAME.…`), with the
     /// namespace of the resource.
-    derived: Vec<(String, Option<String>)>,
+    derived: HashMap<String, Vec<Option<String>>>,
 }
 
 impl Index {
     fn new(facts: &[Fact], builds: &[Build], by_path: &HashMap<&str, Vec<&Fact>>) -> Index {
         let mut index = Index {
             names: HashMap::new(),
-            derived: Vec::new(),
+            derived: HashMap::new(),
         };
         let mut built = HashSet::new();
         for build in builds {
@@ -125,20 +125,15 @@ impl Index {
     }
 
     fn add(&mut self, fact: &Fact, chain: &[Transform]) {
-        if let Fact::Provider { provider, .. } = fact {
-            if provider.names_derived {
-                let applied = apply(&provider.name, provider.namespace.as_deref(), chain);
-                self.derived
-                    .push((provider.name.clone(), applied.namespace));
-                return;
-            }
-        }
+        let derived = matches!(fact, Fact::Provider { provider, .. } if provider.names_derived);
+        let map = if derived {
+            &mut self.derived
+        } else {
+            &mut self.names
+        };
         for p in provided_by(fact, chain) {
             for name in p.names {
-                self.names
-                    .entry(name)
-                    .or_default()
-                    .push(p.namespace.clone());
+                map.entry(name).or_default().push(p.namespace.clone());
             }
         }
     }
@@ -147,24 +142,22 @@ impl Index {
     fn provides(&self, name: &str, namespace: Option<&str>) -> bool {
         let here =
             |ns: &Option<String>| namespace.is_none() || ns.is_none() || ns.as_deref() == namespace;
-        self.names
-            .get(name)
-            .is_some_and(|list| list.iter().any(here))
-            || self
-                .derived
-                .iter()
-                .any(|(base, ns)| here(ns) && is_derived(name, base))
+        let found = |map: &HashMap<String, Vec<Option<String>>>, key: &str| {
+            map.get(key).is_some_and(|list| list.iter().any(here))
+        };
+        found(&self.names, name) || bases(name).any(|base| found(&self.derived, base))
     }
 }
 
-/// `name` is one an operator derives from its resource `base`: `base`, `base-…` (CloudNativePG,
-/// Crunchy, RabbitMQ, Strimzi, ECK) or `….base.…` (Zalando's `user.cluster.credentials…`).
-fn is_derived(name: &str, base: &str) -> bool {
-    name == base
-        || name
-            .strip_prefix(base)
-            .is_some_and(|rest| rest.starts_with('-'))
-        || name.contains(&format!(".{base}."))
+/// The resource names an operator may have derived `name` from: `name` itself, each part
+/// before a `-` (`NAME-…`: CloudNativePG, Crunchy, RabbitMQ, Strimzi, ECK), and each inner
+/// part between dots (`….NAME.…`: Zalando's `user.cluster.credentials…`). Looked up, not
+/// compared with every operator resource, so the cost is the name's length.
+fn bases(name: &str) -> impl Iterator<Item = &str> {
+    let dots = name.matches('.').count();
+    std::iter::once(name)
+        .chain(name.match_indices('-').map(move |(i, _)| &name[..i]))
+        .chain(name.split('.').skip(1).take(dots.saturating_sub(1)))
 }
 
 /// Names of Secrets that well-known operators make, whose resource is rarely in the
@@ -391,6 +384,14 @@ mod tests {
         let mut out = Vec::new();
         check(facts, &[build], &mut out);
         out.into_iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn operator_secret_names_are_looked_up_by_the_names_they_derive_from() {
+        let got: Vec<&str> = bases("orders-db-app").collect();
+        assert_eq!(got, ["orders-db-app", "orders", "orders-db"]);
+        let got: Vec<&str> = bases("app.orders.credentials.postgresql.acid.zalan.do").collect();
+        assert!(got.contains(&"orders") && !got.contains(&"app") && !got.contains(&"do"));
     }
 
     #[test]
