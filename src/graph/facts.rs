@@ -194,23 +194,41 @@ fn kustomization(root: &Node, path: &str) -> Fact {
 }
 
 /// The target names of a kustomization's patches that may remove or replace what they patch.
-/// A patch given by `path` is not read here, so it may.
+/// A patch given by `path` is not read here, so it may. An inline strategic-merge patch
+/// names its target in its own `metadata.name`.
 fn patched(root: &Node) -> Vec<String> {
+    let removes = |text: &str| {
+        ["remove", "replace", "$patch"]
+            .iter()
+            .any(|word| text.contains(word))
+    };
+    let mut names = Vec::new();
     let patches = ["patches", "patchesJson6902"]
         .iter()
         .flat_map(|field| root.get(field).map(Node::items).unwrap_or_default());
-    patches
-        .filter(|p| {
-            p.get("path").is_some()
-                || p.str_at(&["patch"]).is_some_and(|text| {
-                    ["remove", "replace", "$patch"]
-                        .iter()
-                        .any(|word| text.contains(word))
-                })
-        })
-        .filter_map(|p| p.str_at(&["target", "name"]))
-        .map(str::to_string)
-        .collect()
+    for p in patches {
+        let inline = p.str_at(&["patch"]);
+        if p.get("path").is_none() && !inline.is_some_and(removes) {
+            continue;
+        }
+        match p.str_at(&["target", "name"]) {
+            Some(name) => names.push(name.to_string()),
+            None => names.extend(inline.and_then(patch_target)),
+        }
+    }
+    let merges = root.get("patchesStrategicMerge").map(Node::items);
+    for text in merges.unwrap_or_default().iter().filter_map(Node::as_str) {
+        if removes(text) {
+            names.extend(patch_target(text));
+        }
+    }
+    names
+}
+
+/// The `metadata.name` of an inline strategic-merge patch.
+fn patch_target(text: &str) -> Option<String> {
+    let root = crate::yaml::parse_node(text, 0..text.len()).ok()??;
+    root.str_at(&["metadata", "name"]).map(str::to_string)
 }
 
 /// A secretGenerator's Secret; its keys are known unless it reads env files.

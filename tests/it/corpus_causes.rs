@@ -139,3 +139,9 @@ fn the_warning_says_nothing_in_the_repository_provides_it_in_that_namespace() {
 fn operator_made_and_substituted_names_are_not_judged() {
     assert_eq!(of_rule("refs/unverifiable", MISSING), expect(&[]));
 }
+
+/// An inline strategic-merge patch with `$patch: replace` names its target in its metadata.
+#[test]
+fn a_strategic_merge_patch_that_replaces_the_reference_is_followed() {
+    assert_eq!(of_rule("refs/patched-merge", MISSING), expect(&[]));
+}
