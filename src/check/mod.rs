@@ -9,6 +9,7 @@ use base64::Engine;
 
 use crate::crypto::{Cert, PrivateKey, Scope, CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION};
 use crate::finding::Detection;
+use crate::k8s::is_templated;
 use crate::sealed::{is_valid_secret_key, undecryptable};
 use crate::yaml::Node;
 
@@ -92,6 +93,9 @@ pub fn check_sealed_secret(
         .unwrap_or_default()
     {
         let Some(key) = key.as_str() else { continue };
+        if is_templated(value) || key.contains("{{") {
+            continue; // Helm fills it in: no shape to check yet
+        }
         if !is_valid_secret_key(key) {
             let identity = obj.id(&format!("encryptedData.{key}"));
             out.push(detection(INVALID_KEY, value, identity, format!("encryptedData key {key:?} of {name:?} is not a valid Secret key (letters, digits, '-', '_', '.')")));
@@ -150,7 +154,7 @@ fn scope_annotations(root: &Node, obj: &Object, out: &mut Vec<Detection>) -> Sco
     let annotations = root.at(&["metadata", "annotations"]);
     let get = |key: &str| annotations.and_then(|a| a.get(key));
     for key in [CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION] {
-        if let Some(node) = get(key) {
+        if let Some(node) = get(key).filter(|n| !is_templated(n)) {
             if node.as_str() != Some("true") {
                 let shown = node.as_str().unwrap_or("not a string");
                 let identity = obj.id(&format!("annotation {key}"));
@@ -174,7 +178,7 @@ fn template_matches(root: &Node, obj: &Object, out: &mut Vec<Detection>) {
             continue;
         };
         if let (Some(template), Some(own)) = (node.as_str(), own) {
-            if template != own {
+            if template != own && !template.contains("{{") && !own.contains("{{") {
                 let identity = obj.id(&format!("spec.template.metadata.{field}"));
                 out.push(detection(TEMPLATE_MISMATCH, node, identity, format!("spec.template.metadata.{field} is {template:?} but the SealedSecret's is {own:?}; the controller uses its own and the template's is misleading")));
             }
@@ -208,6 +212,13 @@ fn type_keys(root: &Node, obj: &Object, out: &mut Vec<Detection>) {
     let Some(kind) = type_node.as_str() else {
         return;
     };
+    let data = [
+        &["spec", "encryptedData"][..],
+        &["spec", "template", "data"],
+    ];
+    if data.iter().any(|at| root.at(at).is_some_and(is_templated)) {
+        return; // the keys are Helm's to fill in
+    }
     let Some((_, required, all)) = TYPE_KEYS_REQUIRED.iter().find(|(t, ..)| *t == kind) else {
         return;
     };

@@ -32,7 +32,9 @@ pub fn validate<'n, 't>(
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or("object");
-    if is_null(node) && schema.get("nullable").and_then(Value::as_bool) == Some(true) {
+    // The API server prunes a null in a field that is not nullable, so it is as if absent
+    // (a required one is reported as missing by its parent); Helm fills in a template.
+    if is_null(node) || crate::k8s::is_templated(node) {
         return;
     }
     let found = type_of(node);
@@ -53,7 +55,10 @@ pub fn validate<'n, 't>(
                 .and_then(Value::as_bool)
                 == Some(true);
             for (key_node, value) in entries {
-                let Some(key) = key_node.as_str() else {
+                let Some(key) = key_node
+                    .as_str()
+                    .filter(|_| !crate::k8s::is_templated(key_node))
+                else {
                     continue;
                 };
                 // Built for every field of every SealedSecret: one allocation, no formatting.
@@ -80,7 +85,7 @@ pub fn validate<'n, 't>(
                 .flatten()
                 .filter_map(Value::as_str)
             {
-                if node.get(required).is_none() {
+                if node.get(required).is_none_or(is_null) {
                     let at = if path.is_empty() {
                         required.to_string()
                     } else {

@@ -13,6 +13,9 @@ pub enum Fact {
         transform: Transform,
         resources: Vec<String>,
         generators: Vec<Provider>,
+        /// Names of the objects its patches may remove or replace parts of (a JSON 6902
+        /// `remove`/`replace`, a `$patch: delete`/`replace`, or a patch file not read here).
+        patched: Vec<String>,
     },
     /// A Flux Kustomization: builds `dir` (root-relative) into `target_namespace`.
     Flux {
@@ -69,7 +72,7 @@ pub struct Transform {
 /// Something in a build that makes a Secret other than a SealedSecret.
 #[derive(Clone, Debug)]
 pub struct Provider {
-    /// "Secret", "secretGenerator" or "ExternalSecret", for messages.
+    /// "Secret", "secretGenerator", "ExternalSecret", "Certificate"…, for messages.
     pub kind: &'static str,
     pub name: String,
     pub namespace: Option<String>,
@@ -81,6 +84,9 @@ pub struct Provider {
     pub refs_follow_renames: bool,
     /// The name the Secret gets whatever kustomize does (an ExternalSecret's target.name).
     pub fixed_name: bool,
+    /// An operator's resource: it makes Secrets named after `name` (`name`, `name-…`,
+    /// `….name.…`), which the manifest does not list.
+    pub names_derived: bool,
 }
 
 /// A workload's reference to a Secret (and maybe one key of it).
@@ -134,7 +140,7 @@ pub fn facts_of(
         Some("SealedSecret") => sealed(root, path, line_col),
         Some("Secret") if api == "v1" => Some(secret(root, path)),
         Some("ExternalSecret") => external_secret(root, path),
-        Some(kind) => workload(root, path, kind, line_col),
+        Some(kind) => maker(root, path, api, kind).or_else(|| workload(root, path, kind, line_col)),
         None => None,
     };
     out.extend(fact);
@@ -183,7 +189,46 @@ fn kustomization(root: &Node, path: &str) -> Fact {
         },
         resources,
         generators,
+        patched: patched(root),
     }
+}
+
+/// The target names of a kustomization's patches that may remove or replace what they patch.
+/// A patch given by `path` is not read here, so it may. An inline strategic-merge patch
+/// names its target in its own `metadata.name`.
+fn patched(root: &Node) -> Vec<String> {
+    let removes = |text: &str| {
+        ["remove", "replace", "$patch"]
+            .iter()
+            .any(|word| text.contains(word))
+    };
+    let mut names = Vec::new();
+    let patches = ["patches", "patchesJson6902"]
+        .iter()
+        .flat_map(|field| root.get(field).map(Node::items).unwrap_or_default());
+    for p in patches {
+        let inline = p.str_at(&["patch"]);
+        if p.get("path").is_none() && !inline.is_some_and(removes) {
+            continue;
+        }
+        match p.str_at(&["target", "name"]) {
+            Some(name) => names.push(name.to_string()),
+            None => names.extend(inline.and_then(patch_target)),
+        }
+    }
+    let merges = root.get("patchesStrategicMerge").map(Node::items);
+    for text in merges.unwrap_or_default().iter().filter_map(Node::as_str) {
+        if removes(text) {
+            names.extend(patch_target(text));
+        }
+    }
+    names
+}
+
+/// The `metadata.name` of an inline strategic-merge patch.
+fn patch_target(text: &str) -> Option<String> {
+    let root = crate::yaml::parse_node(text, 0..text.len()).ok()??;
+    root.str_at(&["metadata", "name"]).map(str::to_string)
 }
 
 /// A secretGenerator's Secret; its keys are known unless it reads env files.
@@ -208,6 +253,7 @@ fn generator(node: &Node) -> Option<Provider> {
         keys: (!reads_env).then_some(keys),
         refs_follow_renames: true,
         fixed_name: false,
+        names_derived: false,
     })
 }
 
@@ -219,6 +265,14 @@ fn map_keys<'a>(node: Option<&'a Node<'a>>) -> impl Iterator<Item = String> + 'a
 
 fn sealed(root: &Node, path: &str, line_col: &impl Fn(usize) -> (usize, usize)) -> Option<Fact> {
     let name_node = root.at(&["metadata", "name"])?;
+    let namespace_node = root.at(&["metadata", "namespace"]);
+    if [Some(name_node), namespace_node]
+        .into_iter()
+        .flatten()
+        .any(crate::k8s::is_templated)
+    {
+        return None; // a chart's template: Helm decides where it goes, not a kustomization
+    }
     let (line, column) = line_col(name_node.span.start);
     let annotations = root.at(&["metadata", "annotations"]);
     let mut keys: Vec<String> = map_keys(root.at(&["spec", "encryptedData"])).collect();
@@ -250,6 +304,7 @@ fn secret(root: &Node, path: &str) -> Fact {
             keys: Some(keys),
             refs_follow_renames: true,
             fixed_name: false,
+            names_derived: false,
         },
     }
 }
@@ -266,6 +321,101 @@ fn external_secret(root: &Node, path: &str) -> Option<Fact> {
             keys: None,
             refs_follow_renames: false,
             fixed_name: target.is_some(),
+            names_derived: false,
+        },
+    })
+}
+
+/// Resources other than Secrets that make one, and where the Secret's name stands.
+enum Made {
+    /// In this field, exactly.
+    At(&'static [&'static str]),
+    /// Derived from the resource's own name by its operator.
+    Derived,
+}
+
+/// (API group, kind or `*`, where the Secret's name is): cert-manager, Vault Secrets Operator,
+/// Doppler, Infisical, 1Password, and operators that name their Secrets after their resource
+/// (CloudNativePG, Zalando and Crunchy Postgres, Strimzi, RabbitMQ, ECK, MongoDB, MariaDB,
+/// MinIO).
+const MAKERS: &[(&str, &str, Made)] = &[
+    (
+        "cert-manager.io",
+        "Certificate",
+        Made::At(&["spec", "secretName"]),
+    ),
+    (
+        "secrets.hashicorp.com",
+        "*",
+        Made::At(&["spec", "destination", "name"]),
+    ),
+    (
+        "secrets.doppler.com",
+        "DopplerSecret",
+        Made::At(&["spec", "managedSecret", "name"]),
+    ),
+    (
+        "secrets.infisical.com",
+        "InfisicalSecret",
+        Made::At(&["spec", "managedSecretReference", "secretName"]),
+    ),
+    ("onepassword.com", "OnePasswordItem", Made::Derived),
+    ("postgresql.cnpg.io", "Cluster", Made::Derived),
+    ("acid.zalan.do", "postgresql", Made::Derived),
+    (
+        "postgres-operator.crunchydata.com",
+        "PostgresCluster",
+        Made::Derived,
+    ),
+    ("kafka.strimzi.io", "*", Made::Derived),
+    ("rabbitmq.com", "RabbitmqCluster", Made::Derived),
+    ("elasticsearch.k8s.elastic.co", "*", Made::Derived),
+    ("kibana.k8s.elastic.co", "*", Made::Derived),
+    ("mongodbcommunity.mongodb.com", "*", Made::Derived),
+    ("k8s.mariadb.com", "*", Made::Derived),
+    ("minio.min.io", "Tenant", Made::Derived),
+];
+
+/// OpenShift's service CA writes a serving certificate into the Secret these name.
+const SERVING_CERT_ANNOTATIONS: &[&str] = &[
+    "service.beta.openshift.io/serving-cert-secret-name",
+    "service.alpha.openshift.io/serving-cert-secret-name",
+];
+
+/// A resource that makes a Secret: one of [`MAKERS`], or a Service with OpenShift's
+/// serving-cert annotation. Its Secret keeps its name whatever kustomize does.
+fn maker(root: &Node, path: &str, api: &str, kind: &str) -> Option<Fact> {
+    let (name, derived, what) = if kind == "Service" {
+        let annotations = root.at(&["metadata", "annotations"])?;
+        let name = SERVING_CERT_ANNOTATIONS
+            .iter()
+            .find_map(|a| annotations.str_at(&[a]))?;
+        (name, false, "Service (serving-cert annotation)")
+    } else {
+        let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+        let (_, what, made) = MAKERS
+            .iter()
+            .find(|(g, k, _)| *g == group && (*k == "*" || *k == kind))?;
+        let what = if *what == "*" {
+            "operator resource"
+        } else {
+            what
+        };
+        match made {
+            Made::At(field) => (root.str_at(field)?, false, what),
+            Made::Derived => (root.str_at(&["metadata", "name"])?, true, what),
+        }
+    };
+    Some(Fact::Provider {
+        path: path.to_string(),
+        provider: Provider {
+            kind: what,
+            name: name.to_string(),
+            namespace: root.str_at(&["metadata", "namespace"]).map(str::to_string),
+            keys: None,
+            refs_follow_renames: false,
+            fixed_name: true,
+            names_derived: derived,
         },
     })
 }

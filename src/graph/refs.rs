@@ -25,6 +25,7 @@ pub fn check(facts: &[Fact], builds: &[Build], out: &mut Vec<GraphFinding>) {
             by_path.entry(path).or_default().push(fact);
         }
     }
+    let index = Index::new(facts, builds, &by_path);
     let mut reported = HashSet::new();
     for build in builds {
         let members = || {
@@ -36,13 +37,159 @@ pub fn check(facts: &[Fact], builds: &[Build], out: &mut Vec<GraphFinding>) {
         if !members().any(|(f, _)| matches!(f, Fact::Workload { .. })) {
             continue;
         }
+        let (remote, patched) = unverifiable(members().map(|(f, _)| f));
+        if remote {
+            continue; // a remote base may provide anything: the build cannot be verified
+        }
         let provided: Vec<Provided> = members()
             .flat_map(|(fact, chain)| provided_by(fact, chain))
             .collect();
         for (fact, chain) in members() {
-            workload(fact, chain, &provided, &build.entry, &mut reported, out);
+            if matches!(fact, Fact::Workload { name, .. } if patched.contains(name.as_str())) {
+                continue; // a patch removes or replaces part of it: its references may be gone
+            }
+            let found = Found {
+                provided: &provided,
+                index: &index,
+            };
+            workload(fact, chain, &found, &mut reported, out);
         }
     }
+}
+
+/// Whether a build includes a remote base, and the workloads its patches remove or replace
+/// parts of.
+fn unverifiable<'a>(members: impl Iterator<Item = &'a Fact>) -> (bool, HashSet<&'a str>) {
+    let mut remote = false;
+    let mut patched = HashSet::new();
+    for fact in members {
+        if let Fact::Kustomization {
+            resources,
+            patched: names,
+            ..
+        } = fact
+        {
+            remote |= resources.iter().any(|r| is_remote(r));
+            patched.extend(names.iter().map(String::as_str));
+        }
+    }
+    (remote, patched)
+}
+
+/// A kustomize resource that is a URL or a git repository rather than a local path.
+fn is_remote(resource: &str) -> bool {
+    let host = resource.split('/').next().unwrap_or_default();
+    resource.contains("://")
+        || resource.starts_with("git@")
+        || resource.starts_with("git::")
+        || resource.contains("?ref=")
+        || ["github.com", "gitlab.com", "bitbucket.org"].contains(&host)
+}
+
+/// Every Secret name the repository provides, per namespace: each build's providers as it
+/// applies them, and the providers in files no build includes as they are written. A
+/// reference is missing only when nothing here has its name in its namespace.
+struct Index {
+    /// Name → the namespaces it is provided in (`None`: not known, so any).
+    names: HashMap<String, Vec<Option<String>>>,
+    /// Names that operators derive Secret names from (`NAME`, `NAME-…`, `….NAME.…`), with the
+    /// namespace of the resource.
+    derived: HashMap<String, Vec<Option<String>>>,
+}
+
+impl Index {
+    fn new(facts: &[Fact], builds: &[Build], by_path: &HashMap<&str, Vec<&Fact>>) -> Index {
+        let mut index = Index {
+            names: HashMap::new(),
+            derived: HashMap::new(),
+        };
+        let mut built = HashSet::new();
+        for build in builds {
+            for (file, chain) in &build.members {
+                built.insert(file.as_str());
+                for fact in by_path
+                    .get(file.as_str())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    index.add(fact, chain);
+                }
+            }
+        }
+        for fact in facts {
+            if path_of(fact).is_some_and(|p| !built.contains(p)) {
+                index.add(fact, &[]);
+            }
+        }
+        index
+    }
+
+    fn add(&mut self, fact: &Fact, chain: &[Transform]) {
+        let derived = matches!(fact, Fact::Provider { provider, .. } if provider.names_derived);
+        let map = if derived {
+            &mut self.derived
+        } else {
+            &mut self.names
+        };
+        for p in provided_by(fact, chain) {
+            for name in p.names {
+                map.entry(name).or_default().push(p.namespace.clone());
+            }
+        }
+    }
+
+    /// Whether anything provides `name` in `namespace` (`None`: any namespace).
+    fn provides(&self, name: &str, namespace: Option<&str>) -> bool {
+        let here =
+            |ns: &Option<String>| namespace.is_none() || ns.is_none() || ns.as_deref() == namespace;
+        let found = |map: &HashMap<String, Vec<Option<String>>>, key: &str| {
+            map.get(key).is_some_and(|list| list.iter().any(here))
+        };
+        found(&self.names, name) || bases(name).any(|base| found(&self.derived, base))
+    }
+}
+
+/// The resource names an operator may have derived `name` from: `name` itself, each part
+/// before a `-` (`NAME-…`: CloudNativePG, Crunchy, RabbitMQ, Strimzi, ECK), and each inner
+/// part between dots (`….NAME.…`: Zalando's `user.cluster.credentials…`). Looked up, not
+/// compared with every operator resource, so the cost is the name's length.
+fn bases(name: &str) -> impl Iterator<Item = &str> {
+    let dots = name.matches('.').count();
+    std::iter::once(name)
+        .chain(name.match_indices('-').map(move |(i, _)| &name[..i]))
+        .chain(name.split('.').skip(1).take(dots.saturating_sub(1)))
+}
+
+/// Names of Secrets that well-known operators make, whose resource is rarely in the
+/// repository as a manifest (a HelmRelease's values hold it): Rook, Zalando and Crunchy
+/// Postgres, CloudNativePG, ECK, Strimzi, RabbitMQ. (prefix, infix, suffix); empty matches.
+const OPERATOR_NAMES: &[(&str, &str, &str)] = &[
+    ("rook-ceph-", "", ""),
+    ("", "", ".credentials.postgresql.acid.zalan.do"),
+    ("", "-pguser-", ""),
+    ("", "", "-superuser"),
+    ("", "", "-es-elastic-user"),
+    ("", "", "-es-http-certs-public"),
+    ("", "", "-cluster-ca-cert"),
+    ("", "", "-clients-ca-cert"),
+    ("", "", "-default-user"),
+];
+
+/// A name sealant cannot judge: a substitution or template that Flux, a task runner or Helm
+/// fills in (`${APP}-secret`), or a Secret a well-known operator makes.
+fn cannot_verify(name: &str) -> bool {
+    name.contains("${")
+        || name.contains("{{")
+        || name.contains("$(")
+        || OPERATOR_NAMES.iter().any(|(prefix, infix, suffix)| {
+            name.starts_with(prefix) && name.contains(infix) && name.ends_with(suffix)
+        })
+}
+
+/// Where a reference's Secret may come from: its own build, and the whole repository.
+struct Found<'a, 'p> {
+    provided: &'a [Provided<'p>],
+    index: &'a Index,
 }
 
 fn path_of(fact: &Fact) -> Option<&str> {
@@ -105,8 +252,7 @@ fn provided<'a>(p: &'a super::Provider, path: &str, chain: &[Transform]) -> Prov
 fn workload(
     fact: &Fact,
     chain: &[Transform],
-    provided: &[Provided],
-    entry: &str,
+    found: &Found,
     reported: &mut HashSet<(String, usize, usize)>,
     out: &mut Vec<GraphFinding>,
 ) {
@@ -126,24 +272,32 @@ fn workload(
         _ => true,
     };
     for r in refs {
-        let candidates: Vec<&Provided> = provided
+        let candidates: Vec<&Provided> = found
+            .provided
             .iter()
             .filter(same_namespace)
             .filter(|p| p.names.contains(&r.secret))
             .collect();
         let message = if candidates.is_empty() {
+            if found
+                .index
+                .provides(&r.secret, applied.namespace.as_deref())
+                || cannot_verify(&r.secret)
+            {
+                continue;
+            }
             let ns = applied
                 .namespace
                 .as_deref()
-                .map(|n| format!(" in namespace {n:?}"))
-                .unwrap_or_default();
-            let renamed = provided
+                .map_or("any namespace".to_string(), |n| format!("namespace {n:?}"));
+            let renamed = found
+                .provided
                 .iter()
                 .filter(same_namespace)
                 .find(|p| p.original == r.secret)
                 .map(|p| format!("; {} is applied as {:?}, and kustomize rewrites references only to Secrets and secretGenerators, so refer to that name", p.what, p.names[0]))
                 .unwrap_or_default();
-            format!("{kind} {name:?} refers to Secret {:?} ({}) but nothing in the build of {entry} provides it{ns}, so the pod cannot start{renamed}", r.secret, r.via)
+            format!("{kind} {name:?} refers to Secret {:?} ({}), and nothing in the repository provides a Secret of that name in {ns} (no SealedSecret, Secret, secretGenerator, ExternalSecret, Certificate or known operator resource, in any build){renamed}; if it is made outside the repository, mark the reference optional or allow this finding", r.secret, r.via)
         } else if let Some(key) = &r.key {
             let all_known = candidates.iter().all(|p| p.keys.is_some());
             if !all_known || candidates.iter().any(|p| p.keys.unwrap().contains(key)) {
@@ -208,6 +362,7 @@ mod tests {
                 keys: Some(vec!["a".into()]),
                 refs_follow_renames: true,
                 fixed_name: false,
+                names_derived: false,
             },
         }
     }
@@ -229,6 +384,14 @@ mod tests {
         let mut out = Vec::new();
         check(facts, &[build], &mut out);
         out.into_iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn operator_secret_names_are_looked_up_by_the_names_they_derive_from() {
+        let got: Vec<&str> = bases("orders-db-app").collect();
+        assert_eq!(got, ["orders-db-app", "orders", "orders-db"]);
+        let got: Vec<&str> = bases("app.orders.credentials.postgresql.acid.zalan.do").collect();
+        assert!(got.contains(&"orders") && !got.contains(&"app") && !got.contains(&"do"));
     }
 
     #[test]

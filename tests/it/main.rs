@@ -7,6 +7,7 @@ mod bounds;
 mod cli;
 mod common;
 mod controller;
+mod corpus_causes;
 mod distribution;
 mod fingerprints;
 mod fix;
