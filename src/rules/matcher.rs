@@ -146,7 +146,13 @@ fn collect(
     for caps in regex.captures_iter(&text[window.clone()]) {
         let whole = caps.get(0).expect("group 0 always matches");
         reached = window.start + whole.end();
-        let secret = caps.name("secret").or_else(|| caps.get(1)).unwrap_or(whole);
+        // A branch without the `secret` group matched context to pass over (a ConfigMap's
+        // `--from-literal`), not a value.
+        let secret = match caps.name("secret") {
+            Some(secret) => secret,
+            None if has_secret_group(regex) => continue,
+            None => caps.get(1).unwrap_or(whole),
+        };
         let span = trim(
             text,
             window.start + secret.start()..window.start + secret.end(),
@@ -156,6 +162,10 @@ fn collect(
         }
     }
     reached
+}
+
+fn has_secret_group(regex: &Regex) -> bool {
+    regex.capture_names().flatten().any(|name| name == "secret")
 }
 
 /// Whether a value the pattern found is reported.
