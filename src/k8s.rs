@@ -71,14 +71,29 @@ mod tests {
     #[test]
     fn backup_and_template_copies_of_yaml_are_manifests() {
         for name in [
-            "a.yaml", "a.YML", "a.json", "Kustomization", "secret.yaml.old", "secret.yaml.bak",
-            "secret.yaml.back", "secret.yml.orig", "values.yaml.tpl", "values.yaml.tmpl",
-            "config.yaml.j2", "secret.yaml.example", "secret.YML.BAK",
+            "a.yaml",
+            "a.YML",
+            "a.json",
+            "Kustomization",
+            "secret.yaml.old",
+            "secret.yaml.bak",
+            "secret.yaml.back",
+            "secret.yml.orig",
+            "values.yaml.tpl",
+            "values.yaml.tmpl",
+            "config.yaml.j2",
+            "secret.yaml.example",
+            "secret.YML.BAK",
         ] {
             assert!(is_manifest_file(name), "{name}");
         }
         for name in [
-            "a.bak", "a.json.bak", ".env.example", "yaml.bak", "a.yaml.txt", "README.md",
+            "a.bak",
+            "a.json.bak",
+            ".env.example",
+            "yaml.bak",
+            "a.yaml.txt",
+            "README.md",
             "secret.yaml.bak.gz",
         ] {
             assert!(!is_manifest_file(name), "{name}");

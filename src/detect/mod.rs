@@ -1,6 +1,7 @@
 //! Detectors: from one file's bytes to findings. The prefilter decides whether anything runs;
 //! YAML is split cheaply and only documents with a keyword hit are parsed.
 
+mod embedded;
 mod kube;
 mod kustomize;
 mod suppress;
@@ -87,6 +88,11 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
             &mut quiet,
             &mut outcome,
         );
+    }
+    if hits.has_extra("Secret") && embedded::may_hold(file_name) {
+        let text = yaml_text(bytes);
+        let found = embedded::detect(&text, file_name, &detections);
+        detections.extend(found);
     }
     let covered = Ranges::new(detections.iter().map(|d| d.span.clone()).collect());
     let quiet_ranges = Ranges::new(quiet.clone());
