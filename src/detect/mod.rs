@@ -4,6 +4,7 @@
 mod embedded;
 mod kube;
 mod kustomize;
+mod sops;
 mod suppress;
 
 use std::borrow::Cow;
@@ -295,6 +296,7 @@ impl DocFile<'_> {
                     }
                 }
                 if is_quiet(&root) {
+                    sops::clear_in_document(&root, text, doc.range.clone(), &mut out.detections);
                     out.quiet.push(doc.range.clone());
                     return out;
                 }

@@ -201,7 +201,7 @@ fn trim(text: &[u8], mut span: Range<usize>) -> Range<usize> {
 /// Under a generic key, a value that reads like a name (`db-credentials`, `myAppSecret`,
 /// `tls-2`), a path or a URL names a secret kept elsewhere rather than being one. Generated
 /// secrets mix letters and digits inside one word, which names rarely do.
-fn looks_like_name(value: &[u8]) -> bool {
+pub(crate) fn looks_like_name(value: &[u8]) -> bool {
     if [&b"/"[..], b"./", b"~/"]
         .iter()
         .any(|p| value.starts_with(p))
