@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod controller;
 mod distribution;
+mod embedded;
 mod fingerprints;
 mod fix;
 mod frames;
