@@ -35,11 +35,17 @@ pub(crate) fn may_hold(file_name: &str) -> bool {
     ) || lower == "gnumakefile"
 }
 
-/// Detections for the Secret manifests embedded in `text` (the file as the YAML parser reads
-/// it); SOPS-encrypted ones are not plaintext. A detection inside one the file already has
-/// (`existing`, e.g. a script in a Secret's value) is left to that one.
-pub(crate) fn detect(text: &str, file_name: &str, existing: &[Detection]) -> Vec<Detection> {
+/// Detections for the Secret manifests embedded in a file; SOPS-encrypted ones are not
+/// plaintext. A detection inside one the file already has (`existing`, e.g. a script in a
+/// Secret's value) is left to that one. Text that is not UTF-8 holds no YAML to read.
+pub(crate) fn detect(bytes: &[u8], file_name: &str, existing: &[Detection]) -> Vec<Detection> {
     let markdown = is_markdown(file_name);
+    let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
+    // Most files have neither a heredoc nor a code block: no need to walk their lines.
+    let has_marker = has(b"<<") || (markdown && (has(b"```") || has(b"~~~")));
+    let Some(text) = has_marker.then(|| std::str::from_utf8(bytes).ok()).flatten() else {
+        return Vec::new();
+    };
     let covered = Covered::new(existing.iter().map(|d| d.span.clone()).collect());
     let mut found = Vec::new();
     for region in regions(text, markdown) {
@@ -196,7 +202,7 @@ fn starts_like_a_manifest(rest: &str) -> bool {
 /// The word that ends a heredoc begun on this line: `<<EOF`, `<<-EOF`, `<< 'EOF'`, `<<"EOF"`;
 /// not a here-string (`<<<`) nor a YAML merge key (`<<:`).
 fn heredoc_delimiter(line: &str) -> Option<&str> {
-    let at = line.find("<<")?;
+    let at = memchr::memmem::find(line.as_bytes(), b"<<")?;
     let rest = line[at + 2..].strip_prefix('-').unwrap_or(&line[at + 2..]);
     if line[at + 2..].starts_with('<') {
         return None;

@@ -91,8 +91,7 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
         );
     }
     if hits.has_extra("Secret") && embedded::may_hold(file_name) {
-        let text = yaml_text(bytes);
-        let found = embedded::detect(&text, file_name, &detections);
+        let found = embedded::detect(bytes, file_name, &detections);
         detections.extend(found);
     }
     let covered = Ranges::new(detections.iter().map(|d| d.span.clone()).collect());
