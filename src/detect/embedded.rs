@@ -3,6 +3,7 @@
 //! scripts, Makefiles, READMEs and CI files. Each such region is a byte span of the outer
 //! file, parsed in place, so findings carry the outer file's lines.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::finding::Detection;
@@ -43,18 +44,24 @@ pub(crate) fn detect(bytes: &[u8], file_name: &str, existing: &[Detection]) -> V
     let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
     // Most files have neither a heredoc nor a code block: no need to walk their lines.
     let has_marker = has(b"<<") || (markdown && (has(b"```") || has(b"~~~")));
-    let Some(text) = has_marker.then(|| std::str::from_utf8(bytes).ok()).flatten() else {
+    let Some(text) = has_marker
+        .then(|| std::str::from_utf8(bytes).ok())
+        .flatten()
+    else {
         return Vec::new();
     };
     let covered = Covered::new(existing.iter().map(|d| d.span.clone()).collect());
     let mut found = Vec::new();
     for region in regions(text, markdown) {
-        if memchr::memmem::find(text[region.range.clone()].as_bytes(), b"Secret").is_none() {
+        let start = region.range.start;
+        let embedded = &text[region.range];
+        if memchr::memmem::find(embedded.as_bytes(), b"Secret").is_none() {
             continue;
         }
-        for doc in documents(text, region.range.clone()) {
+        let yaml = untabbed(embedded);
+        for doc in documents(&yaml) {
             // Not YAML (a shell script, a template): nothing to find here, and no note either.
-            let Ok(Some(root)) = parse_expanded(text, doc.clone()) else {
+            let Ok(Some(root)) = parse_expanded(&yaml, doc) else {
                 continue;
             };
             if root.get("sops").is_some() {
@@ -62,15 +69,30 @@ pub(crate) fn detect(bytes: &[u8], file_name: &str, existing: &[Detection]) -> V
             }
             let mut detections = Vec::new();
             super::kube::detect_secrets(&root, &mut detections);
-            found.extend(
-                detections
-                    .into_iter()
-                    .filter(|d| !covered.contains(&d.span))
-                    .map(|d| told(d, region.holder)),
-            );
+            for mut d in detections {
+                d.span = start + d.span.start..start + d.span.end;
+                if !covered.contains(&d.span) {
+                    found.push(told(d, region.holder));
+                }
+            }
         }
     }
     found
+}
+
+/// The region with each line's leading tabs as spaces, which YAML allows and tab-indented
+/// heredocs (`<<-EOF`) use; of the same length, so spans stay.
+fn untabbed(region: &str) -> Cow<'_, str> {
+    if !region.starts_with('\t') && !region.contains("\n\t") {
+        return Cow::Borrowed(region);
+    }
+    let mut out = String::with_capacity(region.len());
+    for line in region.split_inclusive('\n') {
+        let tabs = line.bytes().take_while(|&b| b == b'\t').count();
+        out.extend(std::iter::repeat_n(' ', tabs));
+        out.push_str(&line[tabs..]);
+    }
+    Cow::Owned(out)
 }
 
 fn is_markdown(file_name: &str) -> bool {
@@ -219,11 +241,11 @@ fn heredoc_delimiter(line: &str) -> Option<&str> {
 }
 
 /// The documents of a region, split at its `---` lines (indented as the region is).
-fn documents(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
+fn documents(region: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    let mut start = range.start;
-    let mut offset = range.start;
-    for line in text[range.clone()].split_inclusive('\n') {
+    let mut start = 0;
+    let mut offset = 0;
+    for line in region.split_inclusive('\n') {
         let trimmed = line.trim();
         if trimmed == "---" || trimmed.starts_with("--- ") {
             out.push(start..offset);
@@ -231,7 +253,7 @@ fn documents(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
         }
         offset += line.len();
     }
-    out.push(start..range.end);
+    out.push(start..region.len());
     out.retain(|r| !r.is_empty());
     out
 }
@@ -310,6 +332,15 @@ mod tests {
     }
 
     #[test]
+    fn tab_indented_heredocs_read_as_yaml_of_the_same_length() {
+        let region = "\tkind: Secret\n\tstringData:\n\t\tpassword: x\n";
+        let yaml = untabbed(region);
+        assert_eq!(yaml, " kind: Secret\n stringData:\n  password: x\n");
+        assert_eq!(yaml.len(), region.len());
+        assert!(matches!(untabbed("a: 1\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
     fn heredoc_words() {
         assert_eq!(heredoc_delimiter("cat <<EOF >x"), Some("EOF"));
         assert_eq!(heredoc_delimiter("cat << \"EOF\""), Some("EOF"));
@@ -323,10 +354,7 @@ mod tests {
     #[test]
     fn indented_regions_split_into_documents() {
         let text = "  a: 1\n  ---\n  b: 2\n";
-        let docs: Vec<&str> = documents(text, 0..text.len())
-            .into_iter()
-            .map(|r| &text[r])
-            .collect();
+        let docs: Vec<&str> = documents(text).into_iter().map(|r| &text[r]).collect();
         assert_eq!(docs, ["  a: 1\n", "  b: 2\n"]);
     }
 }

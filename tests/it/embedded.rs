@@ -85,6 +85,8 @@ fn secrets_in_markdown_code_blocks_and_heredocs_are_found_at_their_line_in_the_o
             row("deploy-workflow.yaml", "k8s-secret-string-data", 16, 20),
             // The first document of a quoted heredoc in a script (the second is a ConfigMap).
             row("setup.sh", "k8s-secret-string-data", 18, 13),
+            // A tab-indented `<<-EOF` heredoc in a shell function.
+            row("setup.sh", "k8s-secret-string-data", 34, 10),
         ]
     );
     let messages: Vec<&str> = report["findings"]

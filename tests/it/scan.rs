@@ -98,6 +98,7 @@ fn finds_every_planted_form_in_the_positive_fixtures() {
         ),
         ("embedded/secret.yaml.bak", "k8s-secret-string-data", 7),
         ("embedded/setup.sh", "k8s-secret-string-data", 18),
+        ("embedded/setup.sh", "k8s-secret-string-data", 34),
         ("embedded/setup.sh", "kubeadm-bootstrap-token", 5),
         ("embedded/setup.sh", "kubectl-secret-literal", 9),
         ("secret-crlf.yaml", "k8s-secret-string-data", 7),

@@ -24,3 +24,13 @@ metadata:
 data:
   host: queue.shop
 END
+
+seal_app() {
+	kubectl apply -f - <<-EOF
+	apiVersion: v1
+	kind: Secret
+	metadata: {name: app, namespace: shop}
+	stringData:
+		token: tab-PLANTED-Vb3Nc5
+	EOF
+}
