@@ -11,15 +11,38 @@ pub fn is_kustomization_file(file_name: &str) -> bool {
     )
 }
 
-/// YAML and JSON files, and kustomize's extension-less `Kustomization`.
+/// YAML and JSON files, kustomize's extension-less `Kustomization`, and backup or template
+/// copies of YAML ones (`secret.yaml.bak`, `values.yml.j2`): people commit those with the same
+/// Secrets in them.
 pub fn is_manifest_file(file_name: &str) -> bool {
     // No allocation: the git graph asks this of every path of a 100k-file index.
-    let ends = |suffix: &str| {
-        file_name.len() >= suffix.len()
-            && file_name.as_bytes()[file_name.len() - suffix.len()..]
-                .eq_ignore_ascii_case(suffix.as_bytes())
-    };
+    let name = strip_copy_suffix(file_name);
+    let ends = |suffix: &str| ends_with_ignore_case(name, suffix);
     ends(".yaml") || ends(".yml") || ends(".json") || file_name == "Kustomization"
+}
+
+/// Suffixes of backup and template copies that keep a manifest's content.
+const COPY_SUFFIXES: &[&str] = &[
+    ".old", ".bak", ".back", ".orig", ".tpl", ".tmpl", ".j2", ".example",
+];
+
+/// `secret.yaml.bak` → `secret.yaml`; any other name as it is. Only YAML copies count: a
+/// `.json.bak` or `.env.example` is not a manifest.
+fn strip_copy_suffix(file_name: &str) -> &str {
+    for suffix in COPY_SUFFIXES {
+        if ends_with_ignore_case(file_name, suffix) {
+            let stem = &file_name[..file_name.len() - suffix.len()];
+            if ends_with_ignore_case(stem, ".yaml") || ends_with_ignore_case(stem, ".yml") {
+                return stem;
+            }
+        }
+    }
+    file_name
+}
+
+fn ends_with_ignore_case(name: &str, suffix: &str) -> bool {
+    name.len() >= suffix.len()
+        && name.as_bytes()[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 
 /// Kinds whose documents hold encrypted values or references to secrets, never secrets.
@@ -86,6 +109,38 @@ mod tests {
                 .unwrap()
                 .unwrap();
             assert!(!is_templated(root.get("v").unwrap()), "{text}");
+        }
+    }
+
+    #[test]
+    fn backup_and_template_copies_of_yaml_are_manifests() {
+        for name in [
+            "a.yaml",
+            "a.YML",
+            "a.json",
+            "Kustomization",
+            "secret.yaml.old",
+            "secret.yaml.bak",
+            "secret.yaml.back",
+            "secret.yml.orig",
+            "values.yaml.tpl",
+            "values.yaml.tmpl",
+            "config.yaml.j2",
+            "secret.yaml.example",
+            "secret.YML.BAK",
+        ] {
+            assert!(is_manifest_file(name), "{name}");
+        }
+        for name in [
+            "a.bak",
+            "a.json.bak",
+            ".env.example",
+            "yaml.bak",
+            "a.yaml.txt",
+            "README.md",
+            "secret.yaml.bak.gz",
+        ] {
+            assert!(!is_manifest_file(name), "{name}");
         }
     }
 }

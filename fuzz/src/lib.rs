@@ -36,6 +36,8 @@ pub const PATHS: &[&str] = &[
     "apps/config.txt",
     "apps/id_rsa",
     "apps/main.tf",
+    "docs/README.md",
+    "scripts/setup.sh",
 ];
 
 /// Splits the input into a path (from its first byte) and the file's bytes.

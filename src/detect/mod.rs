@@ -2,9 +2,11 @@
 //! YAML is split cheaply and only documents with a keyword hit are parsed.
 
 mod config;
+mod embedded;
 mod identity;
 mod kube;
 mod kustomize;
+mod sops;
 mod suppress;
 
 use std::borrow::Cow;
@@ -92,6 +94,10 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
             &mut quiet,
             &mut outcome,
         );
+    }
+    if hits.has_extra("Secret") && embedded::may_hold(file_name) {
+        let found = embedded::detect(bytes, file_name, &detections);
+        detections.extend(found);
     }
     let covered = Ranges::new(detections.iter().map(|d| d.span.clone()).collect());
     let quiet_ranges = Ranges::new(quiet.clone());
@@ -295,6 +301,7 @@ impl DocFile<'_> {
                     }
                 }
                 if is_quiet(&root) {
+                    sops::clear_in_document(&root, text, doc.range.clone(), &mut out.detections);
                     out.quiet.push(doc.range.clone());
                     return out;
                 }

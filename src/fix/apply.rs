@@ -110,7 +110,7 @@ pub fn fix_scan(
             SECRET_IDENTITY,
             SECRET_CONFIG,
         ];
-        if secret_rules.contains(&f.rule.as_str()) {
+        if secret_rules.contains(&f.rule.as_str()) && in_secret_document(f) {
             reported.entry(&f.path).or_default().push(f);
         }
     }
@@ -137,6 +137,16 @@ pub fn fix_scan(
     outcome.absorb(generators(output, &files, &ctx, dry_run, stdout)?);
     outcome.notes = files.take_notes();
     Ok(ScanFix { outcome, committed })
+}
+
+/// Whether a finding can be about a Secret document's value. Identities and configs are also
+/// reported in generator literals and env files: those are the generators' to convert, and
+/// not Secrets written inside other text.
+fn in_secret_document(f: &Finding) -> bool {
+    let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+    let elsewhere = [SECRET_IDENTITY, SECRET_CONFIG].contains(&f.rule.as_str())
+        && (!crate::k8s::is_manifest_file(name) || crate::k8s::is_kustomization_file(name));
+    !elsewhere
 }
 
 /// Whether a value `--fix` seals is already committed (HEAD's version of its file holds it):

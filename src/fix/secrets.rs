@@ -45,6 +45,8 @@ pub fn plan_secrets<R: TryCryptoRng + ?Sized>(
         count: 0,
     };
     let mut problems = Vec::new();
+    // Reported values inside a Secret document of the file's own (sealed or not).
+    let mut handled: Vec<std::ops::Range<usize>> = Vec::new();
     for doc in docs {
         if !text[doc.range.clone()].contains("Secret") {
             continue;
@@ -59,6 +61,7 @@ pub fn plan_secrets<R: TryCryptoRng + ?Sized>(
         if targets.is_empty() {
             continue;
         }
+        handled.extend(targets.iter().map(|(node, _)| node.span.clone()));
         let Ok((_, values)) = crate::doc::parse_documents(&text[doc.range.clone()], path) else {
             continue;
         };
@@ -88,6 +91,7 @@ pub fn plan_secrets<R: TryCryptoRng + ?Sized>(
             }
         }
     }
+    problems.extend(embedded(path, bytes, reported, &handled));
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -97,6 +101,37 @@ pub fn plan_secrets<R: TryCryptoRng + ?Sized>(
     plan.fixed = apply(bytes, &plan.edits);
     super::verify::sealed(&plan).map_err(|p| vec![p])?;
     Ok(Some(plan))
+}
+
+/// Values the scan reported outside every Secret document of the file: Secrets written inside
+/// a Markdown code block, a heredoc or a string, which --fix does not rewrite. One problem per
+/// Secret value, so the file stays as it is and the user is told why.
+fn embedded(
+    path: &str,
+    bytes: &[u8],
+    reported: &[std::ops::Range<usize>],
+    handled: &[std::ops::Range<usize>],
+) -> Vec<Problem> {
+    // Secret nodes are disjoint and come in file order: the one that may hold a value is the
+    // last to start before it.
+    let inside = |r: &&std::ops::Range<usize>| {
+        let n = handled.partition_point(|h| h.start <= r.start);
+        n > 0 && r.end <= handled[n - 1].end
+    };
+    let lines = crate::finding::LineIndex::new(bytes);
+    reported
+        .iter()
+        .filter(|r| !inside(r))
+        .map(|r| {
+            let (line, column) = lines.line_col(r.start);
+            Problem {
+                path: path.to_string(),
+                line,
+                column,
+                message: "this Secret is written inside other text (a Markdown code block, a heredoc or a string), which --fix does not rewrite: seal it by hand (`sealant seal`) and put the SealedSecret there, or read the value from the environment".to_string(),
+            }
+        })
+        .collect()
 }
 
 /// Why the Secrets the scan found in a file that is not plain UTF-8 stay as they are: the

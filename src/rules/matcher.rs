@@ -149,7 +149,13 @@ fn collect(
     for caps in regex.captures_iter(&text[window.clone()]) {
         let whole = caps.get(0).expect("group 0 always matches");
         reached = window.start + whole.end();
-        let secret = caps.name("secret").or_else(|| caps.get(1)).unwrap_or(whole);
+        // A branch without the `secret` group matched context to pass over (a ConfigMap's
+        // `--from-literal`), not a value.
+        let secret = match caps.name("secret") {
+            Some(secret) => secret,
+            None if has_secret_group(regex) => continue,
+            None => caps.get(1).unwrap_or(whole),
+        };
         let span = trim(
             text,
             window.start + secret.start()..window.start + secret.end(),
@@ -160,6 +166,10 @@ fn collect(
         }
     }
     reached
+}
+
+fn has_secret_group(regex: &Regex) -> bool {
+    regex.capture_names().flatten().any(|name| name == "secret")
 }
 
 /// The key a value stands under: from where the match starts, back over the rest of a key
@@ -216,7 +226,7 @@ fn trim(text: &[u8], mut span: Range<usize>) -> Range<usize> {
 /// Under a generic key, a value that reads like a name (`db-credentials`, `myAppSecret`,
 /// `tls-2`), a path or a URL names a secret kept elsewhere rather than being one. Generated
 /// secrets mix letters and digits inside one word, which names rarely do.
-fn looks_like_name(value: &[u8]) -> bool {
+pub(crate) fn looks_like_name(value: &[u8]) -> bool {
     if [&b"/"[..], b"./", b"~/"]
         .iter()
         .any(|p| value.starts_with(p))

@@ -16,6 +16,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 pub use entropy::shannon_entropy;
+pub(crate) use matcher::looks_like_name;
 pub use placeholder::is_placeholder;
 pub use prefilter::{Hits, TEDDY_LIMIT};
 pub use schema::Rule;

@@ -9,6 +9,7 @@ mod common;
 mod controller;
 mod corpus_causes;
 mod distribution;
+mod embedded;
 mod fingerprints;
 mod fix;
 mod frames;

@@ -82,6 +82,26 @@ fn finds_every_planted_form_in_the_positive_fixtures() {
         ),
         ("kustomize/server.key", "kustomize-secret-generator-file", 1),
         ("checksum-not-digest.yaml", "generic-secret-yaml", 9),
+        // Embedded forms, copies and SOPS (tests/it/embedded.rs says more).
+        ("embedded/Makefile", "kubectl-secret-literal", 4),
+        ("embedded/README.md", "k8s-secret-data", 22),
+        ("embedded/README.md", "k8s-secret-string-data", 12),
+        ("embedded/README.md", "k8s-secret-string-data", 33),
+        (
+            "embedded/deploy-workflow.yaml",
+            "k8s-secret-string-data",
+            16,
+        ),
+        (
+            "embedded/secret.sops.yaml",
+            "sops-unencrypted-credential",
+            8,
+        ),
+        ("embedded/secret.yaml.bak", "k8s-secret-string-data", 7),
+        ("embedded/setup.sh", "k8s-secret-string-data", 18),
+        ("embedded/setup.sh", "k8s-secret-string-data", 34),
+        ("embedded/setup.sh", "kubeadm-bootstrap-token", 5),
+        ("embedded/setup.sh", "kubectl-secret-literal", 9),
         ("secret-crlf.yaml", "k8s-secret-string-data", 7),
         // `username`: an identity, found all the same (info).
         ("secret-data.yaml", "k8s-secret-identity-value", 8),
