@@ -182,8 +182,8 @@ if os.path.exists(os.path.join(out, "times.tsv")):
 per_cause = defaultdict(Counter)   # cause -> verdict counts
 per_rule_unjudged = Counter()
 total = Counter()
-print("| repo | findings | TP | FP | unjudged | errors | sealant ms | rg ms | ×rg |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| repo | findings | TP | FP | notes | unjudged | errors | sealant ms | rg ms | ×rg |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 unjudged_list = []
 for name in names:
     path = os.path.join(out, name.replace("/", "+") + ".json")
@@ -210,16 +210,17 @@ for name in names:
     total.update(c)
     s, r = times.get(name, ("-", "-"))
     ratio = f"{int(s) / int(r):.1f}" if s.isdigit() and r.isdigit() and int(r) > 0 else "-"
-    print(f"| {name} | {c['findings']} | {c['tp']} | {c['fp']} | {c['unjudged']} | {c['errors']} | {s} | {r} | {ratio} |")
-print(f"| **all** | {total['findings']} | {total['tp']} | {total['fp']} | {total['unjudged']} | {total['errors']} | | | |")
+    print(f"| {name} | {c['findings']} | {c['tp']} | {c['fp']} | {c['note']} | {c['unjudged']} | {c['errors']} | {s} | {r} | {ratio} |")
+print(f"| **all** | {total['findings']} | {total['tp']} | {total['fp']} | {total['note']} | {total['unjudged']} | {total['errors']} | | | |")
 print()
 print("| cause | verdict | findings | repos |")
 print("|---|---|---:|---|")
-for cause in sorted(per_cause, key=lambda k: (-sum(v for n, v in per_cause[k].items() if n in ("tp", "fp")), k)):
+for cause in sorted(per_cause, key=lambda k: (-sum(v for n, v in per_cause[k].items() if n in ("tp", "fp", "note")), k)):
     c = per_cause[cause]
-    verdict = "tp" if c["tp"] and not c["fp"] else "fp" if c["fp"] and not c["tp"] else "mixed"
+    kinds = [v for v in ("tp", "fp", "note") if c[v]]
+    verdict = kinds[0] if len(kinds) == 1 else "mixed"
     repos = sorted(n[6:] for n in c if n.startswith("repos:"))
-    print(f"| {cause} | {verdict} | {c['tp'] + c['fp']} | {', '.join(repos)} |")
+    print(f"| {cause} | {verdict} | {c['tp'] + c['fp'] + c['note']} | {', '.join(repos)} |")
 if per_rule_unjudged:
     print()
     print("| unjudged, by rule | findings |")

@@ -16,6 +16,56 @@ pub(crate) fn is_not_a_credential(key: &[u8], value: &[u8]) -> bool {
         || decodes_to_placeholder(value)
         || is_sealed_ciphertext(value)
         || is_digest_annotation(key, value)
+        || is_password_hash(value)
+        || decodes_to(value, HASHES_MAX, is_password_hash)
+}
+
+/// Longest base64 text judged as an encoded htpasswd file (a few dozen users).
+const HASHES_MAX: usize = 8192;
+
+/// `$2y$10$…` (bcrypt), `$apr1$…`, `$1$`/`$5$`/`$6$` (crypt), one per line, each perhaps
+/// after `user:` (an htpasswd file, as Traefik's and ingress-nginx's basic auth read it), or a
+/// lone bcrypt hash (dex's static passwords): a password's salted hash, not the password.
+fn is_password_hash(value: &[u8]) -> bool {
+    let text = value.trim_ascii();
+    !text.is_empty()
+        && text.split(|&b| b == b'\n').all(|line| {
+            let line = line.trim_ascii();
+            let hash = match line.iter().position(|&b| b == b':') {
+                Some(colon) if !line.starts_with(b"$") => &line[colon + 1..],
+                _ => line,
+            };
+            is_crypt_hash(hash)
+        })
+}
+
+/// One modular-crypt hash: `$id$` (and bcrypt's cost), then salt and digest in crypt's base64.
+fn is_crypt_hash(hash: &[u8]) -> bool {
+    let crypt64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'$');
+    let body = [
+        &b"$2a$"[..],
+        b"$2b$",
+        b"$2y$",
+        b"$apr1$",
+        b"$1$",
+        b"$5$",
+        b"$6$",
+    ]
+    .iter()
+    .find_map(|id| hash.strip_prefix(*id));
+    body.is_some_and(|body| body.len() >= 22 && body.iter().all(crypt64))
+}
+
+/// Whether `value` is base64 (at most `max` long) of printable text that `judge` accepts.
+fn decodes_to(value: &[u8], max: usize, judge: fn(&[u8]) -> bool) -> bool {
+    let value = value.trim_ascii();
+    if value.len() > max || !value.len().is_multiple_of(4) || value.is_empty() {
+        return false;
+    }
+    STANDARD.decode(value).is_ok_and(|decoded| {
+        std::str::from_utf8(&decoded).is_ok_and(|t| !t.chars().any(|c| c.is_control() && c != '\n'))
+            && judge(&decoded)
+    })
 }
 
 /// Longest base64 text judged by what it decodes to: placeholders are short.
@@ -103,6 +153,28 @@ mod tests {
         let mut bytes = (rsa_len as u16).to_be_bytes().to_vec();
         bytes.extend((0..rsa_len + aes_len).map(|i| (i * 7 + 3) as u8));
         STANDARD.encode(bytes)
+    }
+
+    #[test]
+    fn password_hashes_are_not_credentials_and_passwords_beside_them_are() {
+        let bcrypt = "$2y$10$abcdefghijklmnopqrstuuJ0aV1Qb6W2Fq5mYbQn3V6ZtX8sQe1Ca";
+        let htpasswd =
+            "admin:$apr1$Xy12Ab34$AbCdEfGhIjKlMnOpQrStU1\nops:$2y$05$abcdefghijklmnopqrstuv";
+        for value in [
+            bcrypt.to_string(),
+            htpasswd.to_string(),
+            STANDARD.encode(htpasswd),
+        ] {
+            assert!(is_not_a_credential(b"users", value.as_bytes()), "{value}");
+        }
+        for value in [
+            "hunter2-Xk9s0Lq",
+            "admin:plain-password-here",
+            "$2y$10$short",
+            "admin:$apr1$Xy12Ab34$AbCdEfGhIjKlMnOpQrStU1\nbob:secret-pass-123",
+        ] {
+            assert!(!is_not_a_credential(b"users", value.as_bytes()), "{value}");
+        }
     }
 
     #[test]
