@@ -664,3 +664,38 @@ fn the_sealant_fix_hook_seals_staged_secrets_and_stops_the_commit() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `git commit -a` and `git commit FILE` build the commit in a temporary index and point
+/// `GIT_INDEX_FILE` at it for the hooks: `--staged` judges that index, not `.git/index`
+/// (which still holds the clean version), so the plaintext Secret does not get in.
+#[test]
+fn staged_judges_the_temporary_index_of_commit_all_and_commit_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = repo();
+    let root = dir.path();
+    commit(root, &[("app.yaml", CLEAN)], "clean");
+    let hook = root.join(".git/hooks/pre-commit");
+    fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    let bin = env!("CARGO_BIN_EXE_sealant");
+    fs::write(&hook, format!("#!/bin/sh\nexec '{bin}' scan --staged\n")).unwrap();
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(root.join("app.yaml"), secret("tempindex-PLANTED-77")).unwrap();
+    for args in [
+        &["commit", "-a", "-m", "leak"][..],
+        &["commit", "-m", "leak", "app.yaml"],
+    ] {
+        let out = crate::common::git_command(root)
+            .args(args)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
+        assert!(
+            !out.status.success(),
+            "git {args:?} passed the hook: {said}"
+        );
+        assert!(said.contains("app.yaml"), "{said}");
+        assert!(!said.contains("tempindex-PLANTED-77"), "{said}");
+    }
+    let head = git(root, &["show", "HEAD:app.yaml"]);
+    assert_eq!(String::from_utf8_lossy(&head.stdout), CLEAN);
+}
