@@ -50,7 +50,7 @@ pub(crate) fn detect(bytes: &[u8], file_name: &str, existing: &[Detection]) -> V
     else {
         return Vec::new();
     };
-    let covered = Covered::new(existing.iter().map(|d| d.span.clone()).collect());
+    let covered = super::Ranges::new(existing.iter().map(|d| d.span.clone()).collect());
     let mut found = Vec::new();
     for region in regions(text, markdown) {
         let start = region.range.start;
@@ -256,36 +256,6 @@ fn documents(region: &str) -> Vec<Range<usize>> {
     out.push(start..region.len());
     out.retain(|r| !r.is_empty());
     out
-}
-
-/// Spans sorted by start with the furthest end so far: whether one holds a span is a binary
-/// search.
-struct Covered {
-    starts: Vec<usize>,
-    furthest_end: Vec<usize>,
-}
-
-impl Covered {
-    fn new(mut spans: Vec<Range<usize>>) -> Covered {
-        spans.sort_unstable_by_key(|r| r.start);
-        let mut end = 0;
-        let furthest_end = spans
-            .iter()
-            .map(|r| {
-                end = end.max(r.end);
-                end
-            })
-            .collect();
-        Covered {
-            starts: spans.iter().map(|r| r.start).collect(),
-            furthest_end,
-        }
-    }
-
-    fn contains(&self, span: &Range<usize>) -> bool {
-        let n = self.starts.partition_point(|&s| s <= span.start);
-        n > 0 && span.end <= self.furthest_end[n - 1]
-    }
 }
 
 #[cfg(test)]
