@@ -13,11 +13,12 @@ use super::placeholder::is_placeholder;
 /// there is none), is certainly not a credential.
 pub(crate) fn is_not_a_credential(key: &[u8], value: &[u8]) -> bool {
     is_placeholder(value)
-        || decodes_to_placeholder(value)
         || is_sealed_ciphertext(value)
         || is_digest_annotation(key, value)
         || is_password_hash(value)
-        || decodes_to(value, HASHES_MAX, is_password_hash)
+        || decoded_text(value).is_some_and(|text| {
+            is_encoded_placeholder(value, &text) || is_password_hash(text.as_bytes())
+        })
 }
 
 /// Longest base64 text judged as an encoded htpasswd file (a few dozen users).
@@ -56,34 +57,28 @@ fn is_crypt_hash(hash: &[u8]) -> bool {
     body.is_some_and(|body| body.len() >= 22 && body.iter().all(crypt64))
 }
 
-/// Whether `value` is base64 (at most `max` long) of printable text that `judge` accepts.
-fn decodes_to(value: &[u8], max: usize, judge: fn(&[u8]) -> bool) -> bool {
-    let value = value.trim_ascii();
-    if value.len() > max || !value.len().is_multiple_of(4) || value.is_empty() {
-        return false;
-    }
-    STANDARD.decode(value).is_ok_and(|decoded| {
-        std::str::from_utf8(&decoded).is_ok_and(|t| !t.chars().any(|c| c.is_control() && c != '\n'))
-            && judge(&decoded)
-    })
-}
-
 /// Longest base64 text judged by what it decodes to: placeholders are short.
 const ENCODED_PLACEHOLDER_MAX: usize = 128;
 
 /// `cGFzc3dvcmQ=` in a Secret's `data` is `password` as much as the plain word is. Only a
-/// printable one-line decoding counts: a random value that happens to be base64 decodes to
-/// control bytes.
-fn decodes_to_placeholder(value: &[u8]) -> bool {
+/// one-line decoding counts.
+fn is_encoded_placeholder(value: &[u8], decoded: &str) -> bool {
+    value.trim_ascii().len() <= ENCODED_PLACEHOLDER_MAX
+        && !decoded.contains('\n')
+        && is_placeholder(decoded.as_bytes())
+}
+
+/// What base64 `value` (at most [`HASHES_MAX`] long) decodes to, if that is printable text
+/// (line breaks allowed): a random value that happens to be base64 decodes to control bytes.
+/// Decoded once for every judge of decoded values.
+fn decoded_text(value: &[u8]) -> Option<String> {
     let value = value.trim_ascii();
-    if value.len() > ENCODED_PLACEHOLDER_MAX || !value.len().is_multiple_of(4) {
-        return false;
+    if value.is_empty() || value.len() > HASHES_MAX || !value.len().is_multiple_of(4) {
+        return None;
     }
-    STANDARD.decode(value).is_ok_and(|decoded| {
-        !decoded.is_empty()
-            && std::str::from_utf8(&decoded).is_ok_and(|t| !t.chars().any(char::is_control))
-            && is_placeholder(&decoded)
-    })
+    let text = String::from_utf8(STANDARD.decode(value).ok()?).ok()?;
+    let printable = !text.chars().any(|c| c.is_control() && c != '\n');
+    printable.then_some(text)
 }
 
 /// RSA block lengths of sealing keys: 1024 to 8192 bits, in steps of 512.
@@ -147,6 +142,11 @@ fn is_digest_annotation(key: &[u8], value: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The base64-placeholder judge alone, as [`is_not_a_credential`] applies it.
+    fn decodes_to_placeholder(value: &[u8]) -> bool {
+        decoded_text(value).is_some_and(|text| is_encoded_placeholder(value, &text))
+    }
 
     /// A value of the sealed shape: 2-byte length, RSA block, AES part with its tag.
     fn sealed_shape(rsa_len: usize, aes_len: usize) -> String {
