@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Write;
 use std::ops::Range;
+use std::rc::Rc;
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
@@ -111,13 +112,13 @@ struct File<'a> {
     findings: &'a [&'a Finding],
 }
 
-/// Each rule's help text, wrapped once: with 100k findings of one rule, wrapping its
-/// explanation per finding took most of the run.
+/// Each rule's help text, wrapped once and shared: with 100k findings of one rule, wrapping
+/// its explanation per finding took most of the run.
 #[derive(Default)]
-struct Helps(HashMap<String, Option<String>>);
+struct Helps(HashMap<String, Option<Rc<str>>>);
 
 impl Helps {
-    fn get(&mut self, report: &Report, rule: &str) -> Option<String> {
+    fn get(&mut self, report: &Report, rule: &str) -> Option<Rc<str>> {
         if let Some(help) = self.0.get(rule) {
             return help.clone();
         }
@@ -125,7 +126,7 @@ impl Helps {
             .rule(rule)
             .map(|r| unwrap_lines(&r.explanation))
             .filter(|h| !h.is_empty())
-            .map(|h| wrap(&h, HELP_INDENT));
+            .map(|h| Rc::from(wrap(&h, HELP_INDENT)));
         self.0.insert(rule.to_string(), help.clone());
         help
     }
@@ -194,13 +195,13 @@ struct FindingDiagnostic {
     code: String,
     message: String,
     severity: miette::Severity,
-    help: Option<String>,
+    help: Option<Rc<str>>,
     label: Range<usize>,
     source: NamedSource<Snippet>,
 }
 
 impl FindingDiagnostic {
-    fn new(finding: &Finding, help: Option<String>, snippet: Snippet) -> FindingDiagnostic {
+    fn new(finding: &Finding, help: Option<Rc<str>>, snippet: Snippet) -> FindingDiagnostic {
         let mut code = format!("{}[{}]", finding.severity, printable(&finding.rule));
         if let Some(commit) = &finding.commit {
             code.push_str(&format!(" ({})", commit_label(commit)));
