@@ -39,6 +39,11 @@ pub fn relative_path(root: &Path, path: &Path) -> String {
     }
 }
 
+/// The last component of a `/`-separated repository path: the file's name.
+pub fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
 /// `a/./b/../c` → `a/c`; see [`join`].
 pub fn normalize(path: &str) -> String {
     join("", path)

@@ -76,7 +76,7 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     let (rules, salt) = (ctx.rules, ctx.salt);
     let hits = rules.prefilter(bytes);
     let mut outcome = FileOutcome::default();
-    let file_name = path.rsplit('/').next().unwrap_or(path);
+    let file_name = crate::paths::file_name(path);
     // A kustomization matters to the graph even without a keyword in it.
     if hits.is_empty() && !is_kustomization_file(file_name) {
         return outcome;

@@ -143,7 +143,7 @@ pub fn fix_scan(
 /// reported in generator literals and env files: those are the generators' to convert, and
 /// not Secrets written inside other text.
 fn in_secret_document(f: &Finding) -> bool {
-    let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+    let name = crate::paths::file_name(&f.path);
     let elsewhere = [SECRET_IDENTITY, SECRET_CONFIG].contains(&f.rule.as_str())
         && (!crate::k8s::is_manifest_file(name) || crate::k8s::is_kustomization_file(name));
     !elsewhere

@@ -329,7 +329,7 @@ fn env_pairs(bytes: &[u8], file: &str) -> std::result::Result<Vec<(String, Vec<u
 
 /// `files` entries are `path` (key: its file name) or `key=path`.
 fn file_key(entry: &Node, file: &str) -> String {
-    let base = file.rsplit('/').next().unwrap_or(file);
+    let base = crate::paths::file_name(file);
     for item in entry.get("files").map(Node::items).unwrap_or_default() {
         if let Some((key, p)) = item.as_str().and_then(|s| s.split_once('=')) {
             if p.trim().rsplit('/').next() == Some(base) {

@@ -241,7 +241,7 @@ fn generator(node: &Node) -> Option<Provider> {
     for file in strings(node.get("files")) {
         let key = match file.split_once('=') {
             Some((key, _)) => key.trim(),
-            None => file.rsplit('/').next().unwrap_or(&file),
+            None => crate::paths::file_name(&file),
         };
         keys.push(key.to_string());
     }

@@ -98,11 +98,11 @@ pub(super) fn add_findings(
 }
 
 fn is_manifest(path: &str) -> bool {
-    is_manifest_file(path.rsplit('/').next().unwrap_or(path))
+    is_manifest_file(crate::paths::file_name(path))
 }
 
 fn is_kustomization(path: &str) -> bool {
-    is_kustomization_file(path.rsplit('/').next().unwrap_or(path))
+    is_kustomization_file(crate::paths::file_name(path))
 }
 
 /// The directories named (root-relative): a Flux `spec.path` may be relative to one.
