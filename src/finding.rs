@@ -268,3 +268,37 @@ pub struct Note {
     pub path: String,
     pub message: String,
 }
+
+/// Every value span the scan found in one file, before any suppression, with a digest of the
+/// bytes it found them in: the report redacts code frames with them instead of detecting the
+/// whole file again, when the bytes it reads for the frame are the same.
+#[derive(Debug, Default)]
+pub struct ValueSpans {
+    digest: [u8; 32],
+    spans: Vec<Range<usize>>,
+}
+
+/// [`ValueSpans`] by repository path, for the files with findings of a working-tree scan.
+pub type Values = std::collections::HashMap<String, ValueSpans>;
+
+impl ValueSpans {
+    pub fn new(bytes: &[u8], spans: Vec<Range<usize>>) -> ValueSpans {
+        ValueSpans {
+            digest: digest(bytes),
+            spans,
+        }
+    }
+
+    /// The spans, if `bytes` are the bytes they were found in (a file may change between the
+    /// scan and the report: then the report must detect again).
+    pub fn spans_for(&self, bytes: &[u8]) -> Option<&[Range<usize>]> {
+        (digest(bytes) == self.digest).then_some(self.spans.as_slice())
+    }
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}

@@ -53,6 +53,7 @@ pub fn report_from(
         rules: &rules,
         tool_version: env!("CARGO_PKG_VERSION"),
         provenance: provenance.as_ref(),
+        values: Some(&output.values),
     };
     let color = match args.color {
         ColorChoice::Always => true,

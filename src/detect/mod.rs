@@ -41,6 +41,8 @@ pub struct FileOutcome {
     pub notes: Vec<String>,
     /// What this file tells about the kustomize/Flux graph.
     pub facts: Vec<crate::graph::Fact>,
+    /// The span of every value detected, suppressed or not (what code frames redact).
+    pub values: Vec<Range<usize>>,
 }
 
 impl FileOutcome {
@@ -115,6 +117,7 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     }
     describe_decoded(&mut detections, rules);
     report_credentials_inside(&mut detections, rules);
+    outcome.values = detections.iter().map(|d| d.span.clone()).collect();
     let found = findings_from(path, bytes, detections, rules, salt);
     outcome.findings = found.findings;
     outcome.suppressed = found.suppressed;

@@ -8,7 +8,7 @@ use std::ops::Range;
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use super::redact::{merge, redact, value_spans};
-use crate::finding::{Finding, LineIndex};
+use crate::finding::{Finding, LineIndex, ValueSpans};
 
 /// Characters kept on each side of the value.
 const CONTEXT_CHARS: usize = 40;
@@ -23,10 +23,19 @@ pub struct FileFrames<'a> {
 }
 
 impl<'a> FileFrames<'a> {
-    /// `path` is the file's repository path (rules choose files by name).
-    pub fn new(path: &str, bytes: &'a [u8], findings: &[&Finding]) -> FileFrames<'a> {
+    /// `path` is the file's repository path (rules choose files by name). `known`: the spans
+    /// the scan found in this path, used when they were found in these very bytes.
+    pub fn new(
+        path: &str,
+        bytes: &'a [u8],
+        findings: &[&Finding],
+        known: Option<&ValueSpans>,
+    ) -> FileFrames<'a> {
         let reported = findings.iter().map(|f| f.span.clone());
-        let spans = merge(reported.chain(value_spans(path, bytes)));
+        let spans = match known.and_then(|k| k.spans_for(bytes)) {
+            Some(spans) => merge(reported.chain(spans.iter().cloned())),
+            None => merge(reported.chain(value_spans(path, bytes))),
+        };
         FileFrames {
             bytes,
             lines: LineIndex::new(bytes),
@@ -168,5 +177,53 @@ fn keep_head(text: &str, n: usize) -> String {
     match text.char_indices().nth(n) {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod known_spans {
+    use super::*;
+    use crate::finding::line_col;
+
+    /// A finding of `value` in `text`, placed as the scanner places it.
+    fn at(text: &str, value: &str) -> Finding {
+        let start = text.find(value).unwrap();
+        let (line, column) = line_col(text.as_bytes(), start);
+        Finding {
+            rule: "r".into(),
+            category: crate::finding::Category::Leak,
+            severity: crate::finding::Severity::Error,
+            path: "a.txt".into(),
+            line,
+            column,
+            span: start..start + value.len(),
+            message: "m".into(),
+            fingerprint: String::new(),
+            commit: None,
+        }
+    }
+
+    #[test]
+    fn the_scans_spans_redact_the_frame_when_the_bytes_are_the_ones_scanned() {
+        // No rule matches OTHER-VALUE: only the scan's spans can say it is one.
+        let text = "a: REPORTED b: OTHER-VALUE\n";
+        let f = at(text, "REPORTED");
+        let other = at(text, "OTHER-VALUE").span;
+        let known = ValueSpans::new(text.as_bytes(), vec![other]);
+        let frames = FileFrames::new("a.txt", text.as_bytes(), &[&f], Some(&known));
+        let shown = frames.snippet(&f).unwrap().text;
+        assert_eq!(shown, "a: <redacted> b: <redacted>");
+    }
+
+    #[test]
+    fn spans_found_in_other_bytes_are_not_trusted_and_the_frame_is_detected_again() {
+        // The file changed after the scan: its spans (none) say nothing about the token now
+        // on the line, which detecting again finds.
+        let text = "a: REPORTED b: ghp_0123456789abcdefghijABCDEFGHIJ012345\n";
+        let f = at(text, "REPORTED");
+        let known = ValueSpans::new(b"a: REPORTED\n", Vec::new());
+        let frames = FileFrames::new("a.txt", text.as_bytes(), &[&f], Some(&known));
+        let shown = frames.snippet(&f).unwrap().text;
+        assert_eq!(shown, "a: <redacted> b: <redacted>");
     }
 }

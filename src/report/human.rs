@@ -81,7 +81,12 @@ fn write_file(
                 .copied()
                 .filter(|f| blob_of(f) == *blob)
                 .collect();
-            Some(FileFrames::new(path, bytes.as_deref()?, &in_blob))
+            // A commit's blob is not what a working-tree scan's spans were found in.
+            let known = report
+                .values
+                .filter(|_| blob.is_none())
+                .and_then(|v| v.get(path));
+            Some(FileFrames::new(path, bytes.as_deref()?, &in_blob, known))
         })
         .collect();
     for finding in findings {

@@ -57,6 +57,8 @@ pub struct Report<'a> {
     pub tool_version: &'a str,
     /// The repository a git-mode scan read (`None` for a working-tree scan).
     pub provenance: Option<&'a Provenance>,
+    /// The value spans the scan found, by path (working-tree scans): frames redact with them.
+    pub values: Option<&'a crate::finding::Values>,
 }
 
 /// Where a git-mode scan's findings live, for SARIF's `versionControlProvenance`.

@@ -104,6 +104,7 @@ fn render_with(format: Format, findings: &[Finding], source: &Source) -> String 
         rules: &rules,
         tool_version: "0.1.0",
         provenance: None,
+        values: None,
     };
     let mut out = Vec::new();
     render(format, &report, source, false, &mut out).unwrap();
@@ -464,6 +465,7 @@ fn history_findings_name_their_commit_in_every_format() {
         rules: &rules,
         tool_version: "0.1.0",
         provenance: Some(&provenance),
+        values: None,
     };
     let mut out = Vec::new();
     render(Format::Sarif, &report, &source, false, &mut out).unwrap();
@@ -494,6 +496,7 @@ fn history_findings_name_their_commit_in_every_format() {
     };
     let report = Report {
         provenance: Some(&unknown),
+        values: None,
         ..report
     };
     let mut out = Vec::new();
@@ -638,6 +641,7 @@ fn human_colour_only_when_asked() {
         rules: &rules,
         tool_version: "0",
         provenance: None,
+        values: None,
     };
     let mut out = Vec::new();
     let source = |f: &Finding| source_of(&f.path).map(|s| s.as_bytes().to_vec());

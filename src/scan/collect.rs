@@ -9,7 +9,7 @@ use crate::check::CheckContext;
 use crate::config::Config;
 use crate::crypto::PrivateKey;
 use crate::detect::{scan_file, FileContext, FileOutcome, GeneratorInput};
-use crate::finding::{Finding, Note};
+use crate::finding::{Finding, Note, ValueSpans};
 use crate::rules::RuleSet;
 use crate::source::git::Origin;
 use crate::source::Visitor;
@@ -19,6 +19,7 @@ pub(super) struct State {
     findings: Vec<Finding>,
     notes: Vec<Note>,
     suppressed: usize,
+    values: crate::finding::Values,
     /// (kustomization path, input, origin) to read after the walk.
     inputs: Vec<(String, GeneratorInput, Option<Origin>)>,
     graph: GraphInput,
@@ -77,6 +78,9 @@ pub(super) struct Collector<'a> {
     keys: Option<&'a [PrivateKey]>,
     /// Worktree scans decrypt once the graph tells the label a deployment applies.
     pub(super) defer_decrypt: bool,
+    /// Keep each file's value spans for the report's code frames: in a working-tree scan a
+    /// path names one content (in history it names one per commit).
+    keep_values: bool,
     unpinned_noted: std::sync::atomic::AtomicBool,
     pub(super) state: Mutex<State>,
     pub(super) files: AtomicU64,
@@ -88,7 +92,9 @@ impl Visitor for Collector<'_> {
     fn file(&self, path: &str, bytes: &[u8]) {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let outcome = scan_file(path, bytes, &self.context(path, bytes));
+        let mut outcome = scan_file(path, bytes, &self.context(path, bytes));
+        let values = (self.keep_values && !outcome.findings.is_empty())
+            .then(|| ValueSpans::new(bytes, std::mem::take(&mut outcome.values)));
         // Manifest paths feed the graph: Flux builds every manifest under its path.
         let manifest = [".yaml", ".yml", ".json"].iter().any(|e| path.ends_with(e));
         let marked = !outcome.facts.is_empty() && crate::detect::has_marker(bytes);
@@ -99,6 +105,9 @@ impl Visitor for Collector<'_> {
             }
             if marked {
                 state.graph.marked.insert(path.to_string());
+            }
+            if let Some(values) = values {
+                state.values.insert(path.to_string(), values);
             }
             state.add(path, outcome, None);
         }
@@ -129,6 +138,7 @@ impl<'a> Collector<'a> {
             config: request.config,
             keys: request.keys,
             defer_decrypt: matches!(request.mode, Mode::Worktree),
+            keep_values: matches!(request.mode, Mode::Worktree),
             unpinned_noted: Default::default(),
             state: Mutex::default(),
             files: AtomicU64::new(0),
@@ -184,6 +194,7 @@ impl<'a> Collector<'a> {
             bytes_scanned: self.bytes.into_inner(),
             files_skipped: self.skipped.into_inner(),
             suppressed: state.suppressed,
+            values: state.values,
             ..ScanOutput::default()
         };
         (output, state.inputs, state.graph)

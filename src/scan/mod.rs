@@ -74,6 +74,8 @@ pub struct ScanOutput {
     pub files_skipped: u64,
     /// Findings dropped by inline comments, the allowlist or the baseline.
     pub suppressed: usize,
+    /// The value spans of each file with findings (working-tree scans), for code frames.
+    pub values: crate::finding::Values,
 }
 
 impl ScanOutput {
