@@ -25,7 +25,8 @@ pub fn check(facts: &[Fact], builds: &[Build], out: &mut Vec<GraphFinding>) {
             by_path.entry(path).or_default().push(fact);
         }
     }
-    let index = Index::new(facts, builds, &by_path);
+    // Only builds with workloads look names up: a repository of Secrets alone needs no index.
+    let index = std::cell::OnceCell::new();
     let mut reported = HashSet::new();
     for build in builds {
         let members = || {
@@ -50,7 +51,7 @@ pub fn check(facts: &[Fact], builds: &[Build], out: &mut Vec<GraphFinding>) {
             }
             let found = Found {
                 provided: &provided,
-                index: &index,
+                index: index.get_or_init(|| Index::new(facts, builds, &by_path)),
             };
             workload(fact, chain, &found, &mut reported, out);
         }

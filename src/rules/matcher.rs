@@ -48,43 +48,94 @@ pub(super) fn find<'a>(
     if hits.is_empty() {
         return Vec::new();
     }
-    let mut progress = vec![Progress::Unknown; rules.len()];
-    let mut found = Vec::new();
-    for (keyword, at) in hits.iter() {
-        let hit_end = at + hits.keyword(keyword).len();
-        for &index in prefilter.rules_of(keyword) {
-            let rule = &rules[index];
-            let done = match progress[index] {
-                Progress::Off => continue,
-                Progress::ScannedTo(done) => done,
-                Progress::Unknown if rule.pattern.is_some() && rule.applies_to(file_name) => 0,
-                Progress::Unknown => {
-                    progress[index] = Progress::Off;
+    let search = Search {
+        rules,
+        prefilter,
+        file_name,
+        text,
+        hits,
+        quiet,
+    };
+    let runs = hits.line_runs(text, PARALLEL_HITS);
+    let found = if runs.len() > 1 && rayon::current_num_threads() > 1 {
+        // A single-line rule's matches on a line depend on that line's hits alone, so runs of
+        // whole lines are independent; multi-line rules reach across runs and go in one pass.
+        // `resolve` sorts, so the order they are found in does not matter.
+        use rayon::prelude::*;
+        let mut found: Vec<Candidate> = runs
+            .into_par_iter()
+            .flat_map_iter(|run| search.candidates(run, |r| !r.multiline))
+            .collect();
+        found.extend(search.candidates(0..usize::MAX, |r| r.multiline));
+        found
+    } else {
+        search.candidates(0..usize::MAX, |_| true)
+    };
+    resolve(rules, found)
+}
+
+/// Hits in one file from which their regexes are shared among threads (a 50k-document file has
+/// one `password` per document).
+const PARALLEL_HITS: usize = 2048;
+
+/// One file's search: its text, hits and quiet ranges, and the rules that may match.
+struct Search<'s, 'a> {
+    rules: &'a [Rule],
+    prefilter: &'s Prefilter,
+    file_name: &'s str,
+    text: &'s [u8],
+    hits: &'s Hits<'s>,
+    quiet: &'s [Range<usize>],
+}
+
+impl Search<'_, '_> {
+    /// The candidates of the rules `wanted` accepts, for the hits at `run` of their order.
+    fn candidates(&self, run: Range<usize>, wanted: impl Fn(&Rule) -> bool) -> Vec<Candidate> {
+        let (rules, text, hits) = (self.rules, self.text, self.hits);
+        let mut progress = vec![Progress::Unknown; rules.len()];
+        let mut found = Vec::new();
+        for (keyword, at) in hits.iter_in(run) {
+            let hit_end = at + hits.keyword(keyword).len();
+            for &index in self.prefilter.rules_of(keyword) {
+                let rule = &rules[index];
+                let done = match progress[index] {
+                    Progress::Off => continue,
+                    Progress::ScannedTo(done) => done,
+                    Progress::Unknown
+                        if rule.pattern.is_some()
+                            && rule.applies_to(self.file_name)
+                            && wanted(rule) =>
+                    {
+                        0
+                    }
+                    Progress::Unknown => {
+                        progress[index] = Progress::Off;
+                        continue;
+                    }
+                };
+                if at < done || (rule.generic && !assignment_follows(text, hit_end)) {
                     continue;
                 }
-            };
-            if at < done || (rule.generic && !assignment_follows(text, hit_end)) {
-                continue;
+                let Some(regex) = rule.regex() else { continue };
+                let (window, natural) = window(text, at, rule.multiline);
+                // The window is within the hit's line: its matches would be dropped. Later hits
+                // on this line are skipped the same way, so the progress it would set is moot.
+                if !rule.multiline && line_is_quiet(text, window.clone(), self.quiet) {
+                    continue;
+                }
+                let reached = collect(index, rule, regex, text, window.clone(), &mut found);
+                // A window cut short may hide the start of a later hit's match: resume past the
+                // last match only. A whole line (or the rest of the text) is done.
+                let scanned = if natural {
+                    window.end
+                } else {
+                    reached.max(at + 1)
+                };
+                progress[index] = Progress::ScannedTo(scanned);
             }
-            let Some(regex) = rule.regex() else { continue };
-            let (window, natural) = window(text, at, rule.multiline);
-            // The window is within the hit's line: its matches would be dropped. Later hits
-            // on this line are skipped the same way, so the progress it would set is moot.
-            if !rule.multiline && line_is_quiet(text, window.clone(), quiet) {
-                continue;
-            }
-            let reached = collect(index, rule, regex, text, window.clone(), &mut found);
-            // A window cut short may hide the start of a later hit's match: resume past the
-            // last match only. A whole line (or the rest of the text) is done.
-            let scanned = if natural {
-                window.end
-            } else {
-                reached.max(at + 1)
-            };
-            progress[index] = Progress::ScannedTo(scanned);
         }
+        found
     }
-    resolve(rules, found)
 }
 
 /// The text a rule's regex sees for a hit at `at`, and whether it ends where it naturally

@@ -163,6 +163,34 @@ impl Hits<'_> {
         self.hits.iter().map(|&(k, at)| (k as usize, at))
     }
 
+    /// The hits at `range` of their order (clamped to the hits there are).
+    pub(super) fn iter_in(&self, range: Range<usize>) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let end = range.end.min(self.hits.len());
+        let start = range.start.min(end);
+        self.hits[start..end]
+            .iter()
+            .map(|&(k, at)| (k as usize, at))
+    }
+
+    /// The hits cut into runs of about `size`, each run ending at the end of a line (no line
+    /// has hits in two runs); a single run when there are fewer hits than two runs' worth.
+    pub(super) fn line_runs(&self, text: &[u8], size: usize) -> Vec<Range<usize>> {
+        let mut runs = Vec::new();
+        let mut start = 0;
+        while self.hits.len() - start >= 2 * size {
+            let mut end = start + size;
+            while end < self.hits.len()
+                && memchr::memchr(b'\n', &text[self.hits[end - 1].1..self.hits[end].1]).is_none()
+            {
+                end += 1;
+            }
+            runs.push(start..end);
+            start = end;
+        }
+        runs.push(start..self.hits.len());
+        runs
+    }
+
     /// The keyword a hit was on.
     pub fn keyword(&self, index: usize) -> &str {
         &self.prefilter.keywords[index]

@@ -522,3 +522,41 @@ fn fix_marks_the_rules_scan_fix_handles() {
 fn an_unknown_id_is_a_bug() {
     RuleSet::builtin().meta("no-such-rule");
 }
+
+/// A file with thousands of hits is searched in runs of lines on several threads: the matches
+/// are the ones a single thread finds, multi-line ones (PEM blocks) across runs included.
+#[test]
+fn many_hits_find_the_same_matches_on_one_thread_and_on_several() {
+    let set = RuleSet::builtin();
+    let mut text = String::new();
+    for round in 0..40 {
+        for rule in set.rules() {
+            for example in examples(rule).iter().chain(negatives(rule).iter()) {
+                text.push_str(example);
+                text.push_str(if round % 2 == 0 { "\n" } else { "\n\n" });
+            }
+        }
+    }
+    let bytes = text.as_bytes();
+    let hits = set.prefilter(bytes);
+    assert!(
+        hits.iter().count() > 4 * 2048,
+        "{} hits",
+        hits.iter().count()
+    );
+    let quiet = [bytes.len() / 3..bytes.len() / 2];
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let found = pool.install(|| set.find_outside("a.yaml", bytes, &hits, &quiet));
+        found
+            .iter()
+            .map(|m| (m.rule.id.clone(), m.span.clone()))
+            .collect::<Vec<_>>()
+    };
+    let serial = on(1);
+    assert!(serial.len() > 1000, "{} matches", serial.len());
+    assert_eq!(on(3), serial);
+}
