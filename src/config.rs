@@ -35,7 +35,11 @@ struct RawCert {
     name: String,
     cert: PathBuf,
     sha256: String,
+    #[serde(default)]
     paths: Vec<String>,
+    /// Deployment roots the cert serves (parsed here; resolving them is the graph's job).
+    #[serde(default)]
+    roots: Vec<String>,
 }
 
 /// A controller cert pinned for the paths that deploy to its cluster.
@@ -263,7 +267,14 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
         return Err(Error::input_help(
             origin,
             format!("cert {:?} ({}) has fingerprint {}, but its pin is {pinned}", raw.name, file.display(), cert.fingerprint()),
-            "if the controller's key was rotated on purpose, update the pin (`sealant cert fingerprint FILE`); otherwise the cert file is not the one you trusted",
+            "if the controller's key was rotated on purpose, update the pin (`sealant cert pin FILE --name NAME …`); otherwise the cert file is not the one you trusted",
+        ));
+    }
+    if raw.paths.is_empty() && raw.roots.is_empty() {
+        return Err(Error::input_help(
+            origin,
+            format!("certs entry `{}` serves nothing", raw.name),
+            "give it `roots:` (the deployment roots of its cluster) or `paths:` (globs)",
         ));
     }
     let paths = raw.paths.iter().map(|p| {
@@ -293,7 +304,7 @@ fn cert_file_error(entry: &str, at: &str, err: Error) -> Error {
     Error::input_help(
         entry,
         format!("{at}: {why}"),
-        "the `cert:` path is relative to the configuration file's directory",
+        "the `cert:` path is relative to the directory holding .sealant.yaml",
     )
 }
 
