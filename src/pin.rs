@@ -118,7 +118,9 @@ fn first_entry(text: &str, key: &Node, value: &Node, entry: &Entry, nl: &str) ->
     let at = line_end(text, key.span.end);
     let mut edits = vec![(at..at, lines_before(text, at, &render(entry, 2, nl), nl))];
     if value.span.end <= at && value.span.start >= key.span.end {
-        edits.push((value.span.clone(), String::new()));
+        // With the blank before it, so that no trailing space is left.
+        let start = text[..value.span.start].trim_end_matches([' ', '\t']).len();
+        edits.push((start.max(key.span.end + 1)..value.span.end, String::new()));
     }
     edits
 }
@@ -152,7 +154,10 @@ fn in_list(
             let last = items.last().expect("a non-empty list");
             let at = line_end(text, content_end(text, last));
             let block = render(entry, dashes[0], nl);
-            Ok((vec![(at..at, lines_before(text, at, &block, nl))], Outcome::Added))
+            Ok((
+                vec![(at..at, lines_before(text, at, &block, nl))],
+                Outcome::Added,
+            ))
         }
         [item] => Ok((update(text, item, entry, nl)?, Outcome::Updated)),
         _ => Err(format!(
@@ -179,7 +184,10 @@ fn update(text: &str, item: &Node, entry: &Entry, nl: &str) -> Result<Vec<Edit>,
     {
         let start = line_start(text, k.span.start);
         if text[start..k.span.start].trim().is_empty() {
-            edits.push((start..line_end(text, content_end_of_pair(text, k, v)), String::new()));
+            edits.push((
+                start..line_end(text, content_end_of_pair(text, k, v)),
+                String::new(),
+            ));
         } else {
             return Err(format!(
                 "entry {:?} starts with `{}:`, which this change removes; move `name:` first",
@@ -269,7 +277,8 @@ fn apply(text: &str, mut edits: Vec<Edit>) -> String {
 
 /// The result has exactly one entry of the name, holding what was asked for.
 fn check(text: &str, entry: &Entry) -> Result<(), String> {
-    let wrong = || "the edited text does not hold the entry as asked (please report this)".to_string();
+    let wrong =
+        || "the edited text does not hold the entry as asked (please report this)".to_string();
     let root = parse_node(text, 0..text.len())
         .map_err(|e| format!("the edited text does not parse: {}", e.message))?
         .ok_or_else(wrong)?;
@@ -395,7 +404,7 @@ mod tests {
         let text = "a: 1\ncerts: [] # pins\n#  - name: example\nscope: strict\n";
         assert_eq!(
             pinned(text, &e),
-            format!("a: 1\ncerts:  # pins\n{PROD}#  - name: example\nscope: strict\n")
+            format!("a: 1\ncerts: # pins\n{PROD}#  - name: example\nscope: strict\n")
         );
         assert_eq!(
             pinned("certs:\n# none yet\nb: 2\n", &e),
@@ -448,9 +457,15 @@ mod tests {
             ("{certs: []}\n", "block mapping"),
             ("- a\n", "not a mapping"),
             ("a: 1\n---\nb: 2\n", "document marker"),
-            ("certs:\n  - name: prod\n  - name: prod\n", "several entries"),
+            (
+                "certs:\n  - name: prod\n  - name: prod\n",
+                "several entries",
+            ),
             ("certs:\n  - {name: a}\n", "not a block mapping"),
-            ("certs:\n  - paths: [x]\n    name: prod\n", "move `name:` first"),
+            (
+                "certs:\n  - paths: [x]\n    name: prod\n",
+                "move `name:` first",
+            ),
             ("a: [\n", "does not parse"),
         ] {
             let err = upsert(text, &e).unwrap_err();
