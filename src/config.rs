@@ -483,6 +483,23 @@ mod tests {
     }
 
     #[test]
+    fn a_cert_entry_serves_roots_or_paths_but_not_nothing() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vectors");
+        let pem = std::fs::read_to_string(dir.join("cert2048.pem")).unwrap();
+        let fp = Cert::from_pem(&pem).unwrap().fingerprint();
+        let entry = |serves: &str| {
+            format!("certs:\n  - name: a\n    cert: cert2048.pem\n    sha256: {fp}\n{serves}")
+        };
+        for serves in ["    roots: [clusters/prod]\n", "    paths: [\"**\"]\n"] {
+            Config::parse_in(&entry(serves), "c", &dir).unwrap();
+        }
+        for serves in ["", "    paths: []\n"] {
+            let err = Config::parse_in(&entry(serves), "c", &dir).unwrap_err();
+            assert!(err.to_string().contains("serves nothing"), "{err}");
+        }
+    }
+
+    #[test]
     fn pinned_cert_file_read_is_bounded() {
         let dir = tempfile::tempdir().unwrap();
         let big = dir.path().join("big.pem");
