@@ -69,8 +69,13 @@ pub(crate) fn upsert(text: &str, entry: &Entry) -> Result<(String, Outcome), Str
         return Err("it has a YAML document marker (`---` or `...`); sealant edits a configuration of one document without markers".into());
     }
     let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let root = parse_node(text, 0..text.len())
-        .map_err(|e| format!("it does not parse at byte {}: {}", e.offset, e.message))?;
+    let root = parse_node(text, 0..text.len()).map_err(|e| {
+        format!(
+            "it does not parse at {}: {}",
+            place(text, e.offset),
+            e.message
+        )
+    })?;
     let (edits, outcome) = match &root {
         None => (vec![append_certs(text, entry, nl)], Outcome::Added),
         Some(root) => edits_in(text, root, entry, nl)?,
@@ -109,7 +114,10 @@ fn edits_in(
                 .into(),
         ),
         NodeKind::Seq(items) => in_list(text, items, entry, nl),
-        _ => Err("`certs:` is not a list".into()),
+        _ => Err(format!(
+            "`certs:` at {} is not a list",
+            place(text, key.span.start)
+        )),
     }
 }
 
@@ -117,10 +125,11 @@ fn edits_in(
 fn first_entry(text: &str, key: &Node, value: &Node, entry: &Entry, nl: &str) -> Vec<Edit> {
     let at = line_end(text, key.span.end);
     let mut edits = vec![(at..at, lines_before(text, at, &render(entry, 2, nl), nl))];
-    if value.span.end <= at && value.span.start >= key.span.end {
+    if !value.span.is_empty() && value.span.start > key.span.end && value.span.end <= at {
         // With the blank before it, so that no trailing space is left.
-        let start = text[..value.span.start].trim_end_matches([' ', '\t']).len();
-        edits.push((start.max(key.span.end + 1)..value.span.end, String::new()));
+        let blank = text[..value.span.start].trim_end_matches([' ', '\t']).len();
+        let start = blank.max(key.span.end + 1).min(value.span.start);
+        edits.push((start..value.span.end, String::new()));
     }
     edits
 }
@@ -141,7 +150,10 @@ fn in_list(
     let mut dashes = Vec::with_capacity(items.len());
     for item in items {
         if !matches!(item.kind, NodeKind::Map(_)) || is_flow(text, item) {
-            return Err("an entry of `certs:` is not a block mapping".into());
+            return Err(format!(
+                "the entry of `certs:` at {} is not a block mapping",
+                place(text, item.span.start)
+            ));
         }
         dashes.push(dash_column(text, item.span.start)?);
     }
@@ -350,6 +362,13 @@ fn line_end(text: &str, at: usize) -> usize {
     text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
 }
 
+/// `line L, column C` (1-based) of a byte offset, for messages.
+fn place(text: &str, offset: usize) -> String {
+    let offset = offset.min(text.len());
+    let line = text[..offset].matches('\n').count() + 1;
+    format!("line {line}, column {}", column(text, offset) + 1)
+}
+
 fn column(text: &str, at: usize) -> usize {
     at - line_start(text, at)
 }
@@ -362,7 +381,10 @@ fn dash_column(text: &str, at: usize) -> Result<usize, String> {
     if before.ends_with('-') && before[start..before.len() - 1].bytes().all(|b| b == b' ') {
         Ok(before.len() - 1 - start)
     } else {
-        Err("an entry of `certs:` is not written as `- name: ...` lines".into())
+        Err(format!(
+            "the entry of `certs:` at {} is not written as `- name: ...` lines",
+            place(text, before.len())
+        ))
     }
 }
 
@@ -410,6 +432,8 @@ mod tests {
             pinned("certs:\n# none yet\nb: 2\n", &e),
             format!("certs:\n{PROD}# none yet\nb: 2\n")
         );
+        assert_eq!(pinned("certs: ~\n", &e), format!("certs:\n{PROD}"));
+        assert_eq!(pinned("certs:", &e), format!("certs:\n{PROD}"));
     }
 
     #[test]
@@ -461,15 +485,35 @@ mod tests {
                 "certs:\n  - name: prod\n  - name: prod\n",
                 "several entries",
             ),
-            ("certs:\n  - {name: a}\n", "not a block mapping"),
+            (
+                "certs:\n  - {name: a}\n",
+                "at line 2, column 5 is not a block mapping",
+            ),
             (
                 "certs:\n  - paths: [x]\n    name: prod\n",
                 "move `name:` first",
             ),
-            ("a: [\n", "does not parse"),
+            ("a: [\n", "does not parse at line 1"),
         ] {
             let err = upsert(text, &e).unwrap_err();
             assert!(err.contains(reason), "{text:?}: {err}");
+        }
+    }
+
+    /// Every prefix of a commented configuration, and every one-byte deletion from it, is
+    /// either edited or refused: never a panic.
+    #[test]
+    fn damaged_text_is_edited_or_refused_never_a_panic() {
+        let text = "# c\nexclude: [] # x\ncerts:\n  # p\n  - name: prod\n    cert: 'a.pem'\n    sha256: ff\n    paths:\n      - \"x/**\"\n  -\n    name: b\n    cert: b.pem\n    roots: [r]\n# end\nscope: strict\n";
+        for e in [
+            entry("prod", roots(&["c"])),
+            entry("b", Serves::Paths(vec!["p".into()])),
+        ] {
+            for cut in 0..=text.len() {
+                let _ = upsert(&text[..cut], &e);
+                let damaged = format!("{}{}", &text[..cut], &text[(cut + 1).min(text.len())..]);
+                let _ = upsert(&damaged, &e);
+            }
         }
     }
 

@@ -442,6 +442,9 @@ fn init_and_readme_say_the_same_about_where_paths_are_relative_to() {
 
 const SECRET_NO_NAMESPACE: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: fixture-onboard-pass\n";
 
+/// (path, content) of the files of a repository.
+type Files<'a> = Vec<(&'a str, &'a str)>;
+
 /// A repository pinned to the test cert, with `files` (path, content).
 fn repo_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
@@ -465,7 +468,7 @@ fn advice_for_a_secret_without_a_namespace_is_per_secret_or_per_overlay_never_a_
     let renamed = overlay("a", "namePrefix: dev-\n");
     let generator =
         "secretGenerator:\n  - name: db\n    literals: [password=fixture-onboard-gen]\n";
-    let cases: Vec<(Vec<(&str, &str)>, &str, &[&str])> = vec![
+    let cases: Vec<(Files, &str, &[&str])> = vec![
         (
             vec![base, secret],
             "has no namespace",
