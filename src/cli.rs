@@ -303,12 +303,12 @@ pub struct PinEntryArgs {
     /// The entry's name, usually the cluster's; a cert from elsewhere is saved as certs/NAME.pem.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// Deployment roots the cert serves: Flux Kustomization files or directories such as
-    /// clusters/production, top-level kustomizations.
-    #[arg(long = "root", value_name = "PATH", num_args = 1.., conflicts_with = "paths")]
+    /// A deployment root the cert serves (repeatable): a Flux Kustomization file or a directory
+    /// such as clusters/production, a top-level kustomization.
+    #[arg(long = "root", value_name = "PATH", conflicts_with = "paths")]
     pub roots: Vec<String>,
-    /// Path globs the cert serves, instead of roots.
-    #[arg(long, value_name = "GLOB", num_args = 1..)]
+    /// A path glob the cert serves, instead of roots (repeatable).
+    #[arg(long, value_name = "GLOB")]
     pub paths: Vec<String>,
     /// Pin the certificate even if it has expired.
     #[arg(long)]
