@@ -278,6 +278,41 @@ pub enum CertCommand {
         /// PEM certificate file.
         file: PathBuf,
     },
+    /// Add or update a `certs:` entry in .sealant.yaml: the cert, its SHA-256 pin and what it
+    /// serves, keeping the rest of the file as it is.
+    Pin(CertPinArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("serves").required(true).args(["roots", "paths"])))]
+pub struct CertPinArgs {
+    /// The controller's PEM certificate: a file, or an http(s) URL (cargo feature `fetch`).
+    #[arg(value_name = "FILE|URL")]
+    pub cert: String,
+    #[command(flatten)]
+    pub entry: PinEntryArgs,
+    /// The configuration file to edit (default: the nearest .sealant.yaml above the working
+    /// directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// A `certs:` entry's name and what it serves, relative to the directory holding .sealant.yaml.
+#[derive(Debug, Args)]
+pub struct PinEntryArgs {
+    /// The entry's name, usually the cluster's; a cert from elsewhere is saved as certs/NAME.pem.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// A deployment root the cert serves (repeatable): a Flux Kustomization file or a directory
+    /// such as clusters/production, a top-level kustomization.
+    #[arg(long = "root", value_name = "PATH", conflicts_with = "paths")]
+    pub roots: Vec<String>,
+    /// A path glob the cert serves, instead of roots (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub paths: Vec<String>,
+    /// Pin the certificate even if it has expired.
+    #[arg(long)]
+    pub allow_expired_cert: bool,
 }
 
 #[derive(Debug, Args)]
@@ -397,4 +432,9 @@ pub struct InitArgs {
     /// Overwrite an existing .sealant.yaml.
     #[arg(long)]
     pub force: bool,
+    /// Pin this controller cert (a file, or an http(s) URL) in `certs:`, as `sealant cert pin`.
+    #[arg(long, value_name = "FILE|URL", requires = "name")]
+    pub cert: Option<String>,
+    #[command(flatten)]
+    pub entry: PinEntryArgs,
 }

@@ -35,7 +35,11 @@ struct RawCert {
     name: String,
     cert: PathBuf,
     sha256: String,
+    #[serde(default)]
     paths: Vec<String>,
+    /// Deployment roots the cert serves (parsed here; resolving them is the graph's job).
+    #[serde(default)]
+    roots: Vec<String>,
 }
 
 /// A controller cert pinned for the paths that deploy to its cluster.
@@ -263,7 +267,14 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
         return Err(Error::input_help(
             origin,
             format!("cert {:?} ({}) has fingerprint {}, but its pin is {pinned}", raw.name, file.display(), cert.fingerprint()),
-            "if the controller's key was rotated on purpose, update the pin (`sealant cert fingerprint FILE`); otherwise the cert file is not the one you trusted",
+            "if the controller's key was rotated on purpose, update the pin (`sealant cert pin FILE --name NAME …`); otherwise the cert file is not the one you trusted",
+        ));
+    }
+    if raw.paths.is_empty() && raw.roots.is_empty() {
+        return Err(Error::input_help(
+            origin,
+            format!("certs entry `{}` serves nothing", raw.name),
+            "give it `roots:` (the deployment roots of its cluster) or `paths:` (globs)",
         ));
     }
     let paths = raw.paths.iter().map(|p| {
@@ -293,7 +304,7 @@ fn cert_file_error(entry: &str, at: &str, err: Error) -> Error {
     Error::input_help(
         entry,
         format!("{at}: {why}"),
-        "the `cert:` path is relative to the configuration file's directory",
+        "the `cert:` path is relative to the directory holding .sealant.yaml",
     )
 }
 
@@ -469,6 +480,23 @@ mod tests {
     fn pinned_cert_that_is_a_device_is_refused_unread() {
         let err = pin_to("/dev/zero");
         assert!(err.contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn a_cert_entry_serves_roots_or_paths_but_not_nothing() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vectors");
+        let pem = std::fs::read_to_string(dir.join("cert2048.pem")).unwrap();
+        let fp = Cert::from_pem(&pem).unwrap().fingerprint();
+        let entry = |serves: &str| {
+            format!("certs:\n  - name: a\n    cert: cert2048.pem\n    sha256: {fp}\n{serves}")
+        };
+        for serves in ["    roots: [clusters/prod]\n", "    paths: [\"**\"]\n"] {
+            Config::parse_in(&entry(serves), "c", &dir).unwrap();
+        }
+        for serves in ["", "    paths: []\n"] {
+            let err = Config::parse_in(&entry(serves), "c", &dir).unwrap_err();
+            assert!(err.to_string().contains("serves nothing"), "{err}");
+        }
     }
 
     #[test]

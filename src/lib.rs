@@ -20,6 +20,7 @@ pub mod io;
 pub mod k8s;
 pub mod keyring;
 pub mod paths;
+pub(crate) mod pin;
 pub mod report;
 pub mod rules;
 pub mod scan;

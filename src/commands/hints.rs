@@ -2,7 +2,7 @@
 //! command line has an argument sealant does not know.
 
 /// Offline: sealant never talks to a cluster.
-const OFFLINE: &str = "sealant works offline: pin the controller's cert in .sealant.yaml (`certs:`, see README, Configuration), or pass `seal --cert FILE|URL`";
+const OFFLINE: &str = "sealant works offline: pin the controller's cert in .sealant.yaml with `sealant cert pin CERT --name NAME --root PATH` (see README, Configuration), or pass `seal --cert FILE|URL`";
 
 /// (kubeseal flag, what to run instead).
 const KUBESEAL_FLAGS: &[(&str, &str)] = &[

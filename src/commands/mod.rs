@@ -52,6 +52,7 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8>
         Command::Seal(args) => seal::run(&args, stdin, stdout),
         Command::Unseal(args) => unseal::run(&args, stdin, stdout),
         Command::Cert(CertCommand::Fingerprint { file }) => cert::fingerprint(&file, stdout),
+        Command::Cert(CertCommand::Pin(args)) => cert::pin(&args, stdout),
         Command::Scan(args) => scan::run(&args, stdin, stdout),
         Command::Reseal(args) => fix::reseal(&args, stdout),
         Command::Init(args) => init::run(&args, stdout),

@@ -226,11 +226,11 @@ fn placement(
             return Err(format!("{} renames what it includes, and kustomize rewrites references to generated Secrets but not to SealedSecrets: converting secretGenerator {name:?} would break them; seal it by hand for the name it is applied as ({:?})", applied.renamed_by.join(" and "), applied.name));
         }
         if applied.namespace.as_deref() != own && scope.needs_namespace() {
-            return Err(format!("secretGenerator {name:?} gets its namespace {:?} from {}, a parent of this kustomization: set `namespace:` in this kustomization (or on the entry), or `scope: cluster-wide` in .sealant.yaml, then run --fix again", applied.namespace.as_deref().unwrap_or("?"), applied.moved_by.unwrap_or("?")));
+            return Err(format!("secretGenerator {name:?} gets its namespace {:?} from {}, a parent of this kustomization: set `namespace:` in this kustomization (or on the entry), or move the secretGenerator into the overlay that sets it; then run --fix again", applied.namespace.as_deref().unwrap_or("?"), applied.moved_by.unwrap_or("?")));
         }
     }
     if own.is_none() && scope.needs_namespace() {
-        return Err(format!("secretGenerator {name:?} has no namespace, while a {scope} SealedSecret only decrypts in the one it is sealed for: set `namespace:` in the kustomization, or `scope: cluster-wide` in .sealant.yaml"));
+        return Err(format!("secretGenerator {name:?} has no namespace, while a {scope} SealedSecret only decrypts in the one it is sealed for: set `namespace:` in the kustomization (or on the entry), or move the secretGenerator into each overlay that deploys it and sets its namespace"));
     }
     Ok((own.map(str::to_string), scope))
 }

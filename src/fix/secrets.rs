@@ -269,7 +269,7 @@ fn placement(
         .collect();
     if scope == Scope::Strict {
         if let Some(a) = applied.iter().find(|a| a.name != name) {
-            return Err(format!("{} renames Secret {name:?} to {:?}; a strict SealedSecret is sealed for one name, which the build would change again: seal it namespace-wide (annotate the Secret with {NAMESPACE_WIDE_ANNOTATION}: \"true\", or set `scope: namespace-wide` in .sealant.yaml), then run --fix again", a.renamed_by.join(" and "), a.name));
+            return Err(format!("{} renames Secret {name:?} to {:?}; a strict SealedSecret is sealed for one name, which the build would change again: annotate this Secret with {NAMESPACE_WIDE_ANNOTATION}: \"true\" (it then decrypts under any name in its namespace), or seal it in each overlay that deploys it, for the name it gets there; then run --fix again", a.renamed_by.join(" and "), a.name));
         }
     }
     if !scope.needs_namespace() {
@@ -279,10 +279,10 @@ fn placement(
         applied.iter().map(|a| a.namespace.as_deref()).collect();
     match namespaces.into_iter().collect::<Vec<_>>().as_slice() {
         [Some(ns)] => Ok((Some(ns.to_string()), scope)),
-        [None] => Err(format!("Secret {name:?} has no namespace, and nothing that deploys it sets one, while a {scope} SealedSecret only decrypts in the namespace it is sealed for: set metadata.namespace or a kustomization `namespace:`, or seal it cluster-wide (`scope: cluster-wide` in .sealant.yaml)")),
+        [None] => Err(format!("Secret {name:?} has no namespace, and nothing that deploys it sets one, while a {scope} SealedSecret only decrypts in the namespace it is sealed for: set metadata.namespace or `namespace:` in the kustomization that deploys it, or seal it in each overlay that deploys it, for that overlay's namespace; only a Secret that must decrypt in any namespace should be annotated {CLUSTER_WIDE_ANNOTATION}: \"true\"")),
         many => {
             let list: Vec<&str> = many.iter().map(|n| n.unwrap_or("(none)")).collect();
-            Err(format!("Secret {name:?} is deployed to several namespaces ({}), while a {scope} SealedSecret decrypts in one only: seal it cluster-wide, or give each overlay its own Secret", list.join(", ")))
+            Err(format!("Secret {name:?} is deployed to several namespaces ({}), while a {scope} SealedSecret decrypts in one only: seal it in each overlay that deploys it, for that overlay's namespace (a Secret per overlay instead of one in the base), or, if the same value may decrypt in any namespace, annotate this Secret with {CLUSTER_WIDE_ANNOTATION}: \"true\"", list.join(", ")))
         }
     }
 }

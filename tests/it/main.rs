@@ -21,6 +21,7 @@ mod integrations;
 mod kat;
 mod messages;
 mod misses;
+mod onboard;
 mod paths;
 mod precision;
 mod redaction;
