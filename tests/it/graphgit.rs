@@ -206,7 +206,10 @@ fn a_sealant_ignore_in_the_staged_blob_suppresses() {
         "app/kustomization.yaml",
         &kustomization(Some("other"), &["sealed.yaml"]),
     )]);
-    let ignored = sealed().replace("  name: db\n", "  name: db # sealant:ignore sealed-moved\n");
+    let ignored = sealed().replace(
+        "  name: db  # expect: sealed-moved\n",
+        "  name: db  # sealant:ignore sealed-moved\n",
+    );
     assert_ne!(ignored, sealed());
     write(dir.path(), &[("app/sealed.yaml", &ignored)]);
     fs::write(dir.path().join("app/sealed.yaml"), sealed()).unwrap();

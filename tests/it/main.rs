@@ -14,6 +14,7 @@ mod fingerprints;
 mod fix;
 mod frames;
 mod git;
+mod golden;
 mod graph;
 mod graphgit;
 mod hooks;
