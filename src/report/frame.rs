@@ -3,6 +3,7 @@
 //! Only that line is kept: a neighbouring line may hold a value no rule matches, and long
 //! minified lines would otherwise be printed whole.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
@@ -19,7 +20,7 @@ pub struct FileFrames<'a> {
     lines: LineIndex<'a>,
     /// Sorted and disjoint: the spans near a line are found by binary search, not a walk
     /// over every span of the file.
-    spans: Vec<Range<usize>>,
+    spans: Cow<'a, [Range<usize>]>,
 }
 
 impl<'a> FileFrames<'a> {
@@ -39,7 +40,16 @@ impl<'a> FileFrames<'a> {
         FileFrames {
             bytes,
             lines: LineIndex::new(bytes),
-            spans,
+            spans: Cow::Owned(spans),
+        }
+    }
+
+    /// The same frames with a cursor of their own, for another thread.
+    pub fn share(&self) -> FileFrames<'_> {
+        FileFrames {
+            bytes: self.bytes,
+            lines: LineIndex::with_starts(self.bytes, self.lines.starts()),
+            spans: Cow::Borrowed(&self.spans),
         }
     }
 

@@ -678,3 +678,32 @@ fn summary_line_counts_and_sizes() {
     s.bytes_scanned = 547 * 1024 * 1024;
     assert!(summary_line(&s, &[]).contains("(547.0 MiB)"));
 }
+
+/// A file with thousands of findings has its frames rendered on several threads: the output
+/// is the one a single thread prints, in the same order, and redacted the same.
+#[test]
+fn many_frames_print_the_same_on_one_thread_and_on_several() {
+    let mut source = String::from("kind: Secret\nstringData:\n");
+    let mut findings = Vec::new();
+    for i in 0..3000 {
+        let line = format!("  k{i}: TOPSECRET-{i:05} TOPSECRET-{i:05}\n");
+        let start = source.len() + line.find("TOPSECRET").unwrap();
+        source.push_str(&line);
+        let mut f = finding("b.yaml", "TOPSECRET-6", Severity::Error, &format!("m{i}"));
+        let (line, column) = line_col(source.as_bytes(), start);
+        (f.line, f.column, f.span) = (line, column, start..start + 15);
+        findings.push(f);
+    }
+    let bytes = source.into_bytes();
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| render_with(Format::Human, &findings, &|_| Some(bytes.clone())))
+    };
+    let serial = on(1);
+    assert_no_secret(&serial);
+    assert!(serial.contains("k2999: <redacted>"), "the last frame");
+    assert_eq!(on(3), serial);
+}
