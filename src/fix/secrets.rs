@@ -170,7 +170,7 @@ fn not_utf8(path: &str, bytes: &[u8], reported: &[std::ops::Range<usize>]) -> Ve
 }
 
 /// The Secret nodes of a document, with their index among a List's items.
-fn secrets_in<'a, 't>(root: &'a Node<'t>) -> Vec<(&'a Node<'t>, Option<usize>)> {
+pub(super) fn secrets_in<'a, 't>(root: &'a Node<'t>) -> Vec<(&'a Node<'t>, Option<usize>)> {
     let is_secret = |n: &Node| {
         n.str_at(&["kind"]) == Some("Secret") && n.str_at(&["apiVersion"]).is_none_or(|v| v == "v1")
     };
@@ -242,6 +242,19 @@ fn seal_node<R: TryCryptoRng + ?Sized>(
     Ok(Some((Edit { range, text }, detections)))
 }
 
+/// The Secret's scope annotation, else the configured scope, else strict.
+pub(super) fn scope_of(node: &Node, ctx: &FixContext) -> Scope {
+    let annotations = node.at(&["metadata", "annotations"]);
+    let annotated = [CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION]
+        .iter()
+        .any(|k| annotations.and_then(|a| a.get(k)).is_some());
+    if annotated {
+        Scope::from_annotations(|k| annotations?.get(k)?.as_str())
+    } else {
+        ctx.config.scope.unwrap_or(Scope::Strict)
+    }
+}
+
 /// The namespace to seal for and the scope, from the Secret and every build that deploys it.
 fn placement(
     node: &Node,
@@ -252,15 +265,7 @@ fn placement(
         .str_at(&["metadata", "name"])
         .ok_or("the Secret has no metadata.name, which sealing binds the values to: add one")?;
     let own_ns = node.str_at(&["metadata", "namespace"]);
-    let annotations = node.at(&["metadata", "annotations"]);
-    let annotated = [CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION]
-        .iter()
-        .any(|k| annotations.and_then(|a| a.get(k)).is_some());
-    let scope = if annotated {
-        Scope::from_annotations(|k| annotations?.get(k)?.as_str())
-    } else {
-        ctx.config.scope.unwrap_or(Scope::Strict)
-    };
+    let scope = scope_of(node, ctx);
     let none: &[Chain] = &[Chain::from(Vec::new())];
     let chains = if chains.is_empty() { none } else { chains };
     let applied: Vec<_> = chains
