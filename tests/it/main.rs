@@ -19,6 +19,7 @@ mod graphgit;
 mod hooks;
 mod integrations;
 mod kat;
+mod mcfix;
 mod messages;
 mod misses;
 mod paths;
