@@ -208,9 +208,8 @@ fn seal_node<R: TryCryptoRng + ?Sized>(
     if detections.iter().any(|d| d.rule == SECRET_INVALID_BASE64) {
         return Err("a data value is not valid base64, so what it holds is unknown: fix or remove it (or move it to stringData), then run --fix again".into());
     }
-    let pinned = ctx.config.cert_for(path).ok_or_else(|| {
-        "no cert is pinned for this path: add an entry to `certs:` in .sealant.yaml whose `paths` match it, so that --fix knows which cluster it deploys to".to_string()
-    })?;
+    let chains = ctx.chains.get(path).map(Vec::as_slice).unwrap_or_default();
+    let pinned = ctx.config.cert_for(path).ok_or_else(|| no_cert(chains))?;
     if pinned.cert.is_expired_at(ctx.now) {
         return Err(format!(
             "the cert pinned as {:?} expired on {}: fetch the controller's current cert (kubeseal --fetch-cert), pin it, then run --fix again",
@@ -218,7 +217,6 @@ fn seal_node<R: TryCryptoRng + ?Sized>(
             pinned.cert.not_after_text()
         ));
     }
-    let chains = ctx.chains.get(path).map(Vec::as_slice).unwrap_or_default();
     let (namespace, scope) = placement(node, chains, ctx)?;
     let mut secret = value.clone();
     if let (Some(ns), Some(meta)) = (&namespace, secret["metadata"].as_object_mut()) {
@@ -240,6 +238,19 @@ fn seal_node<R: TryCryptoRng + ?Sized>(
     };
     let text = fit(&rendered, column_of(bytes, range.start), is_crlf(bytes));
     Ok(Some((Edit { range, text }, detections)))
+}
+
+/// Why no cert applies; for a kustomization nothing in the repository includes (a base whose
+/// overlays are elsewhere, or that has none yet), what to do instead.
+fn no_cert(chains: &[Chain]) -> String {
+    let pin = "add an entry to `certs:` in .sealant.yaml whose `paths` match it, so that --fix knows which cluster it deploys to";
+    match chains {
+        [chain] if chain.len() == 1 && !chain[0].file.is_empty() && crate::k8s::is_kustomization_file(crate::paths::file_name(&chain[0].file)) => format!(
+            "no cert is pinned for this path, and nothing in the repository includes {} (no overlay, no Flux Kustomization): if it deploys to one cluster, {pin}; if it is a base for overlays (here or in other repositories, as a remote base), --fix cannot seal it for them: include it from an overlay per cluster in this repository and pin each cluster's cert for its overlay's paths, then run --fix again, or seal the Secret in each overlay by hand (`sealant seal`) and delete it here",
+            chain[0].file
+        ),
+        _ => format!("no cert is pinned for this path: {pin}"),
+    }
 }
 
 /// The Secret's scope annotation, else the configured scope, else strict.

@@ -252,7 +252,7 @@ fn a_shared_base_that_cannot_be_sealed_per_overlay_is_left_with_what_to_do() {
 }
 
 #[test]
-fn a_base_no_overlay_includes_is_left_with_what_to_do() {
+fn a_base_nothing_includes_is_left_with_what_to_do() {
     let (_tmp, dir) = repo();
     std::fs::remove_dir_all(dir.join("apps/overlays")).unwrap();
     std::fs::remove_dir_all(dir.join("clusters")).unwrap();
@@ -260,6 +260,10 @@ fn a_base_no_overlay_includes_is_left_with_what_to_do() {
     let (code, _, err) = fix(&dir, &[]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains(&format!("{SECRET}:1:1: not fixed")), "{err}");
-    assert!(err.contains("no cert is pinned for this path"), "{err}");
+    assert!(
+        err.contains("no cert is pinned for this path, and nothing in the repository includes apps/base/podinfo/kustomization.yaml")
+            && err.contains("include it from an overlay per cluster"),
+        "{err}"
+    );
     assert_eq!(snapshot(&dir), before);
 }
