@@ -267,3 +267,75 @@ fn a_base_nothing_includes_is_left_with_what_to_do() {
     );
     assert_eq!(snapshot(&dir), before);
 }
+
+/// The SealedSecret files the fix made, by path, parsed.
+fn made(dir: &Path) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    for (rel, bytes) in snapshot(dir) {
+        if rel.ends_with("-sealedsecret.yaml") {
+            let text = String::from_utf8(bytes).unwrap();
+            out.push((rel, objects(&text).remove(0)));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn a_flux_target_namespace_is_the_namespace_an_overlay_seals_for() {
+    let (_tmp, dir) = repo();
+    let overlay = "apps/overlays/staging/kustomization.yaml";
+    edit(&dir, overlay, "namespace: podinfo-staging\n", "");
+    edit(
+        &dir,
+        "clusters/staging/apps.yaml",
+        "  prune: true\n",
+        "  prune: true\n  targetNamespace: podinfo-flux\n",
+    );
+    let (code, _, err) = fix(&dir, &[]);
+    assert_eq!(code, 0, "{err}");
+    let made = made(&dir);
+    assert_eq!(
+        made[1].0,
+        "apps/overlays/staging/podinfo-auth-sealedsecret.yaml"
+    );
+    assert_eq!(made[1].1["metadata"]["namespace"], "podinfo-flux");
+    let built = text(&dir, &made[1].0);
+    let opened = sealant(
+        &["unseal", "--keys", path_str(&vector("key4096.pem"))],
+        built.as_bytes(),
+    );
+    assert!(opened.status.success(), "{}", stderr(&opened));
+}
+
+#[test]
+fn a_base_included_through_another_kustomization_is_sealed_in_the_overlays() {
+    let (_tmp, dir) = repo();
+    std::fs::write(
+        dir.join("apps/base/kustomization.yaml"),
+        "resources:\n  - podinfo\n",
+    )
+    .unwrap();
+    for overlay in ["production", "staging"] {
+        let file = format!("apps/overlays/{overlay}/kustomization.yaml");
+        edit(&dir, &file, "../../base/podinfo", "../../base");
+    }
+    let (code, _, err) = fix(&dir, &[]);
+    assert_eq!(code, 0, "{err}");
+    let paths: Vec<String> = made(&dir).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        paths,
+        [
+            "apps/overlays/production/podinfo-auth-sealedsecret.yaml",
+            "apps/overlays/staging/podinfo-auth-sealedsecret.yaml"
+        ]
+    );
+    assert!(!dir.join(SECRET).exists());
+    if let Some(built) = kustomize(&dir.join("apps/overlays/production")) {
+        let names: Vec<_> = objects(&built)
+            .iter()
+            .map(|o| o["metadata"]["name"].clone())
+            .collect();
+        assert_eq!(names, ["prod-podinfo", "prod-podinfo-auth"]);
+    }
+}
