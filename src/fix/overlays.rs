@@ -302,6 +302,11 @@ fn seal_for_overlays<R: TryCryptoRng + ?Sized>(
             // SealedSecret's own name as the one it is sealed for.
             return Err(format!("{} renames Secret {name:?} to {:?}; a strict SealedSecret is sealed for one name, which the overlay would change again: seal it namespace-wide (annotate the Secret with {NAMESPACE_WIDE_ANNOTATION}: \"true\"), then run --fix again", target.overlay, target.final_name));
         }
+        if target.name != target.final_name {
+            if let Some(user) = referrer(&target, name, ctx, files) {
+                return Err(format!("{} renames Secret {name:?} to {:?}, and kustomize renames the references to a Secret but not to a SealedSecret: {user} refers to {name:?}, which would then name no Secret; refer to it as {:?} in {} (a patch), or drop the rename, then run --fix again", target.overlay, target.final_name, target.final_name, target.overlay));
+            }
+        }
         if scope.needs_namespace() && target.namespace.is_none() {
             return Err(format!("{} deploys Secret {name:?} without a namespace, while a {scope} SealedSecret only decrypts in the namespace it is sealed for: set `namespace:` in {}, then run --fix again", target.entry, target.overlay));
         }
@@ -329,6 +334,49 @@ fn seal_for_overlays<R: TryCryptoRng + ?Sized>(
         out.push((target.overlay.to_string(), file, contents));
     }
     Ok(out)
+}
+
+/// A workload of the overlay's build that refers to the Secret by `name` (a file path).
+fn referrer(target: &Target, name: &str, ctx: &FixContext, files: &RepoFiles) -> Option<String> {
+    let in_build = |chains: &Vec<Chain>| {
+        let has = |c: &Chain| c.iter().any(|t| t.file == target.overlay);
+        chains.iter().any(has)
+    };
+    let mut members: Vec<&String> = ctx
+        .chains
+        .iter()
+        .filter(|(_, chains)| in_build(chains))
+        .map(|(path, _)| path)
+        .collect();
+    members.sort();
+    members
+        .into_iter()
+        .find(|path| refers_to(path, name, files))
+        .cloned()
+}
+
+/// Whether a workload in the file refers to the Secret `name`.
+fn refers_to(path: &str, name: &str, files: &RepoFiles) -> bool {
+    let Ok(bytes) = files.read(path) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return false;
+    };
+    if !text.contains(name) {
+        return false;
+    }
+    let mut facts = Vec::new();
+    for doc in split_documents(bytes.as_slice()) {
+        if let Ok(Some(root)) = parse_node(text, doc.range) {
+            let file_name = crate::paths::file_name(path);
+            crate::graph::facts_of(&root, path, file_name, &|_| (1, 1), &mut facts);
+        }
+    }
+    facts.iter().any(|f| match f {
+        crate::graph::Fact::Workload { refs, .. } => refs.iter().any(|r| r.secret == name),
+        _ => false,
+    })
 }
 
 /// The overlay must be in the repository, and the new file's name free.

@@ -230,7 +230,14 @@ fn a_shared_base_that_cannot_be_sealed_per_overlay_is_left_with_what_to_do() {
         )
         .unwrap();
     };
-    let cases: [(&str, &dyn Fn(&Path), &str); 4] = [
+    let referred = |dir: &Path| {
+        let deployment = dir.join("apps/base/podinfo/deployment.yaml");
+        let env = "          env:\n            - name: PASSWORD\n              valueFrom:\n                secretKeyRef: {name: podinfo-auth, key: password}\n";
+        let text = std::fs::read_to_string(&deployment).unwrap();
+        std::fs::write(deployment, text + env).unwrap();
+    };
+    let cases: [(&str, &dyn Fn(&Path), &str); 5] = [
+        ("referred to", &referred, "apps/overlays/production/kustomization.yaml renames Secret \"podinfo-auth\" to \"prod-podinfo-auth\", and kustomize renames the references to a Secret but not to a SealedSecret: apps/base/podinfo/deployment.yaml refers to \"podinfo-auth\""),
         ("no cert", &no_cert, "no cert is pinned for apps/overlays/staging/podinfo-auth-sealedsecret.yaml, where the SealedSecret for apps/overlays/staging/kustomization.yaml would go"),
         ("name taken", &taken, "apps/overlays/staging/podinfo-auth-sealedsecret.yaml already exists"),
         ("strict", &strict, "apps/overlays/production/kustomization.yaml renames Secret \"podinfo-auth\" to \"prod-podinfo-auth\""),
