@@ -59,7 +59,7 @@ struct Target<'c> {
     /// The name and namespace the build gives it (it is sealed for the namespace).
     final_name: String,
     namespace: Option<String>,
-    /// The files past the overlay (for messages).
+    /// The build's entry point (a top-level kustomization or a Flux Kustomization).
     entry: &'c str,
 }
 
@@ -100,7 +100,7 @@ fn reported_secrets<'t>(
 ) -> Vec<BaseSecret<'t>> {
     let is_json = path.to_ascii_lowercase().ends_with(".json");
     let docs: Vec<Range<usize>> = if is_json {
-        vec![0..text.len()]
+        std::iter::once(0..text.len()).collect()
     } else {
         split_documents(text.as_bytes())
             .into_iter()
@@ -112,6 +112,9 @@ fn reported_secrets<'t>(
         let Ok(Some(root)) = parse_node(text, range.clone()) else {
             continue;
         };
+        if root.get("sops").is_some() {
+            continue; // encrypted by SOPS: not plaintext
+        }
         let Ok((_, values)) = crate::doc::parse_documents(&text[range], path) else {
             continue;
         };
@@ -553,5 +556,41 @@ fn problem_in(path: &str, message: String) -> Problem {
         line: 1,
         column: 1,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(overlay: &str) -> Target<'_> {
+        Target {
+            overlay,
+            name: "db".into(),
+            final_name: "prod-db".into(),
+            namespace: Some("prod".into()),
+            entry: "clusters/prod/apps.yaml",
+        }
+    }
+
+    #[test]
+    fn an_overlay_outside_the_repository_or_behind_a_symlink_gets_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = RepoFiles::new(dir.path(), 1024, false);
+        let outside = target("../elsewhere/kustomization.yaml");
+        let why = check_place(&outside, &new_path(&outside), &files).unwrap_err();
+        assert!(why.contains("outside the repository"), "{why}");
+        #[cfg(unix)]
+        {
+            let away = tempfile::tempdir().unwrap();
+            std::fs::create_dir(dir.path().join("overlays")).unwrap();
+            std::os::unix::fs::symlink(away.path(), dir.path().join("overlays/prod")).unwrap();
+            let linked = target("overlays/prod/kustomization.yaml");
+            let why = check_place(&linked, &new_path(&linked), &files).unwrap_err();
+            assert!(why.contains("symlink"), "{why}");
+        }
+        let inside = target("overlays/dev/kustomization.yaml");
+        assert_eq!(new_path(&inside), "overlays/dev/db-sealedsecret.yaml");
+        assert!(check_place(&inside, &new_path(&inside), &files).is_ok());
     }
 }

@@ -202,6 +202,9 @@ fn a_failure_part_way_through_a_shared_base_leaves_every_file_as_it_was() {
     assert_eq!(snapshot(&dir), before, "all files or none");
 }
 
+/// A change to the fixture's copy.
+type Change = dyn Fn(&Path);
+
 #[test]
 fn a_shared_base_that_cannot_be_sealed_per_overlay_is_left_with_what_to_do() {
     let no_cert = |dir: &Path| {
@@ -236,7 +239,16 @@ fn a_shared_base_that_cannot_be_sealed_per_overlay_is_left_with_what_to_do() {
         let text = std::fs::read_to_string(&deployment).unwrap();
         std::fs::write(deployment, text + env).unwrap();
     };
-    let cases: [(&str, &dyn Fn(&Path), &str); 5] = [
+    let twice = |dir: &Path| {
+        let flux = text(dir, "clusters/staging/apps.yaml");
+        let other = flux.replace("name: apps", "name: apps-eu").replace(
+            "  prune: true\n",
+            "  prune: true\n  targetNamespace: podinfo-eu\n",
+        );
+        std::fs::write(dir.join("clusters/staging/apps-eu.yaml"), other).unwrap();
+    };
+    let cases: [(&str, &Change, &str); 6] = [
+        ("overlay deployed twice", &twice, "apps/overlays/staging/kustomization.yaml is deployed by both clusters/staging/apps-eu.yaml and clusters/staging/apps.yaml, as podinfo-eu/staging-podinfo-auth and podinfo-staging/staging-podinfo-auth"),
         ("referred to", &referred, "apps/overlays/production/kustomization.yaml renames Secret \"podinfo-auth\" to \"prod-podinfo-auth\", and kustomize renames the references to a Secret but not to a SealedSecret: apps/base/podinfo/deployment.yaml refers to \"podinfo-auth\""),
         ("no cert", &no_cert, "no cert is pinned for apps/overlays/staging/podinfo-auth-sealedsecret.yaml, where the SealedSecret for apps/overlays/staging/kustomization.yaml would go"),
         ("name taken", &taken, "apps/overlays/staging/podinfo-auth-sealedsecret.yaml already exists"),
