@@ -37,6 +37,8 @@ pub(crate) struct SharedFile {
     listed_in: BTreeSet<String>,
     /// (overlay kustomization, new file, contents).
     created: Vec<(String, String, Vec<u8>)>,
+    /// The base file as read, to put back if a later write fails.
+    original: Vec<u8>,
 }
 
 /// Everything sealing shared Secrets per overlay changes, written as one.
@@ -266,6 +268,7 @@ fn plan_file<R: TryCryptoRng + ?Sized>(
         rest,
         listed_in,
         created,
+        original: bytes.to_vec(),
     })
 }
 
@@ -453,6 +456,7 @@ pub(crate) fn combine(
 ) -> Result<OverlayPlan, Vec<Problem>> {
     let mut listing: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
     let mut plan = OverlayPlan::default();
+    let bases: Vec<String> = shared.iter().map(|f| f.path.clone()).collect();
     for file in shared {
         for (overlay, new, contents) in file.created {
             let name = crate::paths::file_name(&new).to_string();
@@ -468,12 +472,7 @@ pub(crate) fn combine(
         }
         match file.rest {
             Some(rest) => plan.changed.push(rest),
-            None => {
-                let bytes = files
-                    .read(&file.path)
-                    .map_err(|m| vec![problem_in(&file.path, m)])?;
-                plan.deleted.push((file.path, bytes));
-            }
+            None => plan.deleted.push((file.path, file.original)),
         }
     }
     let mut problems = Vec::new();
@@ -484,6 +483,8 @@ pub(crate) fn combine(
         }
     }
     if !problems.is_empty() {
+        // All or none: every base this run would have changed stays as it is, and says why.
+        problems.extend(bases.iter().map(|base| problem_in(base, "sealing it per overlay needs a kustomization changed that --fix cannot change (see above), and the overlays' files change all together or not at all".into())));
         return Err(problems);
     }
     plan.changed.sort_by(|a, b| a.path.cmp(&b.path));
