@@ -298,48 +298,81 @@ fn seal_for_overlays<R: TryCryptoRng + ?Sized>(
     let mut out = Vec::new();
     for target in targets(path, name, own_ns, chains)? {
         let file = new_path(&target);
-        check_place(&target, &file, files)?;
-        let cert = overlay_cert(ctx.config, &file).ok_or_else(|| format!("no cert is pinned for {file}, where the SealedSecret for {} would go: add an entry to `certs:` in .sealant.yaml whose `paths` match it (the cluster {} deploys to), then run --fix again", target.overlay, target.entry))?;
-        if cert.cert.is_expired_at(ctx.now) {
-            return Err(format!("the cert pinned as {:?} for {file} expired on {}: fetch the controller's current cert (kubeseal --fetch-cert), pin it, then run --fix again", cert.name, cert.cert.not_after_text()));
-        }
-        if scope == Scope::Strict && target.name != target.final_name {
-            // sealant's own checks (sealed-moved, sealed-template-mismatch) take a strict
-            // SealedSecret's own name as the one it is sealed for.
-            return Err(format!("{} renames Secret {name:?} to {:?}; a strict SealedSecret is sealed for one name, which the overlay would change again: seal it namespace-wide (annotate the Secret with {NAMESPACE_WIDE_ANNOTATION}: \"true\"), then run --fix again", target.overlay, target.final_name));
-        }
-        if target.name != target.final_name {
-            if let Some(user) = referrer(&target, name, ctx, files) {
-                return Err(format!("{} renames Secret {name:?} to {:?}, and kustomize renames the references to a Secret but not to a SealedSecret: {user} refers to {name:?}, which would then name no Secret; refer to it as {:?} in {} (a patch), or drop the rename, then run --fix again", target.overlay, target.final_name, target.final_name, target.overlay));
-            }
-        }
-        if scope.needs_namespace() && target.namespace.is_none() {
-            return Err(format!("{} deploys Secret {name:?} without a namespace, while a {scope} SealedSecret only decrypts in the namespace it is sealed for: set `namespace:` in {}, then run --fix again", target.entry, target.overlay));
-        }
-        let mut value = secret.value.clone();
-        if let Some(meta) = value["metadata"].as_object_mut() {
-            meta.insert("name".into(), Value::String(target.name.clone()));
-            match &target.namespace {
-                Some(ns) => meta.insert("namespace".into(), Value::String(ns.clone())),
-                None => meta.shift_remove("namespace"),
-            };
-        }
-        let request = SealRequest {
-            scope: Some(scope),
-            ..SealRequest::default()
-        };
-        let sealed = seal_secret(&value, &file, &cert.cert, &request, rng)
-            .map_err(|e| format!("cannot seal it for {}: {e}", target.overlay))?;
-        let header = format!(
-            "# Secret {name:?} of {path} as {} deploys it ({}), sealed by `sealant scan --fix`.\n",
-            target.overlay,
-            shown(&target)
-        );
-        let contents = format!("{header}{}", crate::doc::to_yaml(&sealed)).into_bytes();
-        verify::sealed_manifest(&file, &contents)?;
+        let cert = check_target(&target, name, scope, &file, ctx, files)?;
+        let contents = seal_one(path, secret, &target, scope, &file, cert, rng)?;
         out.push((target.overlay.to_string(), file, contents));
     }
     Ok(out)
+}
+
+/// The cert for an overlay's SealedSecret, once its place, scope and names allow it.
+fn check_target<'a>(
+    target: &Target,
+    name: &str,
+    scope: Scope,
+    file: &str,
+    ctx: &FixContext<'a>,
+    files: &RepoFiles,
+) -> Result<&'a PinnedCert, String> {
+    check_place(target, file, files)?;
+    let cert = overlay_cert(ctx.config, file).ok_or_else(|| format!("no cert is pinned for {file}, where the SealedSecret for {} would go: add an entry to `certs:` in .sealant.yaml whose `paths` match it (the cluster {} deploys to), then run --fix again", target.overlay, target.entry))?;
+    if cert.cert.is_expired_at(ctx.now) {
+        return Err(format!("the cert pinned as {:?} for {file} expired on {}: fetch the controller's current cert (kubeseal --fetch-cert), pin it, then run --fix again", cert.name, cert.cert.not_after_text()));
+    }
+    if scope == Scope::Strict && target.name != target.final_name {
+        // sealant's own checks (sealed-moved, sealed-template-mismatch) take a strict
+        // SealedSecret's own name as the one it is sealed for.
+        return Err(format!("{} renames Secret {name:?} to {:?}; a strict SealedSecret is sealed for one name, which the overlay would change again: seal it namespace-wide (annotate the Secret with {NAMESPACE_WIDE_ANNOTATION}: \"true\"), then run --fix again", target.overlay, target.final_name));
+    }
+    // Once the Secret is gone, no kustomization rewrites the references to it.
+    if target.final_name != name {
+        if let Some(user) = referrer(target, name, ctx, files) {
+            return Err(format!("{} deploys Secret {name:?} as {:?}, and kustomize renames the references to a Secret but not to a SealedSecret: {user} refers to {name:?}, which would then name no Secret; refer to it as {:?} (a patch in {}), or drop the rename, then run --fix again", target.overlay, target.final_name, target.final_name, target.overlay));
+        }
+    }
+    if scope.needs_namespace() && target.namespace.is_none() {
+        return Err(format!("{} deploys Secret {name:?} without a namespace, while a {scope} SealedSecret only decrypts in the namespace it is sealed for: set `namespace:` in {}, then run --fix again", target.entry, target.overlay));
+    }
+    Ok(cert)
+}
+
+/// The new file for one overlay: the Secret sealed for the namespace the build gives it, named
+/// as it enters the overlay; checked to read back as a SealedSecret.
+fn seal_one<R: TryCryptoRng + ?Sized>(
+    path: &str,
+    secret: &BaseSecret,
+    target: &Target,
+    scope: Scope,
+    file: &str,
+    cert: &PinnedCert,
+    rng: &mut R,
+) -> Result<Vec<u8>, String> {
+    let mut value = secret.value.clone();
+    if let Some(meta) = value["metadata"].as_object_mut() {
+        meta.insert("name".into(), Value::String(target.name.clone()));
+        match &target.namespace {
+            Some(ns) => meta.insert("namespace".into(), Value::String(ns.clone())),
+            None => meta.shift_remove("namespace"),
+        };
+    }
+    let request = SealRequest {
+        scope: Some(scope),
+        ..SealRequest::default()
+    };
+    let sealed = seal_secret(&value, file, &cert.cert, &request, rng)
+        .map_err(|e| format!("cannot seal it for {}: {e}", target.overlay))?;
+    let name = secret
+        .node
+        .str_at(&["metadata", "name"])
+        .unwrap_or_default();
+    let header = format!(
+        "# Secret {name:?} of {path} as {} deploys it ({}), sealed by `sealant scan --fix`.\n",
+        target.overlay,
+        shown(target)
+    );
+    let contents = format!("{header}{}", crate::doc::to_yaml(&sealed)).into_bytes();
+    verify::sealed_manifest(file, &contents)?;
+    Ok(contents)
 }
 
 /// A workload of the overlay's build that refers to the Secret by `name` (a file path).
@@ -457,8 +490,13 @@ pub(crate) fn combine(
     let mut listing: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
     let mut plan = OverlayPlan::default();
     let bases: Vec<String> = shared.iter().map(|f| f.path.clone()).collect();
+    let mut problems = Vec::new();
     for file in shared {
         for (overlay, new, contents) in file.created {
+            if plan.created.iter().any(|(p, _)| *p == new) {
+                let message = format!("a Secret of another base file is sealed into {new} too: give them different names, then run --fix again");
+                problems.push(problem_in(&file.path, message));
+            }
             let name = crate::paths::file_name(&new).to_string();
             listing.entry(overlay).or_default().1.push(name);
             plan.created.push((new, contents));
@@ -475,7 +513,6 @@ pub(crate) fn combine(
             None => plan.deleted.push((file.path, file.original)),
         }
     }
-    let mut problems = Vec::new();
     for (path, (removed, added)) in listing {
         match relist(&path, &removed, &added, files) {
             Ok(changed) => plan.changed.push(changed),

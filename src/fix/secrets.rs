@@ -244,12 +244,20 @@ fn seal_node<R: TryCryptoRng + ?Sized>(
 /// overlays are elsewhere, or that has none yet), what to do instead.
 fn no_cert(chains: &[Chain]) -> String {
     let pin = "add an entry to `certs:` in .sealant.yaml whose `paths` match it, so that --fix knows which cluster it deploys to";
-    match chains {
-        [chain] if chain.len() == 1 && !chain[0].file.is_empty() && crate::k8s::is_kustomization_file(crate::paths::file_name(&chain[0].file)) => format!(
-            "no cert is pinned for this path, and nothing in the repository includes {} (no overlay, no Flux Kustomization): if it deploys to one cluster, {pin}; if it is a base for overlays (here or in other repositories, as a remote base), --fix cannot seal it for them: include it from an overlay per cluster in this repository and pin each cluster's cert for its overlay's paths, then run --fix again, or seal the Secret in each overlay by hand (`sealant seal`) and delete it here",
-            chain[0].file
+    // Its one build is its own kustomization: nothing includes it.
+    let alone = match chains {
+        [chain] => match chain.as_ref() {
+            [own] => crate::k8s::is_kustomization_file(crate::paths::file_name(&own.file))
+                .then_some(own.file.as_str()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match alone {
+        Some(kustomization) => format!(
+            "no cert is pinned for this path, and nothing in the repository includes {kustomization} (no overlay, no Flux Kustomization): if it deploys to one cluster, {pin}; if it is a base for overlays (here or in other repositories, as a remote base), --fix cannot seal it for them: include it from an overlay per cluster in this repository and pin each cluster's cert for its overlay's paths, then run --fix again, or seal the Secret in each overlay by hand (`sealant seal`) and delete it here"
         ),
-        _ => format!("no cert is pinned for this path: {pin}"),
+        None => format!("no cert is pinned for this path: {pin}"),
     }
 }
 

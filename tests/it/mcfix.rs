@@ -254,7 +254,7 @@ fn a_shared_base_that_cannot_be_sealed_per_overlay_is_left_with_what_to_do() {
     let cases: [(&str, &Change, &str); 7] = [
         ("flow resources", &flow, "apps/base/podinfo/kustomization.yaml:1:12: not fixed, the file is left as it is: `resources` is written in flow style ([...]), which --fix does not remove apps/base/podinfo/secret.yaml from"),
         ("overlay deployed twice", &twice, "apps/overlays/staging/kustomization.yaml is deployed by both clusters/staging/apps-eu.yaml and clusters/staging/apps.yaml, as podinfo-eu/staging-podinfo-auth and podinfo-staging/staging-podinfo-auth"),
-        ("referred to", &referred, "apps/overlays/production/kustomization.yaml renames Secret \"podinfo-auth\" to \"prod-podinfo-auth\", and kustomize renames the references to a Secret but not to a SealedSecret: apps/base/podinfo/deployment.yaml refers to \"podinfo-auth\""),
+        ("referred to", &referred, "apps/overlays/production/kustomization.yaml deploys Secret \"podinfo-auth\" as \"prod-podinfo-auth\", and kustomize renames the references to a Secret but not to a SealedSecret: apps/base/podinfo/deployment.yaml refers to \"podinfo-auth\""),
         ("no cert", &no_cert, "no cert is pinned for apps/overlays/staging/podinfo-auth-sealedsecret.yaml, where the SealedSecret for apps/overlays/staging/kustomization.yaml would go"),
         ("name taken", &taken, "apps/overlays/staging/podinfo-auth-sealedsecret.yaml already exists"),
         ("strict", &strict, "apps/overlays/production/kustomization.yaml renames Secret \"podinfo-auth\" to \"prod-podinfo-auth\""),
