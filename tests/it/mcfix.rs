@@ -63,9 +63,13 @@ fn objects(yaml: &str) -> Vec<serde_json::Value> {
 #[test]
 fn a_secret_in_a_shared_base_is_sealed_once_per_overlay_and_leaves_the_base() {
     let (_tmp, dir) = repo();
-    let (code, _, err) = fix(&dir, &[]);
+    let (code, out, err) = fix(&dir, &[]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("sealed 2 Secret(s)"), "{err}");
+    assert!(!out.contains(PASSWORD) && !err.contains(PASSWORD));
+    let fixed = snapshot(&dir);
+    assert_eq!(fix(&dir, &[]).0, 0, "a second run finds nothing");
+    assert_eq!(snapshot(&dir), fixed, "and changes nothing");
     assert!(
         !dir.join(SECRET).exists(),
         "the plaintext is gone from the base"
