@@ -382,3 +382,36 @@ fn a_base_included_through_another_kustomization_is_sealed_in_the_overlays() {
         assert_eq!(names, ["prod-podinfo", "prod-podinfo-auth"]);
     }
 }
+
+#[test]
+fn two_shared_secret_files_of_one_base_are_moved_together() {
+    let (_tmp, dir) = repo();
+    let json = r#"{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "podinfo-json", "annotations": {"sealedsecrets.bitnami.com/namespace-wide": "true"}}, "stringData": {"token": "fixture-mcfix-json-99aZ"}}"#;
+    std::fs::write(dir.join("apps/base/podinfo/secret.json"), json).unwrap();
+    edit(
+        &dir,
+        BASE,
+        "  - deployment.yaml\n",
+        "  - deployment.yaml\n  - secret.json\n",
+    );
+    let (code, _, err) = fix(&dir, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        text(&dir, BASE).matches("  - ").count(),
+        1,
+        "{}",
+        text(&dir, BASE)
+    );
+    assert!(!dir.join("apps/base/podinfo/secret.json").exists());
+    let staging = text(&dir, "apps/overlays/staging/kustomization.yaml");
+    assert!(staging.ends_with(
+        "  - ../../base/podinfo\n  - podinfo-json-sealedsecret.yaml\n  - podinfo-auth-sealedsecret.yaml\n"
+    ));
+    if let Some(built) = kustomize(&dir.join("apps/overlays/staging")) {
+        let sealed = objects(&built)
+            .into_iter()
+            .filter(|o| o["kind"] == "SealedSecret");
+        let names: Vec<_> = sealed.map(|o| o["metadata"]["name"].clone()).collect();
+        assert_eq!(names, ["staging-podinfo-auth", "staging-podinfo-json"]);
+    }
+}
