@@ -11,9 +11,10 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
+use super::overlays::SharedFile;
 use super::{
-    plan_generators, plan_reseal, plan_secrets, FilePlan, FixContext, GeneratorPlan, Planned,
-    Problem, RepoFiles,
+    plan_generators, plan_reseal, plan_secrets, plan_shared, FilePlan, FixContext, GeneratorPlan,
+    OverlayPlan, Planned, Problem, RepoFiles,
 };
 use crate::config::Config;
 use crate::crypto::PrivateKey;
@@ -122,6 +123,7 @@ pub fn fix_scan(
         chains: &chains,
         now: SystemTime::now(),
     };
+    let (shared, mut problems) = shared_bases(&mut reported, &files, &ctx);
     let planned: Vec<Planned> = reported
         .par_iter()
         .map(|(path, found)| {
@@ -134,9 +136,118 @@ pub fn fix_scan(
         .collect();
     let committed = !dry_run && committed_values(root, &output.findings, &files);
     let mut outcome = carry_out(&files, planned, dry_run, stdout)?;
+    match crate::fix::combine(shared, &files) {
+        Ok(plan) => outcome.absorb(carry_out_overlays(&files, plan, dry_run, stdout)?),
+        Err(found) => problems.extend(found),
+    }
+    problems.into_iter().for_each(|p| outcome.problem(p));
     outcome.absorb(generators(output, &files, &ctx, dry_run, stdout)?);
     outcome.notes = files.take_notes();
     Ok(ScanFix { outcome, committed })
+}
+
+/// Takes the files out of `reported` whose Secrets several builds deploy differently, and
+/// plans sealing those per overlay (the rest are sealed in place).
+fn shared_bases(
+    reported: &mut BTreeMap<&str, Vec<&Finding>>,
+    files: &RepoFiles,
+    ctx: &FixContext,
+) -> (Vec<SharedFile>, Vec<Problem>) {
+    let (mut shared, mut problems) = (Vec::new(), Vec::new());
+    reported.retain(|path, found| {
+        if ctx.chains.get(*path).is_none_or(|c| c.len() < 2) {
+            return true;
+        }
+        let Ok(bytes) = files.read(path) else {
+            return true; // sealing in place says why it cannot be read
+        };
+        let spans: Vec<Range<usize>> = found.iter().map(|f| f.span.clone()).collect();
+        let rng = &mut crate::crypto::os_rng();
+        match plan_shared(path, &bytes, &spans, ctx, files, rng) {
+            None => true,
+            Some(Ok(file)) => {
+                shared.push(file);
+                false
+            }
+            Some(Err(found)) => {
+                problems.extend(found);
+                false
+            }
+        }
+    });
+    (shared, problems)
+}
+
+/// Shows (dry run) or writes the per-overlay sealing as one: every new file, rewritten
+/// kustomization and base file, or none of them.
+fn carry_out_overlays(
+    files: &RepoFiles,
+    plan: OverlayPlan,
+    dry_run: bool,
+    stdout: &mut dyn Write,
+) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
+    if plan.created.is_empty() {
+        return Ok(outcome);
+    }
+    if dry_run {
+        let changed: Vec<&FilePlan> = plan.changed.iter().collect();
+        let deleted: Vec<&str> = plan.deleted.iter().map(|(p, _)| p.as_str()).collect();
+        show_changes(&changed, &plan.created, &deleted, stdout)?;
+    } else if let Err((path, e)) = write_overlay_plan(files, &plan) {
+        outcome.not_written(&path, e);
+        return Ok(outcome);
+    }
+    // Each new file counts as one Secret sealed.
+    for (path, contents) in plan.created {
+        outcome.plans.push(FilePlan {
+            path,
+            original: Vec::new(),
+            fixed: contents,
+            edits: Vec::new(),
+            redact: Vec::new(),
+            count: 1,
+        });
+    }
+    outcome.plans.extend(plan.changed);
+    Ok(outcome)
+}
+
+/// New files first, then rewrites, then deletions; a failure undoes what was done before it.
+fn write_overlay_plan(
+    files: &RepoFiles,
+    plan: &OverlayPlan,
+) -> std::result::Result<(), (String, String)> {
+    let mut created: Vec<&str> = Vec::new();
+    let mut restore: Vec<(&str, &[u8])> = Vec::new();
+    let undo = |created: &[&str], restore: &[(&str, &[u8])]| {
+        restore.iter().rev().for_each(|(p, b)| files.restore(p, b));
+        created.iter().for_each(|p| files.undo_create(p));
+    };
+    for (path, contents) in &plan.created {
+        if let Err(e) = files.create(path, contents) {
+            undo(&created, &restore);
+            return Err((path.clone(), e));
+        }
+        created.push(path);
+    }
+    let changes = plan
+        .changed
+        .iter()
+        .map(|p| (&p.path, &p.original, Some(&p.fixed)));
+    let deletions = plan.deleted.iter().map(|(p, b)| (p, b, None));
+    for (path, original, fixed) in changes.chain(deletions) {
+        let done = match fixed {
+            Some(fixed) => files.replace(path, fixed),
+            None => files.remove(path),
+        };
+        if let Err(e) = done {
+            undo(&created, &restore);
+            return Err((path.clone(), e));
+        }
+        restore.push((path, original));
+    }
+    Ok(())
 }
 
 /// Whether a finding can be about a Secret document's value. Identities and configs are also
@@ -277,8 +388,20 @@ fn kustomizations_above(files: &RepoFiles, file: &str) -> Vec<String> {
 
 /// The dry run of a conversion: the kustomization's diff, the new files, the deleted ones.
 fn show_generator_plan(plan: &GeneratorPlan, stdout: &mut dyn Write) -> Result<()> {
-    let mut text = plan.kustomization.diff();
-    for (path, contents) in &plan.created {
+    let deleted: Vec<&str> = plan.deleted.iter().map(String::as_str).collect();
+    show_changes(&[&plan.kustomization], &plan.created, &deleted, stdout)
+}
+
+/// Diffs of rewritten files, new files in full (sealed: nothing to redact), deleted files
+/// by name only.
+fn show_changes(
+    changed: &[&FilePlan],
+    created: &[(String, Vec<u8>)],
+    deleted: &[&str],
+    stdout: &mut dyn Write,
+) -> Result<()> {
+    let mut text: String = changed.iter().map(|p| p.diff()).collect();
+    for (path, contents) in created {
         let (path, body) = (
             printable(path),
             printable(&String::from_utf8_lossy(contents)),
@@ -289,7 +412,7 @@ fn show_generator_plan(plan: &GeneratorPlan, stdout: &mut dyn Write) -> Result<(
         ));
         body.lines().for_each(|l| text.push_str(&format!("+{l}\n")));
     }
-    for path in plan.deleted.iter().map(|p| printable(p)) {
+    for path in deleted.iter().map(|p| printable(p)) {
         text.push_str(&format!(
             "--- a/{path}\n+++ /dev/null\n(deleted; its values are redacted)\n"
         ));

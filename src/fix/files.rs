@@ -95,6 +95,13 @@ impl RepoFiles {
             .map_err(|e| format!("cannot delete {rel}: {}", reason(&e)))
     }
 
+    /// Puts back what a file held (undoing a rewrite or a deletion of this run).
+    pub(crate) fn restore(&self, rel: &str, original: &[u8]) {
+        if let Ok(path) = self.path(rel) {
+            let _ = crate::io::write_atomic(&path, original, 0o644);
+        }
+    }
+
     /// Removes a file this run created (undoing a conversion).
     pub(crate) fn undo_create(&self, rel: &str) {
         if let Ok(path) = self.path(rel) {

@@ -283,7 +283,7 @@ fn values(
 }
 
 /// A DNS subdomain, as Kubernetes names Secrets: it also makes a safe file name.
-fn is_object_name(name: &str) -> bool {
+pub(super) fn is_object_name(name: &str) -> bool {
     let edge = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     name.len() <= 253
         && edge(name.bytes().next())
@@ -348,7 +348,7 @@ fn input_paths(dir: &str, entry: &Node) -> Vec<(bool, String)> {
 }
 
 /// Whole lines from the one holding `start` to the end of the one holding `end - 1`.
-fn lines(bytes: &[u8], range: Range<usize>) -> Range<usize> {
+pub(super) fn lines(bytes: &[u8], range: Range<usize>) -> Range<usize> {
     let start = bytes[..range.start]
         .iter()
         .rposition(|&b| b == b'\n')
@@ -382,7 +382,7 @@ fn removal_edits(bytes: &[u8], root: &Node, list: &Node, entries: &[&Node]) -> V
 }
 
 /// Adds the new manifests to `resources` (created at the end when absent).
-fn resources_edit(bytes: &[u8], root: &Node, names: &[&str]) -> Edit {
+pub(super) fn resources_edit(bytes: &[u8], root: &Node, names: &[&str]) -> Edit {
     let resources = root.get("resources");
     if let Some(empty) = resources.filter(|r| is_flow(bytes, r) && r.items().is_empty()) {
         let inside = empty.span.start + 1;

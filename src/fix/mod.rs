@@ -11,6 +11,7 @@ mod diff;
 mod edit;
 mod files;
 mod generator;
+mod overlays;
 mod reseal;
 mod secrets;
 mod verify;
@@ -22,6 +23,7 @@ pub use diff::unified;
 pub use edit::Edit;
 pub(crate) use files::RepoFiles;
 pub use generator::{plan_generators, GeneratorPlan, ReadInput};
+pub(crate) use overlays::{combine, plan_shared, OverlayPlan};
 pub use reseal::plan_reseal;
 pub use secrets::plan_secrets;
 

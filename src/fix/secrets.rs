@@ -170,7 +170,7 @@ fn not_utf8(path: &str, bytes: &[u8], reported: &[std::ops::Range<usize>]) -> Ve
 }
 
 /// The Secret nodes of a document, with their index among a List's items.
-fn secrets_in<'a, 't>(root: &'a Node<'t>) -> Vec<(&'a Node<'t>, Option<usize>)> {
+pub(super) fn secrets_in<'a, 't>(root: &'a Node<'t>) -> Vec<(&'a Node<'t>, Option<usize>)> {
     let is_secret = |n: &Node| {
         n.str_at(&["kind"]) == Some("Secret") && n.str_at(&["apiVersion"]).is_none_or(|v| v == "v1")
     };
@@ -208,9 +208,8 @@ fn seal_node<R: TryCryptoRng + ?Sized>(
     if detections.iter().any(|d| d.rule == SECRET_INVALID_BASE64) {
         return Err("a data value is not valid base64, so what it holds is unknown: fix or remove it (or move it to stringData), then run --fix again".into());
     }
-    let pinned = ctx.config.cert_for(path).ok_or_else(|| {
-        "no cert is pinned for this path: add an entry to `certs:` in .sealant.yaml whose `paths` match it, so that --fix knows which cluster it deploys to".to_string()
-    })?;
+    let chains = ctx.chains.get(path).map(Vec::as_slice).unwrap_or_default();
+    let pinned = ctx.config.cert_for(path).ok_or_else(|| no_cert(chains))?;
     if pinned.cert.is_expired_at(ctx.now) {
         return Err(format!(
             "the cert pinned as {:?} expired on {}: fetch the controller's current cert (kubeseal --fetch-cert), pin it, then run --fix again",
@@ -218,7 +217,6 @@ fn seal_node<R: TryCryptoRng + ?Sized>(
             pinned.cert.not_after_text()
         ));
     }
-    let chains = ctx.chains.get(path).map(Vec::as_slice).unwrap_or_default();
     let (namespace, scope) = placement(node, chains, ctx)?;
     let mut secret = value.clone();
     if let (Some(ns), Some(meta)) = (&namespace, secret["metadata"].as_object_mut()) {
@@ -242,6 +240,40 @@ fn seal_node<R: TryCryptoRng + ?Sized>(
     Ok(Some((Edit { range, text }, detections)))
 }
 
+/// Why no cert applies; for a kustomization nothing in the repository includes (a base whose
+/// overlays are elsewhere, or that has none yet), what to do instead.
+fn no_cert(chains: &[Chain]) -> String {
+    let pin = "add an entry to `certs:` in .sealant.yaml whose `paths` match it, so that --fix knows which cluster it deploys to";
+    // Its one build is its own kustomization: nothing includes it.
+    let alone = match chains {
+        [chain] => match chain.as_ref() {
+            [own] => crate::k8s::is_kustomization_file(crate::paths::file_name(&own.file))
+                .then_some(own.file.as_str()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match alone {
+        Some(kustomization) => format!(
+            "no cert is pinned for this path, and nothing in the repository includes {kustomization} (no overlay, no Flux Kustomization): if it deploys to one cluster, {pin}; if it is a base for overlays (here or in other repositories, as a remote base), --fix cannot seal it for them: include it from an overlay per cluster in this repository and pin each cluster's cert for its overlay's paths, then run --fix again, or seal the Secret in each overlay by hand (`sealant seal`) and delete it here"
+        ),
+        None => format!("no cert is pinned for this path: {pin}"),
+    }
+}
+
+/// The Secret's scope annotation, else the configured scope, else strict.
+pub(super) fn scope_of(node: &Node, ctx: &FixContext) -> Scope {
+    let annotations = node.at(&["metadata", "annotations"]);
+    let annotated = [CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION]
+        .iter()
+        .any(|k| annotations.and_then(|a| a.get(k)).is_some());
+    if annotated {
+        Scope::from_annotations(|k| annotations?.get(k)?.as_str())
+    } else {
+        ctx.config.scope.unwrap_or(Scope::Strict)
+    }
+}
+
 /// The namespace to seal for and the scope, from the Secret and every build that deploys it.
 fn placement(
     node: &Node,
@@ -252,15 +284,7 @@ fn placement(
         .str_at(&["metadata", "name"])
         .ok_or("the Secret has no metadata.name, which sealing binds the values to: add one")?;
     let own_ns = node.str_at(&["metadata", "namespace"]);
-    let annotations = node.at(&["metadata", "annotations"]);
-    let annotated = [CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION]
-        .iter()
-        .any(|k| annotations.and_then(|a| a.get(k)).is_some());
-    let scope = if annotated {
-        Scope::from_annotations(|k| annotations?.get(k)?.as_str())
-    } else {
-        ctx.config.scope.unwrap_or(Scope::Strict)
-    };
+    let scope = scope_of(node, ctx);
     let none: &[Chain] = &[Chain::from(Vec::new())];
     let chains = if chains.is_empty() { none } else { chains };
     let applied: Vec<_> = chains

@@ -97,6 +97,64 @@ pub(crate) fn manifest(path: &str, contents: &[u8]) -> Result<(), String> {
     }
 }
 
+/// A new overlay SealedSecret: one SealedSecret, read back as one, holding no plaintext value.
+pub(crate) fn sealed_manifest(path: &str, contents: &[u8]) -> Result<(), String> {
+    manifest(path, contents)?;
+    let text = std::str::from_utf8(contents).map_err(|_| "not UTF-8".to_string())?;
+    let Ok(Some(root)) = crate::yaml::parse_node(text, 0..text.len()) else {
+        return Err(format!("the manifest made for {path} does not parse"));
+    };
+    let (mut found, mut facts) = (Vec::new(), Vec::new());
+    crate::detect::detect_secrets(&root, &mut found);
+    let name = crate::paths::file_name(path);
+    crate::graph::facts_of(&root, path, name, &|_| (1, 1), &mut facts);
+    match facts.as_slice() {
+        [crate::graph::Fact::Sealed { .. }] if found.is_empty() => Ok(()),
+        _ => Err(format!(
+            "the manifest made for {path} does not read back as a SealedSecret"
+        )),
+    }
+}
+
+/// A base file losing Secrets: the same objects but for the Secrets named `names`.
+pub(crate) fn without_secrets(plan: &FilePlan, names: &[&str]) -> Result<(), Problem> {
+    let (before, after) = both(plan)?;
+    let gone = |v: &Value| {
+        v["kind"] == "Secret"
+            && v["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| names.contains(&n))
+    };
+    let expected: Vec<&Value> = before.iter().filter(|v| !gone(v)).collect();
+    if after.iter().collect::<Vec<_>>() != expected {
+        return Err(unexpected(plan));
+    }
+    Ok(())
+}
+
+/// A kustomization whose `resources` lose the entries `removed` and gain `added`; nothing else
+/// changes.
+pub(crate) fn relisted(plan: &FilePlan, removed: &[String], added: &[&str]) -> Result<(), Problem> {
+    let (before, after) = both(plan)?;
+    let [before] = before.as_slice() else {
+        return Err(unexpected(plan));
+    };
+    let mut expected = before.clone();
+    if let Some(map) = expected.as_object_mut() {
+        let resources = map
+            .entry("resources")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = resources {
+            list.retain(|r| !r.as_str().is_some_and(|r| removed.iter().any(|x| x == r)));
+            list.extend(added.iter().map(|n| Value::String(n.to_string())));
+        }
+    }
+    if after.as_slice() != [expected] {
+        return Err(unexpected(plan));
+    }
+    Ok(())
+}
+
 /// The objects (List items one by one) before and after, or why the check cannot be made.
 fn both(plan: &FilePlan) -> Result<(Vec<Value>, Vec<Value>), Problem> {
     let before = objects(&plan.original).map_err(|(line, column, why)| Problem {

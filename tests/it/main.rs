@@ -20,6 +20,7 @@ mod graphgit;
 mod hooks;
 mod integrations;
 mod kat;
+mod mcfix;
 mod messages;
 mod misses;
 mod onboard;
