@@ -35,15 +35,19 @@ struct RawCert {
     name: String,
     cert: PathBuf,
     sha256: String,
-    paths: Vec<String>,
+    paths: Option<Vec<String>>,
+    roots: Option<Vec<String>>,
 }
 
-/// A controller cert pinned for the paths that deploy to its cluster.
+/// A controller cert pinned for the deployment roots and paths of its cluster.
 #[derive(Debug)]
 pub struct PinnedCert {
     pub name: String,
     pub cert: Cert,
     paths: GlobSet,
+    /// Deployment roots (Flux Kustomization files or directories, kustomization directories,
+    /// Argo CD Application files), normalized, relative to the config file's directory.
+    roots: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,7 +97,8 @@ pub struct Config {
     pub max_file_size: u64,
     pub fingerprint_salt: String,
     pub allow: Vec<Allow>,
-    /// In order: the first whose paths match a file is its cert.
+    /// In order: the roots that deploy a file give its certs; failing those, the first whose
+    /// paths match it.
     pub certs: Vec<PinnedCert>,
     /// Scope for `scan --fix` when the Secret has no scope annotation (strict if unset).
     pub scope: Option<crate::crypto::Scope>,
@@ -237,10 +242,36 @@ impl Config {
         self.local(path).is_some_and(|p| self.exclude.is_match(p))
     }
 
-    /// The cert pinned for a repository-relative path.
+    /// The cert whose `paths:` match a repository-relative path (see
+    /// `graph::Deployments::certs_for` for the certs its deployment roots give it).
     pub fn cert_for(&self, path: &str) -> Option<&PinnedCert> {
         let path = self.local(path)?;
         self.certs.iter().find(|c| c.paths.is_match(path))
+    }
+
+    /// Whether any `certs:` entry names deployment roots.
+    pub fn has_roots(&self) -> bool {
+        self.certs.iter().any(|c| !c.roots.is_empty())
+    }
+
+    /// Every `(cert index, root)` of whose root `file` (root-relative) is, or lies under.
+    pub(crate) fn roots_holding(&self, file: &str) -> Vec<(usize, &str)> {
+        let Some(file) = self.local(file) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, cert) in self.certs.iter().enumerate() {
+            for root in &cert.roots {
+                let under = root.is_empty()
+                    || file
+                        .strip_prefix(root.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+                if under {
+                    out.push((i, root.as_str()));
+                }
+            }
+        }
+        out
     }
 
     pub fn is_allowed(&self, finding: &Finding) -> bool {
@@ -255,6 +286,13 @@ impl Config {
 fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
     let file = base.join(&raw.cert);
     let entry = format!("certs entry `{}` (in {origin})", raw.name);
+    if raw.paths.is_none() && raw.roots.is_none() {
+        return Err(Error::input_help(
+            &entry,
+            "names neither `roots:` nor `paths:`, so it applies to nothing".to_string(),
+            "add `roots:` (the Flux Kustomizations, kustomization directories or Argo CD Applications that deploy to its cluster) or `paths:` (globs), relative to the configuration file's directory",
+        ));
+    }
     let at = format!("cert file {}", raw.cert.display());
     let pem = crate::io::read_key_file(&file).map_err(|e| cert_file_error(&entry, &at, e))?;
     let cert = Cert::from_pem(&pem).map_err(|e| Error::crypto(format!("{entry}: {at}"), e))?;
@@ -266,7 +304,14 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
             "if the controller's key was rotated on purpose, update the pin (`sealant cert fingerprint FILE`); otherwise the cert file is not the one you trusted",
         ));
     }
-    let paths = raw.paths.iter().map(|p| {
+    let roots = raw
+        .roots
+        .unwrap_or_default()
+        .iter()
+        .map(|r| root_path(r, &entry))
+        .collect::<Result<_>>()?;
+    let paths = raw.paths.unwrap_or_default();
+    let paths = paths.iter().map(|p| {
         Glob::new(p).map_err(|e| Error::input(origin, format!("invalid glob {p:?}: {e}")))
     });
     let mut builder = GlobSetBuilder::new();
@@ -280,7 +325,23 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
         name: raw.name,
         cert,
         paths,
+        roots,
     })
+}
+
+/// A `roots:` entry, normalized (`./clusters/prod/` → `clusters/prod`, `.` → ``); one that
+/// leads out of the config file's directory is refused.
+fn root_path(root: &str, entry: &str) -> Result<String> {
+    let normal = crate::paths::normalize(root.trim_start_matches('/'));
+    let normal = if normal == "." { String::new() } else { normal };
+    if crate::paths::is_outside(&normal) {
+        return Err(Error::input_help(
+            entry,
+            format!("root {root:?} is outside the configuration file's directory"),
+            "roots are relative to the configuration file's directory",
+        ));
+    }
+    Ok(normal)
 }
 
 /// A cert file that cannot be read, named by the `certs:` entry that refers to it.

@@ -10,15 +10,34 @@ mod decrypt;
 mod facts;
 mod moved;
 mod refs;
+mod roots;
+mod wrong_key;
 
 use std::collections::{HashMap, HashSet};
 
+use crate::config::{Config, PinnedCert};
 use crate::crypto::PrivateKey;
 use crate::paths::join;
 
 pub use facts::{facts_of, Fact, Provider, SealedValue, SecretRef, Transform};
 pub use moved::{MOVED, NO_NAMESPACE};
 pub use refs::{MISSING_KEY, MISSING_SECRET};
+pub use roots::{Deployments, Root};
+
+/// One way a deployment reaches a SealedSecret's file: the transforms it applies, and the
+/// pinned certs of the clusters it deploys to (by their `roots:`; empty when none says).
+pub struct Reach<'a> {
+    pub chain: &'a [Transform],
+    pub clusters: Vec<(&'a PinnedCert, Option<&'a str>)>,
+}
+
+/// "cert `NAME` (deployed from ROOT)": which cluster a finding is about, for messages.
+pub(crate) fn cluster_name(cert: &PinnedCert, root: Option<&str>) -> String {
+    match root {
+        Some(root) => format!("cert `{}` (deployed from {root})", cert.name),
+        None => format!("cert `{}`", cert.name),
+    }
+}
 
 /// A problem the graph shows.
 #[derive(Debug, PartialEq, Eq)]
@@ -235,9 +254,11 @@ impl<'a> Graph<'a> {
         stack.pop();
     }
 
-    /// Every check that needs the graph; decryption only when private keys are given.
-    pub fn check(&self, keys: Option<&[PrivateKey]>) -> Vec<GraphFinding> {
+    /// Every check that needs the graph; decryption only when private keys are given. A
+    /// SealedSecret is judged for each cluster whose `roots:` deploy it.
+    pub fn check(&self, keys: Option<&[PrivateKey]>, config: &Config) -> Vec<GraphFinding> {
         let builds = self.builds();
+        let deployments = Deployments::new(config, &builds);
         // The chains that reach each SealedSecret's file: the only files these checks look up.
         let sealed: HashSet<&str> = self
             .facts
@@ -247,19 +268,26 @@ impl<'a> Graph<'a> {
                 _ => None,
             })
             .collect();
-        let mut reached: HashMap<&str, Vec<&[Transform]>> = HashMap::new();
-        for build in &builds {
+        let mut reached: HashMap<&str, Vec<Reach>> = HashMap::new();
+        for (i, build) in builds.iter().enumerate() {
             for (file, chain) in &build.members {
                 if sealed.contains(file.as_str()) {
-                    reached.entry(file).or_default().push(chain);
+                    let clusters = deployments.clusters(i, chain, file);
+                    reached
+                        .entry(file)
+                        .or_default()
+                        .push(Reach { chain, clusters });
                 }
             }
         }
         let mut out = Vec::new();
         moved::check(self.facts, &reached, &mut out); // looks up Fact::Sealed paths only
         refs::check(self.facts, &builds, &mut out);
+        if config.has_roots() {
+            wrong_key::check(self.facts, &deployments, &mut out);
+        }
         if let Some(keys) = keys {
-            decrypt::check(self.facts, &reached, keys, &mut out);
+            decrypt::check(self.facts, &reached, keys, &deployments, &mut out);
         }
         out.sort_by(|a, b| {
             (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))

@@ -83,7 +83,7 @@ pub(super) fn add_findings(
         .collect();
     reader.read(pool, &members, None, &mut state);
     let graph = Graph::new(&state.facts, manifests, &bases);
-    for g in graph.check(request.keys) {
+    for g in graph.check(request.keys, request.config) {
         if !involved.covers(&g) || output_has(output, &g) {
             continue;
         }
@@ -251,12 +251,8 @@ impl Reader<'_> {
         let context = FileContext {
             rules: RuleSet::builtin(),
             salt: &config.fingerprint_salt,
-            check: CheckContext {
-                cert: config.cert_for(&file.path).map(|p| &p.cert),
-                keys: self.request.keys,
-                // The graph decrypts under the label a deployment applies.
-                defer_decrypt: true,
-            },
+            // The graph decrypts under the label a deployment applies.
+            check: CheckContext::for_path(config, &file.path, self.request.keys, true),
         };
         let outcome = scan_file(&file.path, &text, &context);
         let marked = !outcome.facts.is_empty() && has_marker(&text);
