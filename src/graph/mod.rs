@@ -11,6 +11,7 @@ mod facts;
 mod moved;
 mod refs;
 mod roots;
+pub mod trace;
 mod wrong_key;
 
 use std::collections::{HashMap, HashSet};
