@@ -61,10 +61,7 @@ impl<'a> CheckContext<'a> {
     ) -> CheckContext<'a> {
         let by_roots = config.has_roots();
         CheckContext {
-            cert: config
-                .cert_for(path)
-                .filter(|_| !by_roots)
-                .map(|p| &p.cert),
+            cert: config.cert_for(path).filter(|_| !by_roots).map(|p| &p.cert),
             keys,
             defer_decrypt,
             keep_values: by_roots,

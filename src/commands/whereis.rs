@@ -76,13 +76,13 @@ pub fn run(args: &WhereArgs, stdout: &mut dyn Write) -> Result<u8> {
 
 /// The repository holding the file (else the working directory) and its configuration.
 fn root_and_config(file: &Path, explicit: Option<&Path>) -> Result<(PathBuf, Config)> {
-    let absolute = std::path::absolute(file).map_err(|e| Error::input(file.display().to_string(), e.to_string()))?;
+    let absolute = std::path::absolute(file)
+        .map_err(|e| Error::input(file.display().to_string(), e.to_string()))?;
     let dir = absolute.parent().unwrap_or(Path::new("/"));
     match crate::paths::enclosing_repository(dir) {
         Some(root) => Ok((root, Config::load(explicit, file)?)),
         None => {
-            let root = std::env::current_dir()
-                .map_err(|e| Error::input(".", e.to_string()))?;
+            let root = std::env::current_dir().map_err(|e| Error::input(".", e.to_string()))?;
             let config = Config::load(explicit, &root)?;
             Ok((root, config))
         }
@@ -157,7 +157,11 @@ fn human(report: &Report) -> String {
         for (i, step) in d.steps.iter().enumerate() {
             out.push_str(&format!("  {}{}\n", "  ".repeat(i), step_text(step)));
         }
-        out.push_str(&format!("  {}{}\n", "  ".repeat(d.steps.len()), report.path));
+        out.push_str(&format!(
+            "  {}{}\n",
+            "  ".repeat(d.steps.len()),
+            report.path
+        ));
         for o in &report.objects {
             let (ns, name) = d.applied(o);
             let at = namespaced(ns.as_deref(), &name);
@@ -165,7 +169,10 @@ fn human(report: &Report) -> String {
                 true => "; sealed for another namespace or name: sealed-moved",
                 false => "",
             };
-            out.push_str(&format!("  {} {} → {at} ({}{breaks})\n", o.kind, o.name, o.scope));
+            out.push_str(&format!(
+                "  {} {} → {at} ({}{breaks})\n",
+                o.kind, o.name, o.scope
+            ));
         }
         if d.certs.is_empty() {
             out.push_str("  cert: none pinned for it\n");
@@ -224,9 +231,7 @@ fn step_json(step: &Step) -> Value {
 }
 
 fn to_json(report: &Report) -> Value {
-    let object = |o: &Object| {
-        json!({"kind": o.kind, "name": o.name, "namespace": o.namespace, "scope": o.scope.as_str()})
-    };
+    let object = |o: &Object| json!({"kind": o.kind, "name": o.name, "namespace": o.namespace, "scope": o.scope.as_str()});
     let deployments: Vec<Value> = report
         .deployments
         .iter()

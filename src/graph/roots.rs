@@ -71,7 +71,11 @@ impl<'c> Deployments<'c> {
             return Vec::new();
         };
         match self.of_member(build, chain).as_slice() {
-            [] => config.cert_for(file).map(|c| (c, None)).into_iter().collect(),
+            [] => config
+                .cert_for(file)
+                .map(|c| (c, None))
+                .into_iter()
+                .collect(),
             roots => self.certs_of(roots),
         }
     }
@@ -93,7 +97,11 @@ impl<'c> Deployments<'c> {
         };
         match self.files.get(path) {
             Some(roots) => self.certs_of(roots),
-            None => config.cert_for(path).map(|c| (c, None)).into_iter().collect(),
+            None => config
+                .cert_for(path)
+                .map(|c| (c, None))
+                .into_iter()
+                .collect(),
         }
     }
 

@@ -83,8 +83,10 @@ pub(super) fn add_findings(
         .collect();
     reader.read(pool, &members, None, &mut state);
     let graph = Graph::new(&state.facts, manifests, &bases);
+    // Only the per-file findings: a graph finding per cluster shares its place with another.
+    let per_file = output.findings.len();
     for g in graph.check(request.keys, request.config) {
-        if !involved.covers(&g) || output_has(output, &g) {
+        if !involved.covers(&g) || output_has(&output.findings[..per_file], &g) {
             continue;
         }
         let suppressions = state.marked.get(&g.path);
@@ -118,9 +120,8 @@ fn bases(request: &ScanRequest, repo: &GitRepo) -> Vec<String> {
 
 /// The per-file checks already report a value that does not open under its own label; the
 /// graph's decryption says the same of it when nothing moves it.
-fn output_has(output: &ScanOutput, g: &GraphFinding) -> bool {
-    output
-        .findings
+fn output_has(findings: &[crate::finding::Finding], g: &GraphFinding) -> bool {
+    findings
         .iter()
         .any(|f| f.rule == g.rule && f.path == g.path && (f.line, f.column) == (g.line, g.column))
 }

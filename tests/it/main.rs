@@ -24,6 +24,7 @@ mod misses;
 mod paths;
 mod precision;
 mod redaction;
+mod roots;
 mod rule_examples;
 mod safety;
 mod scan;
