@@ -524,6 +524,27 @@ mod tests {
         .to_string()
     }
 
+    #[test]
+    fn roots_are_normalized_and_hold_the_files_under_them() {
+        let cert = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/vectors/cert2048.pem");
+        let text = format!("certs:\n  - name: a\n    cert: {cert}\n    sha256: 1701b6a7c91c2bd9fb5781eca7d8912cbbb8c0fbb4b9d939585e4cc3f4c946d9\n    roots: [./clusters/prod/, argocd/app.yaml]\n");
+        let c = Config::parse(&text, "c").unwrap();
+        assert!(c.has_roots());
+        assert_eq!(
+            c.roots_holding("clusters/prod/flux.yaml"),
+            [(0, "clusters/prod")]
+        );
+        assert_eq!(c.roots_holding("argocd/app.yaml"), [(0, "argocd/app.yaml")]);
+        assert!(c.roots_holding("clusters/production/flux.yaml").is_empty());
+        assert!(
+            c.cert_for("clusters/prod/flux.yaml").is_none(),
+            "no paths: given"
+        );
+        let everything = text.replace("[./clusters/prod/, argocd/app.yaml]", "[.]");
+        let c = Config::parse(&everything, "c").unwrap();
+        assert_eq!(c.roots_holding("a/b.yaml"), [(0, "")]);
+    }
+
     /// Found with the config fuzz target (fuzz/regressions/config): `cert: /dev/zero` ran out of memory.
     #[cfg(unix)]
     #[test]

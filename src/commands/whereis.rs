@@ -113,6 +113,17 @@ fn step_text(step: &Step) -> String {
             }
             text + ")"
         }
+        Step::Argo {
+            file,
+            path,
+            namespace,
+        } => {
+            let mut text = format!("{file}  (Argo CD Application: path {path}");
+            if let Some(ns) = namespace {
+                text.push_str(&format!(", destination namespace {ns}"));
+            }
+            text + ")"
+        }
         Step::Kustomization {
             file,
             namespace,
@@ -214,6 +225,16 @@ fn step_json(step: &Step) -> Value {
             "file": file,
             "path": path,
             "targetNamespace": target_namespace,
+        }),
+        Step::Argo {
+            file,
+            path,
+            namespace,
+        } => json!({
+            "kind": "ArgoApplication",
+            "file": file,
+            "path": path,
+            "destinationNamespace": namespace,
         }),
         Step::Kustomization {
             file,

@@ -52,7 +52,8 @@ pub struct GraphFinding {
     pub identity: String,
 }
 
-/// One build: an entry point (a top-level kustomization or a Flux Kustomization) and every
+/// One build: an entry point (a top-level kustomization, a Flux Kustomization or an Argo CD
+/// Application's source) and every
 /// file it includes, each with the transforms applied to it, innermost first. Members of one
 /// kustomization share their chain: a copy per member cost most of a scan's memory.
 pub struct Build {
@@ -151,7 +152,8 @@ impl<'a> Graph<'a> {
         &self.files[start..start + len]
     }
 
-    /// Every build: Flux Kustomizations, and kustomizations nothing else includes.
+    /// Every build: Flux Kustomizations, Argo CD Applications' sources, and kustomizations
+    /// nothing else includes.
     pub fn builds(&self) -> Vec<Build> {
         let included: HashSet<String> = self
             .kustomizations
@@ -161,20 +163,24 @@ impl<'a> Graph<'a> {
         let mut builds = Vec::new();
         let mut flux_dirs = HashSet::new();
         for fact in self.facts {
-            let Fact::Flux {
-                path,
-                dir,
-                target_namespace,
-                ..
-            } = fact
-            else {
-                continue;
+            let (path, dir, namespace, recurse) = match fact {
+                Fact::Flux {
+                    path,
+                    dir,
+                    target_namespace,
+                    ..
+                } => (path, dir, target_namespace, true),
+                // Argo CD's destination namespace only fills in a missing one: no transform.
+                Fact::Argo {
+                    path, dir, recurse, ..
+                } => (path, dir, &None, *recurse),
+                _ => continue,
             };
             let dir = &self.resolve_flux_path(dir);
             flux_dirs.insert(dir.clone());
             let outer = Transform {
                 file: path.clone(),
-                namespace: target_namespace.clone(),
+                namespace: namespace.clone(),
                 ..Transform::default()
             };
             let mut build = Build {
@@ -184,9 +190,13 @@ impl<'a> Graph<'a> {
             if self.kustomizations.contains_key(dir) {
                 self.visit(dir, vec![outer], &mut build.members, &mut Vec::new());
             } else {
-                // Flux generates a kustomization of every manifest under the path.
+                // Flux generates a kustomization of every manifest under the path; Argo CD
+                // takes those directly in it unless told to recurse.
                 let chain: Chain = std::sync::Arc::from(vec![outer]);
-                for file in self.files_under(dir) {
+                let depth = |file: &&&str| {
+                    recurse || !file[dir.len()..].trim_start_matches('/').contains('/')
+                };
+                for file in self.files_under(dir).iter().filter(depth) {
                     build.members.push((file.to_string(), chain.clone()));
                 }
             }

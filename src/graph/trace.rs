@@ -61,6 +61,13 @@ pub enum Step {
         path: String,
         target_namespace: Option<String>,
     },
+    /// An Argo CD Application (or ApplicationSet) source building `path`; its destination
+    /// `namespace` fills in a missing one.
+    Argo {
+        file: String,
+        path: String,
+        namespace: Option<String>,
+    },
     /// A kustomization with what it does to names.
     Kustomization {
         file: String,
@@ -92,7 +99,11 @@ impl Deployment<'_> {
     /// The namespace and name `object` gets in this build.
     pub fn applied(&self, object: &Object) -> (Option<String>, String) {
         let applied = apply(&object.name, object.namespace.as_deref(), &self.chain);
-        (applied.namespace, applied.name)
+        let argo = self.steps.iter().find_map(|s| match s {
+            Step::Argo { namespace, .. } => namespace.clone(),
+            _ => None,
+        });
+        (applied.namespace.or(argo), applied.name)
     }
 }
 
@@ -141,32 +152,42 @@ fn certs<'c>(
 
 /// The chain as steps, outermost first.
 fn steps(facts: &[Fact], build: &Build, chain: &Chain) -> Vec<Step> {
-    let flux = |file: &str| {
+    // The entry's fact: only the outermost transform can be a Flux or Argo CD entry.
+    let entry = |file: &str| {
         facts.iter().find_map(|f| match f {
             Fact::Flux {
                 path,
                 dir,
                 target_namespace,
                 ..
-            } if path == file && *path == build.entry => Some((dir, target_namespace)),
+            } if path == file && *path == build.entry => Some(Step::Flux {
+                file: path.clone(),
+                path: dir.clone(),
+                target_namespace: target_namespace.clone(),
+            }),
+            Fact::Argo {
+                path,
+                dir,
+                namespace,
+                ..
+            } if path == file && *path == build.entry => Some(Step::Argo {
+                file: path.clone(),
+                path: dir.clone(),
+                namespace: namespace.clone(),
+            }),
             _ => None,
         })
     };
     chain
         .iter()
         .rev()
-        .map(|t| match flux(&t.file) {
-            Some((dir, target_namespace)) => Step::Flux {
-                file: t.file.clone(),
-                path: dir.clone(),
-                target_namespace: target_namespace.clone(),
-            },
-            None => Step::Kustomization {
+        .map(|t| {
+            entry(&t.file).unwrap_or_else(|| Step::Kustomization {
                 file: t.file.clone(),
                 namespace: t.namespace.clone(),
                 prefix: t.prefix.clone(),
                 suffix: t.suffix.clone(),
-            },
+            })
         })
         .collect()
 }

@@ -392,3 +392,42 @@ fn where_refuses_a_directory_and_a_missing_file() {
     let err = fails(sealant(&["where", "/nonexistent/secret.yaml"], b""));
     assert!(err.contains("does not exist"), "{err}");
 }
+
+/// Staging deployed by an Argo CD Application instead of Flux: its file is the root, in the
+/// working tree and in `--staged` alike, and `where` shows the Application.
+#[test]
+fn an_argo_cd_application_is_a_root() {
+    let dir = repo();
+    std::fs::remove_file(dir.path().join("clusters/staging/podinfo.yaml")).unwrap();
+    std::fs::create_dir_all(dir.path().join("argocd")).unwrap();
+    let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: podinfo-staging, namespace: argocd}\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/gitops.git\n    path: apps/overlays/staging\n  destination: {server: https://staging.example.com, namespace: staging}\n";
+    std::fs::write(dir.path().join("argocd/staging.yaml"), app).unwrap();
+    let config = std::fs::read_to_string(dir.path().join(".sealant.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join(".sealant.yaml"),
+        config.replace("[clusters/staging]", "[argocd/staging.yaml]"),
+    )
+    .unwrap();
+    let wrong = |found: &[(String, String, String)]| -> Vec<String> {
+        with_rule(found, "sealed-wrong-key")
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f.0,
+                    f.2.contains("(deployed from argocd/staging.yaml)")
+                )
+            })
+            .collect()
+    };
+    let want = [format!("{AUTH} true"), format!("{TOKEN} true")];
+    assert_eq!(wrong(&scan(dir.path(), &[])), want);
+    git(dir.path(), &["add", "-A"]);
+    assert_eq!(wrong(&scan(dir.path(), &["--staged"])), want);
+    let report = where_json(dir.path(), AUTH);
+    let staging = &report["deployments"][0];
+    assert_eq!(staging["entry"], "argocd/staging.yaml", "sorted by entry");
+    assert_eq!(staging["chain"][0]["kind"], "ArgoApplication");
+    assert_eq!(staging["chain"][0]["destinationNamespace"], "staging");
+    assert_eq!(staging["objects"][0]["appliedNamespace"], "staging");
+}
