@@ -60,9 +60,8 @@ fn sealed(
             (None, false) => "",
             (None, true) => continue, // nothing to try: sealed-no-namespace says so
         };
-        if !tried.insert((ns.to_string(), applied.name.clone())) {
-            continue;
-        }
+        // A label once: but each cluster's keys, even where two clusters apply the same names.
+        let first = tried.insert((ns.to_string(), applied.name.clone()));
         for value in values {
             let own_ns = namespace.as_deref().unwrap_or_default();
             let moved = (ns, applied.name.as_str()) != (own_ns, name.as_str());
@@ -92,6 +91,9 @@ fn sealed(
                     ),
                     identity: format!("{} for cert {}", identity(), cert.name),
                 });
+            }
+            if !first {
+                continue;
             }
             let Some(mut message) = undecryptable(
                 &value.ciphertext,

@@ -431,3 +431,34 @@ fn an_argo_cd_application_is_a_root() {
     assert_eq!(staging["chain"][0]["destinationNamespace"], "staging");
     assert_eq!(staging["objects"][0]["appliedNamespace"], "staging");
 }
+
+/// Both overlays put the base into the same namespace under the same names: each cluster is
+/// still judged on its own.
+#[test]
+fn clusters_that_apply_the_same_names_are_each_judged() {
+    let dir = repo();
+    for env in ["production", "staging"] {
+        std::fs::write(
+            dir.path()
+                .join(format!("apps/overlays/{env}/kustomization.yaml")),
+            "namespace: podinfo\nresources:\n  - ../../base/podinfo\n",
+        )
+        .unwrap();
+    }
+    std::fs::remove_file(dir.path().join("apps/overlays/staging/sealed-extra.yaml")).unwrap();
+    let flux = dir.path().join("clusters/staging/podinfo.yaml");
+    let text = std::fs::read_to_string(&flux).unwrap();
+    std::fs::write(&flux, text.replace("  targetNamespace: staging\n", "")).unwrap();
+    let keys = dir.path().join("keys.pem");
+    let text = [vector("key2048.pem"), vector("key4096.pem")]
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<String>();
+    std::fs::write(&keys, text).unwrap();
+    let found = scan(dir.path(), &["--keys", path_str(&keys)]);
+    let undecryptable: Vec<(&str, bool)> = with_rule(&found, "sealed-undecryptable")
+        .iter()
+        .map(|f| (f.0.as_str(), f.2.contains("but cert `staging`")))
+        .collect();
+    assert_eq!(undecryptable, [(AUTH, true), (TOKEN, true)], "{found:#?}");
+}
