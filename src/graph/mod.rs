@@ -267,7 +267,7 @@ impl<'a> Graph<'a> {
 
     /// Every check that needs the graph; decryption only when private keys are given. A
     /// SealedSecret is judged for each cluster whose `roots:` deploy it.
-    pub fn check(&self, keys: Option<&[PrivateKey]>, config: &Config) -> Vec<GraphFinding> {
+    pub fn check(&self, keys: Option<&[PrivateKey]>, config: &Config) -> Checked {
         let builds = self.builds();
         let deployments = Deployments::new(config, &builds);
         // The chains that reach each SealedSecret's file: the only files these checks look up.
@@ -294,8 +294,9 @@ impl<'a> Graph<'a> {
         let mut out = Vec::new();
         moved::check(self.facts, &reached, &mut out); // looks up Fact::Sealed paths only
         refs::check(self.facts, &builds, &mut out);
+        let mut unpinned = Vec::new();
         if config.has_roots() {
-            wrong_key::check(self.facts, &deployments, &mut out);
+            wrong_key::check(self.facts, &deployments, &mut out, &mut unpinned);
         }
         if let Some(keys) = keys {
             decrypt::check(self.facts, &reached, keys, &deployments, &mut out);
@@ -304,9 +305,24 @@ impl<'a> Graph<'a> {
             (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))
         });
         out.dedup();
-        out
+        unpinned.sort_unstable();
+        Checked {
+            findings: out,
+            unpinned,
+        }
     }
 }
+
+/// What the graph checks found.
+pub struct Checked {
+    pub findings: Vec<GraphFinding>,
+    /// With `roots:` configured: the files with SealedSecrets no pinned cert applies to
+    /// (sorted), whose values are checked for shape only.
+    pub unpinned: Vec<String>,
+}
+
+/// The note for a file [`Checked::unpinned`] names.
+pub const UNPINNED_NOTE: &str = "no pinned cert applies to this file (no root deploys it, no `paths:` match it; nor possibly others): its SealedSecrets are checked for shape only";
 
 #[cfg(test)]
 mod tests {

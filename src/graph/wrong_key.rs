@@ -5,7 +5,13 @@
 use super::{cluster_name, Deployments, Fact, GraphFinding};
 use crate::check::{value_identity, WRONG_KEY};
 
-pub fn check(facts: &[Fact], deployments: &Deployments, out: &mut Vec<GraphFinding>) {
+/// Also lists the files no pinned cert applies to in `unpinned`.
+pub fn check(
+    facts: &[Fact],
+    deployments: &Deployments,
+    out: &mut Vec<GraphFinding>,
+    unpinned: &mut Vec<String>,
+) {
     for fact in facts {
         let Fact::Sealed {
             path,
@@ -18,6 +24,9 @@ pub fn check(facts: &[Fact], deployments: &Deployments, out: &mut Vec<GraphFindi
             continue;
         };
         let certs = deployments.certs_for(path);
+        if certs.is_empty() {
+            unpinned.push(path.clone());
+        }
         for value in values {
             // Shorter than the 2-byte length prefix: the per-file check reports it.
             let Some(prefix) = value.ciphertext.first_chunk::<2>() else {

@@ -86,7 +86,18 @@ pub(super) fn add_findings(
     let graph = Graph::new(&state.facts, manifests, &bases);
     // Only the per-file findings: a graph finding per cluster shares its place with another.
     let per_file = output.findings.len();
-    for g in graph.check(request.keys, request.config) {
+    let checked = graph.check(request.keys, request.config);
+    if let Some(path) = checked
+        .unpinned
+        .iter()
+        .find(|p| involved.reached.contains(*p))
+    {
+        output.notes.push(crate::finding::Note {
+            path: path.clone(),
+            message: crate::graph::UNPINNED_NOTE.to_string(),
+        });
+    }
+    for g in checked.findings {
         if !involved.covers(&g) || output_has(&output.findings[..per_file], &g) {
             continue;
         }

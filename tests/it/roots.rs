@@ -462,3 +462,18 @@ fn clusters_that_apply_the_same_names_are_each_judged() {
         .collect();
     assert_eq!(undecryptable, [(AUTH, true), (TOKEN, true)], "{found:#?}");
 }
+
+/// With roots, a SealedSecret no root deploys and no `paths:` match is noted, in the working
+/// tree and in `--staged` alike.
+#[test]
+fn a_sealed_secret_no_cert_applies_to_is_noted() {
+    let dir = repo();
+    std::fs::create_dir_all(dir.path().join("other")).unwrap();
+    std::fs::copy(dir.path().join(AUTH), dir.path().join("other/sealed.yaml")).unwrap();
+    let note = "note: other/sealed.yaml: no pinned cert applies to this file";
+    let out = sealant_in(Some(dir.path()), &["scan"], b"");
+    assert!(stdout(&out).contains(note), "{}", stdout(&out));
+    git(dir.path(), &["add", "-A"]);
+    let out = sealant_in(Some(dir.path()), &["scan", "--staged"], b"");
+    assert!(stdout(&out).contains(note), "{}", stdout(&out));
+}
