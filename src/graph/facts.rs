@@ -653,6 +653,31 @@ spec:
     }
 
     #[test]
+    fn argo_cd_sources_with_a_fixed_path_are_build_entries() {
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  sources:\n    - {path: ./apps/a, directory: {recurse: true}}\n    - {chart: podinfo, repoURL: https://charts.example.com}\n    - {path: '{{path}}'}\n  destination: {namespace: prod}\n";
+        let got: Vec<(String, Option<String>, bool)> = facts(app, "argocd/app.yaml")
+            .into_iter()
+            .map(|f| match f {
+                Fact::Argo {
+                    dir,
+                    namespace,
+                    recurse,
+                    ..
+                } => (dir, namespace, recurse),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [("apps/a".to_string(), Some("prod".to_string()), true)]
+        );
+        let set = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nspec:\n  template:\n    spec:\n      source: {path: apps/b}\n";
+        assert!(
+            matches!(&facts(set, "set.yaml")[..], [Fact::Argo { dir, namespace: None, recurse: false, .. }] if dir == "apps/b")
+        );
+    }
+
+    #[test]
     fn generators_know_their_keys_unless_they_read_env_files() {
         let text = "secretGenerator:\n- name: a\n  literals: [user=x, pass=y]\n  files: [tls.crt, k=dir/f.txt]\n- name: b\n  envs: [.env]\n";
         let [Fact::Kustomization { generators, .. }]: [Fact; 1] =

@@ -329,6 +329,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_argo_cd_directory_source_takes_subdirectories_only_when_it_recurses() {
+        let files = vec!["apps/a/s.yaml", "apps/a/sub/t.yaml", "argocd/app.yaml"];
+        for (recurse, want) in [
+            (false, vec!["apps/a/s.yaml"]),
+            (true, vec!["apps/a/s.yaml", "apps/a/sub/t.yaml"]),
+        ] {
+            let facts = [Fact::Argo {
+                path: "argocd/app.yaml".into(),
+                dir: "apps/a".into(),
+                namespace: Some("prod".into()),
+                recurse,
+            }];
+            let builds = Graph::new(&facts, files.clone(), &[]).builds();
+            let members: Vec<&str> = builds[0].members.iter().map(|(f, _)| f.as_str()).collect();
+            assert_eq!(members, want);
+            assert!(builds[0].members[0].1[0].namespace.is_none(), "no override");
+        }
+    }
+
+    #[test]
     fn normalizes_paths() {
         assert_eq!(normalize("./a/./b/../c/"), "a/c");
         assert_eq!(join("apps/x/overlays/dev", "../../base"), "apps/x/base");
