@@ -48,6 +48,10 @@ pub enum Command {
         /// The rule id, as printed in findings (`sealant rules` lists them).
         rule: Option<String>,
     },
+    /// Show every build that deploys a manifest: the chain of Flux Kustomizations and
+    /// kustomizations, the namespace and name each Secret or SealedSecret ends up with, its
+    /// scope, and the pinned cert that applies and why.
+    Where(WhereArgs),
     /// List every rule: its id, category and severity.
     Rules {
         /// Output format.
@@ -437,4 +441,16 @@ pub struct InitArgs {
     pub cert: Option<String>,
     #[command(flatten)]
     pub entry: PinEntryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WhereArgs {
+    /// A manifest file in the repository.
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+    /// Configuration file (default: the nearest .sealant.yaml above the path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }

@@ -35,19 +35,19 @@ struct RawCert {
     name: String,
     cert: PathBuf,
     sha256: String,
-    #[serde(default)]
-    paths: Vec<String>,
-    /// Deployment roots the cert serves (parsed here; resolving them is the graph's job).
-    #[serde(default)]
-    roots: Vec<String>,
+    paths: Option<Vec<String>>,
+    roots: Option<Vec<String>>,
 }
 
-/// A controller cert pinned for the paths that deploy to its cluster.
+/// A controller cert pinned for the deployment roots and paths of its cluster.
 #[derive(Debug)]
 pub struct PinnedCert {
     pub name: String,
     pub cert: Cert,
     paths: GlobSet,
+    /// Deployment roots (Flux Kustomization files or directories, kustomization directories,
+    /// Argo CD Application files), normalized, relative to the config file's directory.
+    roots: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,7 +97,8 @@ pub struct Config {
     pub max_file_size: u64,
     pub fingerprint_salt: String,
     pub allow: Vec<Allow>,
-    /// In order: the first whose paths match a file is its cert.
+    /// In order: the roots that deploy a file give its certs; failing those, the first whose
+    /// paths match it.
     pub certs: Vec<PinnedCert>,
     /// Scope for `scan --fix` when the Secret has no scope annotation (strict if unset).
     pub scope: Option<crate::crypto::Scope>,
@@ -241,10 +242,36 @@ impl Config {
         self.local(path).is_some_and(|p| self.exclude.is_match(p))
     }
 
-    /// The cert pinned for a repository-relative path.
+    /// The cert whose `paths:` match a repository-relative path (see
+    /// `graph::Deployments::certs_for` for the certs its deployment roots give it).
     pub fn cert_for(&self, path: &str) -> Option<&PinnedCert> {
         let path = self.local(path)?;
         self.certs.iter().find(|c| c.paths.is_match(path))
+    }
+
+    /// Whether any `certs:` entry names deployment roots.
+    pub fn has_roots(&self) -> bool {
+        self.certs.iter().any(|c| !c.roots.is_empty())
+    }
+
+    /// Every `(cert index, root)` of whose root `file` (root-relative) is, or lies under.
+    pub(crate) fn roots_holding(&self, file: &str) -> Vec<(usize, &str)> {
+        let Some(file) = self.local(file) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, cert) in self.certs.iter().enumerate() {
+            for root in &cert.roots {
+                let under = root.is_empty()
+                    || file
+                        .strip_prefix(root.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+                if under {
+                    out.push((i, root.as_str()));
+                }
+            }
+        }
+        out
     }
 
     pub fn is_allowed(&self, finding: &Finding) -> bool {
@@ -259,6 +286,15 @@ impl Config {
 fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
     let file = base.join(&raw.cert);
     let entry = format!("certs entry `{}` (in {origin})", raw.name);
+    let serves = |list: &Option<Vec<String>>| list.as_ref().is_some_and(|l| !l.is_empty());
+    if !serves(&raw.paths) && !serves(&raw.roots) {
+        return Err(Error::input_help(
+            &entry,
+            "names neither `roots:` nor `paths:` (or only empty lists), so it serves nothing"
+                .to_string(),
+            "add `roots:` (the Flux Kustomizations, kustomization directories or Argo CD Applications that deploy to its cluster) or `paths:` (globs), relative to the configuration file's directory",
+        ));
+    }
     let at = format!("cert file {}", raw.cert.display());
     let pem = crate::io::read_key_file(&file).map_err(|e| cert_file_error(&entry, &at, e))?;
     let cert = Cert::from_pem(&pem).map_err(|e| Error::crypto(format!("{entry}: {at}"), e))?;
@@ -270,14 +306,14 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
             "if the controller's key was rotated on purpose, update the pin (`sealant cert pin FILE --name NAME …`); otherwise the cert file is not the one you trusted",
         ));
     }
-    if raw.paths.is_empty() && raw.roots.is_empty() {
-        return Err(Error::input_help(
-            origin,
-            format!("certs entry `{}` serves nothing", raw.name),
-            "give it `roots:` (the deployment roots of its cluster) or `paths:` (globs)",
-        ));
-    }
-    let paths = raw.paths.iter().map(|p| {
+    let roots = raw
+        .roots
+        .unwrap_or_default()
+        .iter()
+        .map(|r| root_path(r, &entry))
+        .collect::<Result<_>>()?;
+    let paths = raw.paths.unwrap_or_default();
+    let paths = paths.iter().map(|p| {
         Glob::new(p).map_err(|e| Error::input(origin, format!("invalid glob {p:?}: {e}")))
     });
     let mut builder = GlobSetBuilder::new();
@@ -291,7 +327,23 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
         name: raw.name,
         cert,
         paths,
+        roots,
     })
+}
+
+/// A `roots:` entry, normalized (`./clusters/prod/` → `clusters/prod`, `.` → ``); one that
+/// leads out of the config file's directory is refused.
+fn root_path(root: &str, entry: &str) -> Result<String> {
+    let normal = crate::paths::normalize(root.trim_start_matches('/'));
+    let normal = if normal == "." { String::new() } else { normal };
+    if crate::paths::is_outside(&normal) {
+        return Err(Error::input_help(
+            entry,
+            format!("root {root:?} is outside the configuration file's directory"),
+            "roots are relative to the configuration file's directory",
+        ));
+    }
+    Ok(normal)
 }
 
 /// A cert file that cannot be read, named by the `certs:` entry that refers to it.
@@ -472,6 +524,27 @@ mod tests {
         )
         .unwrap_err()
         .to_string()
+    }
+
+    #[test]
+    fn roots_are_normalized_and_hold_the_files_under_them() {
+        let cert = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/vectors/cert2048.pem");
+        let text = format!("certs:\n  - name: a\n    cert: {cert}\n    sha256: 1701b6a7c91c2bd9fb5781eca7d8912cbbb8c0fbb4b9d939585e4cc3f4c946d9\n    roots: [./clusters/prod/, argocd/app.yaml]\n");
+        let c = Config::parse(&text, "c").unwrap();
+        assert!(c.has_roots());
+        assert_eq!(
+            c.roots_holding("clusters/prod/flux.yaml"),
+            [(0, "clusters/prod")]
+        );
+        assert_eq!(c.roots_holding("argocd/app.yaml"), [(0, "argocd/app.yaml")]);
+        assert!(c.roots_holding("clusters/production/flux.yaml").is_empty());
+        assert!(
+            c.cert_for("clusters/prod/flux.yaml").is_none(),
+            "no paths: given"
+        );
+        let everything = text.replace("[./clusters/prod/, argocd/app.yaml]", "[.]");
+        let c = Config::parse(&everything, "c").unwrap();
+        assert_eq!(c.roots_holding("a/b.yaml"), [(0, "")]);
     }
 
     /// Found with the config fuzz target (fuzz/regressions/config): `cert: /dev/zero` ran out of memory.

@@ -66,6 +66,7 @@ fn reads_stdin(cli: &Cli) -> bool {
         | Command::Init(_)
         | Command::Explain { .. }
         | Command::Rules { .. }
+        | Command::Where(_)
         | Command::InstallHooks { .. } => false,
     }
 }

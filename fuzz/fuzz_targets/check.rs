@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
         cert: (mode & 1 != 0).then(cert),
         keys: (mode & 2 != 0).then(keys),
         defer_decrypt: mode & 4 != 0,
+        keep_values: mode & 8 != 0,
     };
     for doc in split_documents(rest) {
         let Ok(Some(root)) = parse_node(text, doc.range.clone()) else {

@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
         cert: Some(cert()),
         keys: Some(keys()),
         defer_decrypt: true,
+        keep_values: false,
     };
     let mut out = Vec::new();
     let deferred = check_sealed_secret(&root, &ctx, &mut out);

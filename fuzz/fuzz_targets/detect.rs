@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
             cert: Some(cert()),
             keys: Some(keys()),
             defer_decrypt: data.first().is_some_and(|b| b & 0x40 != 0),
+            keep_values: data.first().is_some_and(|b| b & 0x20 != 0),
         };
     }
     let outcome = scan_file(path, bytes, &ctx);

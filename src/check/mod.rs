@@ -45,6 +45,28 @@ pub struct CheckContext<'a> {
     /// Leave decryption to the graph, which knows the namespace and name a deployment applies:
     /// the well-formed values are returned instead.
     pub defer_decrypt: bool,
+    /// Return the well-formed values for the graph, which judges them against the cert of
+    /// each cluster whose `roots:` deploy them.
+    pub keep_values: bool,
+}
+
+impl<'a> CheckContext<'a> {
+    /// The context for a file at `path`: with `roots:` configured the graph judges its
+    /// values' key (`cert` is then none here), else the cert its path's `paths:` give.
+    pub fn for_path(
+        config: &'a crate::config::Config,
+        path: &str,
+        keys: Option<&'a [PrivateKey]>,
+        defer_decrypt: bool,
+    ) -> CheckContext<'a> {
+        let by_roots = config.has_roots();
+        CheckContext {
+            cert: config.cert_for(path).filter(|_| !by_roots).map(|p| &p.cert),
+            keys,
+            defer_decrypt,
+            keep_values: by_roots,
+        }
+    }
 }
 
 /// A well-formed sealed value: its key, where it starts, its bytes.
@@ -104,8 +126,11 @@ pub fn check_sealed_secret(
         let Some(bytes) = ciphertext(text, key, &obj, ctx, value, out) else {
             continue;
         };
-        if ctx.keys.is_some() && ctx.defer_decrypt {
-            deferred.push((key.to_string(), value.span.start, bytes));
+        let defer = ctx.keys.is_some() && ctx.defer_decrypt;
+        if defer || ctx.keep_values {
+            deferred.push((key.to_string(), value.span.start, bytes.clone()));
+        }
+        if defer {
             continue;
         }
         // Without the graph (git modes), the value must open with its own label.

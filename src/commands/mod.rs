@@ -30,6 +30,7 @@ mod rules;
 mod scan;
 mod seal;
 mod unseal;
+mod whereis;
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -58,6 +59,7 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8>
         Command::Init(args) => init::run(&args, stdout),
         Command::Explain { rule } => explain::run(rule.as_deref(), stdout),
         Command::Rules { format } => rules::run(format, stdout),
+        Command::Where(args) => whereis::run(&args, stdout),
         Command::InstallHooks { dir } => hooks::install(&dir, stdout),
         Command::Controller(command) => controller::run(command, stdout),
     }

@@ -5,28 +5,31 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::{apply, Fact, GraphFinding, Transform};
+use super::{apply, cluster_name, Deployments, Fact, GraphFinding, Reach, SealedValue};
 use crate::check::{value_identity, UNDECRYPTABLE};
-use crate::crypto::{hybrid_decrypt, label_for, PrivateKey};
+use crate::config::PinnedCert;
+use crate::crypto::{hybrid_decrypt, label_for, PrivateKey, Scope};
 use crate::sealed::undecryptable;
 
 pub fn check(
     facts: &[Fact],
-    reached: &HashMap<&str, Vec<&[Transform]>>,
+    reached: &HashMap<&str, Vec<Reach>>,
     keys: &[PrivateKey],
+    deployments: &Deployments,
     out: &mut Vec<GraphFinding>,
 ) {
     let found: Vec<GraphFinding> = facts
         .par_iter()
-        .flat_map_iter(|fact| sealed(fact, reached, keys))
+        .flat_map_iter(|fact| sealed(fact, reached, keys, deployments))
         .collect();
     out.extend(found);
 }
 
 fn sealed(
     fact: &Fact,
-    reached: &HashMap<&str, Vec<&[Transform]>>,
+    reached: &HashMap<&str, Vec<Reach>>,
     keys: &[PrivateKey],
+    deployments: &Deployments,
 ) -> Vec<GraphFinding> {
     let Fact::Sealed {
         path,
@@ -39,24 +42,59 @@ fn sealed(
     else {
         return Vec::new();
     };
-    let none: &[Transform] = &[];
-    let chains = match reached.get(path.as_str()) {
-        Some(chains) => chains.as_slice(),
-        None => std::slice::from_ref(&none),
+    // Deployed by nothing: its own label, and the cert its `paths:` give.
+    let own = [Reach {
+        chain: &[],
+        clusters: deployments.clusters_of_file(path),
+    }];
+    let reaches = match reached.get(path.as_str()) {
+        Some(reaches) => reaches.as_slice(),
+        None => &own,
     };
     let mut tried = HashSet::new();
     let mut out = Vec::new();
-    for chain in chains {
-        let applied = apply(name, namespace.as_deref(), chain);
+    for reach in reaches {
+        let applied = apply(name, namespace.as_deref(), reach.chain);
         let ns = match (&applied.namespace, scope.needs_namespace()) {
             (Some(ns), _) => ns.as_str(),
             (None, false) => "",
             (None, true) => continue, // nothing to try: sealed-no-namespace says so
         };
-        if !tried.insert((ns.to_string(), applied.name.clone())) {
-            continue;
-        }
+        // A label once: but each cluster's keys, even where two clusters apply the same names.
+        let first = tried.insert((ns.to_string(), applied.name.clone()));
         for value in values {
+            let own_ns = namespace.as_deref().unwrap_or_default();
+            let moved = (ns, applied.name.as_str()) != (own_ns, name.as_str());
+            let identity = || {
+                let mut identity = value_identity(own_ns, name, &value.key, &value.ciphertext);
+                if moved {
+                    identity.push_str(&format!(" as {ns}/{}", applied.name));
+                }
+                identity
+            };
+            let label = label_for(*scope, ns, &applied.name);
+            for (cert, root) in &reach.clusters {
+                let Some(other) = foreign(keys, value, &label, cert, deployments.pinned()) else {
+                    continue;
+                };
+                out.push(GraphFinding {
+                    rule: UNDECRYPTABLE,
+                    path: path.clone(),
+                    line: value.line,
+                    column: value.column,
+                    message: format!(
+                        "encryptedData.{} of {name:?} decrypts as {ns}/{} only with the key of cert `{}`, but {} deploys it: that cluster's controller cannot decrypt it; re-seal it with that cert",
+                        value.key,
+                        applied.name,
+                        other.name,
+                        cluster_name(cert, *root)
+                    ),
+                    identity: format!("{} for cert {}", identity(), cert.name),
+                });
+            }
+            if !first {
+                continue;
+            }
             let Some(mut message) = undecryptable(
                 &value.ciphertext,
                 keys,
@@ -68,8 +106,6 @@ fn sealed(
             ) else {
                 continue;
             };
-            let own_ns = namespace.as_deref().unwrap_or_default();
-            let moved = (ns, applied.name.as_str()) != (own_ns, name.as_str());
             if moved && opens(keys, value, *scope, own_ns, name) {
                 let by: Vec<&str> = applied
                     .moved_by
@@ -82,27 +118,55 @@ fn sealed(
                     applied.name
                 ));
             }
-            let mut identity = value_identity(own_ns, name, &value.key, &value.ciphertext);
-            if moved {
-                identity.push_str(&format!(" as {ns}/{}", applied.name));
-            }
             out.push(GraphFinding {
                 rule: UNDECRYPTABLE,
                 path: path.clone(),
                 line: value.line,
                 column: value.column,
                 message,
-                identity,
+                identity: identity(),
             });
         }
     }
     out
 }
 
+/// The pinned cert of another cluster whose key alone opens the value, when no key of
+/// `cluster` does: a key paired with `cluster`'s cert, or with no pinned cert (an older key of
+/// any cluster), counts as the cluster's. `None` when it opens for the cluster, or not at all.
+fn foreign<'c>(
+    keys: &[PrivateKey],
+    value: &SealedValue,
+    label: &[u8],
+    cluster: &PinnedCert,
+    pinned: &'c [PinnedCert],
+) -> Option<&'c PinnedCert> {
+    let owner = |key: &PrivateKey| {
+        pinned
+            .iter()
+            .find(|p| p.cert.spki_der() == key.public_key_der())
+    };
+    let is_foreign = |key: &PrivateKey| owner(key).is_some_and(|p| !std::ptr::eq(p, cluster));
+    if !keys.iter().any(is_foreign) {
+        return None; // every key may be the cluster's: nothing to tell apart, no decryption
+    }
+    let mut other = None;
+    for key in keys {
+        if hybrid_decrypt(std::slice::from_ref(key), &value.ciphertext, label).is_err() {
+            continue;
+        }
+        match owner(key) {
+            Some(p) if !std::ptr::eq(p, cluster) => other = other.or(Some(p)),
+            _ => return None,
+        }
+    }
+    other
+}
+
 fn opens(
     keys: &[PrivateKey],
-    value: &super::SealedValue,
-    scope: crate::crypto::Scope,
+    value: &SealedValue,
+    scope: Scope,
     namespace: &str,
     name: &str,
 ) -> bool {

@@ -24,6 +24,16 @@ pub enum Fact {
         dir: String,
         target_namespace: Option<String>,
     },
+    /// A source of an Argo CD Application (or an ApplicationSet's template) in this
+    /// repository: builds `dir` (root-relative); `namespace`, its destination, only fills in
+    /// the namespace of objects that have none.
+    Argo {
+        path: String,
+        dir: String,
+        namespace: Option<String>,
+        /// `directory.recurse`: a plain directory's subdirectories are part of it too.
+        recurse: bool,
+    },
     /// A SealedSecret as sealed: its own namespace, name and scope, and where its name stands.
     Sealed {
         path: String,
@@ -136,6 +146,10 @@ pub fn facts_of(
         Some("Kustomization") if api.starts_with("kustomize.toolkit.fluxcd.io") => {
             flux(root, path, line_col)
         }
+        Some("Application" | "ApplicationSet") if api.starts_with("argoproj.io/") => {
+            out.extend(argo(root, path));
+            None
+        }
         _ if is_kustomization => Some(kustomization(root, path)),
         Some("SealedSecret") => sealed(root, path, line_col),
         Some("Secret") if api == "v1" => Some(secret(root, path)),
@@ -157,6 +171,35 @@ fn flux(root: &Node, path: &str, line_col: &impl Fn(usize) -> (usize, usize)) ->
             .str_at(&["spec", "targetNamespace"])
             .map(str::to_string),
     })
+}
+
+/// One fact per source with a fixed `path` (a templated one, `{{…}}`, names no directory
+/// here; a chart source has none).
+fn argo(root: &Node, path: &str) -> Vec<Fact> {
+    let spec = match root.str_at(&["kind"]) {
+        Some("ApplicationSet") => root.at(&["spec", "template", "spec"]),
+        _ => root.get("spec"),
+    };
+    let Some(spec) = spec else {
+        return Vec::new();
+    };
+    let namespace = spec.str_at(&["destination", "namespace"]);
+    let sources = spec.get("source").into_iter().chain(
+        spec.get("sources")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter(),
+    );
+    sources
+        .filter_map(|source| Some((source.str_at(&["path"])?, source)))
+        .filter(|(dir, _)| !dir.contains("{{") && namespace.is_none_or(|n| !n.contains("{{")))
+        .map(|(dir, source)| Fact::Argo {
+            path: path.to_string(),
+            dir: super::normalize(dir.trim_start_matches("./")),
+            namespace: namespace.map(str::to_string),
+            recurse: source.str_at(&["directory", "recurse"]) == Some("true"),
+        })
+        .collect()
 }
 
 fn strings(node: Option<&Node>) -> Vec<String> {
@@ -607,6 +650,31 @@ spec:
             .map(|(s, k)| (s.to_string(), k.map(str::to_string)))
             .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn argo_cd_sources_with_a_fixed_path_are_build_entries() {
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  sources:\n    - {path: ./apps/a, directory: {recurse: true}}\n    - {chart: podinfo, repoURL: https://charts.example.com}\n    - {path: '{{path}}'}\n  destination: {namespace: prod}\n";
+        let got: Vec<(String, Option<String>, bool)> = facts(app, "argocd/app.yaml")
+            .into_iter()
+            .map(|f| match f {
+                Fact::Argo {
+                    dir,
+                    namespace,
+                    recurse,
+                    ..
+                } => (dir, namespace, recurse),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [("apps/a".to_string(), Some("prod".to_string()), true)]
+        );
+        let set = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nspec:\n  template:\n    spec:\n      source: {path: apps/b}\n";
+        assert!(
+            matches!(&facts(set, "set.yaml")[..], [Fact::Argo { dir, namespace: None, recurse: false, .. }] if dir == "apps/b")
+        );
     }
 
     #[test]

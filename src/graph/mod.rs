@@ -10,15 +10,35 @@ mod decrypt;
 mod facts;
 mod moved;
 mod refs;
+mod roots;
+pub mod trace;
+mod wrong_key;
 
 use std::collections::{HashMap, HashSet};
 
+use crate::config::{Config, PinnedCert};
 use crate::crypto::PrivateKey;
 use crate::paths::join;
 
 pub use facts::{facts_of, Fact, Provider, SealedValue, SecretRef, Transform};
 pub use moved::{MOVED, NO_NAMESPACE};
 pub use refs::{MISSING_KEY, MISSING_SECRET};
+pub use roots::{Deployments, Root};
+
+/// One way a deployment reaches a SealedSecret's file: the transforms it applies, and the
+/// pinned certs of the clusters it deploys to (by their `roots:`; empty when none says).
+pub struct Reach<'a> {
+    pub chain: &'a [Transform],
+    pub clusters: Vec<(&'a PinnedCert, Option<&'a str>)>,
+}
+
+/// "cert `NAME` (deployed from ROOT)": which cluster a finding is about, for messages.
+pub(crate) fn cluster_name(cert: &PinnedCert, root: Option<&str>) -> String {
+    match root {
+        Some(root) => format!("cert `{}` (deployed from {root})", cert.name),
+        None => format!("cert `{}`", cert.name),
+    }
+}
 
 /// A problem the graph shows.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,7 +52,8 @@ pub struct GraphFinding {
     pub identity: String,
 }
 
-/// One build: an entry point (a top-level kustomization or a Flux Kustomization) and every
+/// One build: an entry point (a top-level kustomization, a Flux Kustomization or an Argo CD
+/// Application's source) and every
 /// file it includes, each with the transforms applied to it, innermost first. Members of one
 /// kustomization share their chain: a copy per member cost most of a scan's memory.
 pub struct Build {
@@ -131,7 +152,8 @@ impl<'a> Graph<'a> {
         &self.files[start..start + len]
     }
 
-    /// Every build: Flux Kustomizations, and kustomizations nothing else includes.
+    /// Every build: Flux Kustomizations, Argo CD Applications' sources, and kustomizations
+    /// nothing else includes.
     pub fn builds(&self) -> Vec<Build> {
         let included: HashSet<String> = self
             .kustomizations
@@ -141,20 +163,24 @@ impl<'a> Graph<'a> {
         let mut builds = Vec::new();
         let mut flux_dirs = HashSet::new();
         for fact in self.facts {
-            let Fact::Flux {
-                path,
-                dir,
-                target_namespace,
-                ..
-            } = fact
-            else {
-                continue;
+            let (path, dir, namespace, recurse) = match fact {
+                Fact::Flux {
+                    path,
+                    dir,
+                    target_namespace,
+                    ..
+                } => (path, dir, target_namespace, true),
+                // Argo CD's destination namespace only fills in a missing one: no transform.
+                Fact::Argo {
+                    path, dir, recurse, ..
+                } => (path, dir, &None, *recurse),
+                _ => continue,
             };
             let dir = &self.resolve_flux_path(dir);
             flux_dirs.insert(dir.clone());
             let outer = Transform {
                 file: path.clone(),
-                namespace: target_namespace.clone(),
+                namespace: namespace.clone(),
                 ..Transform::default()
             };
             let mut build = Build {
@@ -164,9 +190,13 @@ impl<'a> Graph<'a> {
             if self.kustomizations.contains_key(dir) {
                 self.visit(dir, vec![outer], &mut build.members, &mut Vec::new());
             } else {
-                // Flux generates a kustomization of every manifest under the path.
+                // Flux generates a kustomization of every manifest under the path; Argo CD
+                // takes those directly in it unless told to recurse.
                 let chain: Chain = std::sync::Arc::from(vec![outer]);
-                for file in self.files_under(dir) {
+                let depth = |file: &&&str| {
+                    recurse || !file[dir.len()..].trim_start_matches('/').contains('/')
+                };
+                for file in self.files_under(dir).iter().filter(depth) {
                     build.members.push((file.to_string(), chain.clone()));
                 }
             }
@@ -235,9 +265,11 @@ impl<'a> Graph<'a> {
         stack.pop();
     }
 
-    /// Every check that needs the graph; decryption only when private keys are given.
-    pub fn check(&self, keys: Option<&[PrivateKey]>) -> Vec<GraphFinding> {
+    /// Every check that needs the graph; decryption only when private keys are given. A
+    /// SealedSecret is judged for each cluster whose `roots:` deploy it.
+    pub fn check(&self, keys: Option<&[PrivateKey]>, config: &Config) -> Checked {
         let builds = self.builds();
+        let deployments = Deployments::new(config, &builds);
         // The chains that reach each SealedSecret's file: the only files these checks look up.
         let sealed: HashSet<&str> = self
             .facts
@@ -247,31 +279,74 @@ impl<'a> Graph<'a> {
                 _ => None,
             })
             .collect();
-        let mut reached: HashMap<&str, Vec<&[Transform]>> = HashMap::new();
-        for build in &builds {
+        let mut reached: HashMap<&str, Vec<Reach>> = HashMap::new();
+        for (i, build) in builds.iter().enumerate() {
             for (file, chain) in &build.members {
                 if sealed.contains(file.as_str()) {
-                    reached.entry(file).or_default().push(chain);
+                    let clusters = deployments.clusters(i, chain, file);
+                    reached
+                        .entry(file)
+                        .or_default()
+                        .push(Reach { chain, clusters });
                 }
             }
         }
         let mut out = Vec::new();
         moved::check(self.facts, &reached, &mut out); // looks up Fact::Sealed paths only
         refs::check(self.facts, &builds, &mut out);
+        let mut unpinned = Vec::new();
+        if config.has_roots() {
+            wrong_key::check(self.facts, &deployments, &mut out, &mut unpinned);
+        }
         if let Some(keys) = keys {
-            decrypt::check(self.facts, &reached, keys, &mut out);
+            decrypt::check(self.facts, &reached, keys, &deployments, &mut out);
         }
         out.sort_by(|a, b| {
             (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))
         });
         out.dedup();
-        out
+        unpinned.sort_unstable();
+        Checked {
+            findings: out,
+            unpinned,
+        }
     }
 }
+
+/// What the graph checks found.
+pub struct Checked {
+    pub findings: Vec<GraphFinding>,
+    /// With `roots:` configured: the files with SealedSecrets no pinned cert applies to
+    /// (sorted), whose values are checked for shape only.
+    pub unpinned: Vec<String>,
+}
+
+/// The note for a file [`Checked::unpinned`] names.
+pub const UNPINNED_NOTE: &str = "no pinned cert applies to this file (no root deploys it, no `paths:` match it; nor possibly others): its SealedSecrets are checked for shape only";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_argo_cd_directory_source_takes_subdirectories_only_when_it_recurses() {
+        let files = vec!["apps/a/s.yaml", "apps/a/sub/t.yaml", "argocd/app.yaml"];
+        for (recurse, want) in [
+            (false, vec!["apps/a/s.yaml"]),
+            (true, vec!["apps/a/s.yaml", "apps/a/sub/t.yaml"]),
+        ] {
+            let facts = [Fact::Argo {
+                path: "argocd/app.yaml".into(),
+                dir: "apps/a".into(),
+                namespace: Some("prod".into()),
+                recurse,
+            }];
+            let builds = Graph::new(&facts, files.clone(), &[]).builds();
+            let members: Vec<&str> = builds[0].members.iter().map(|(f, _)| f.as_str()).collect();
+            assert_eq!(members, want);
+            assert!(builds[0].members[0].1[0].namespace.is_none(), "no override");
+        }
+    }
 
     #[test]
     fn normalizes_paths() {

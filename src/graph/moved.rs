@@ -3,17 +3,13 @@
 
 use std::collections::HashMap;
 
-use super::{apply, Fact, GraphFinding, Transform};
+use super::{apply, cluster_name, Fact, GraphFinding, Reach, Transform};
 use crate::crypto::Scope;
 
 pub const MOVED: &str = "sealed-moved";
 pub const NO_NAMESPACE: &str = "sealed-no-namespace";
 
-pub fn check(
-    facts: &[Fact],
-    reached: &HashMap<&str, Vec<&[Transform]>>,
-    out: &mut Vec<GraphFinding>,
-) {
+pub fn check(facts: &[Fact], reached: &HashMap<&str, Vec<Reach>>, out: &mut Vec<GraphFinding>) {
     for fact in facts {
         let Fact::Sealed {
             path,
@@ -47,18 +43,27 @@ pub fn check(
             && scope.needs_namespace()
             && !chains
                 .iter()
-                .any(|c| c.iter().any(|t| t.namespace.is_some()))
+                .any(|r| r.chain.iter().any(|t| t.namespace.is_some()))
         {
             out.push(at(NO_NAMESPACE, format!("{scope} SealedSecret {name:?} has no namespace, and no kustomization or Flux Kustomization that includes it sets one: it only decrypts in the namespace kubeseal assumed"), own.clone()));
         }
-        for chain in chains {
-            if let Some(message) = moved(name, namespace.as_deref(), *scope, chain) {
-                let applied = apply(name, namespace.as_deref(), chain);
-                let ns = applied.namespace.unwrap_or_default();
+        for reach in chains {
+            let Some(message) = moved(name, namespace.as_deref(), *scope, reach.chain) else {
+                continue;
+            };
+            let applied = apply(name, namespace.as_deref(), reach.chain);
+            let ns = applied.namespace.unwrap_or_default();
+            let identity = format!("{own} as {ns}/{}", applied.name);
+            if reach.clusters.is_empty() {
+                out.push(at(MOVED, message.clone(), identity.clone()));
+            }
+            // Once per cluster: each needs its own copy, sealed with its cert.
+            for (cert, root) in &reach.clusters {
+                let named = cluster_name(cert, *root);
                 out.push(at(
                     MOVED,
-                    message,
-                    format!("{own} as {ns}/{}", applied.name),
+                    format!("{message} with {named}"),
+                    format!("{identity} for cert {}", cert.name),
                 ));
             }
         }

@@ -199,7 +199,7 @@ fn path_of(fact: &Fact) -> Option<&str> {
         | Fact::Sealed { path, .. }
         | Fact::Provider { path, .. }
         | Fact::Workload { path, .. } => Some(path),
-        Fact::Flux { .. } => None,
+        Fact::Flux { .. } | Fact::Argo { .. } => None,
     }
 }
 

@@ -23,13 +23,15 @@ pub use schema::Rule;
 pub(crate) use verdict::is_not_a_credential;
 
 /// Literals the YAML detectors need from the same prefilter pass.
-/// `kustomize` finds kustomize and Flux Kustomizations (their apiVersions), for the graph.
+/// `kustomize` finds kustomize and Flux Kustomizations (their apiVersions), `argoproj.io`
+/// Argo CD Applications, for the graph.
 /// The `secret…` ones and Reloader's annotation find workloads' Secret references.
 pub const DETECTOR_KEYWORDS: &[&str] = &[
     "Secret",
     "secretGenerator",
     "SealedSecret",
     "kustomize",
+    "argoproj.io",
     "secretKeyRef",
     "secretRef",
     "secretName",

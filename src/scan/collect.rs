@@ -150,8 +150,10 @@ impl<'a> Collector<'a> {
     /// The cert pinned for the file's path; notes once when certs are pinned but a file with a
     /// SealedSecret matches none of them.
     pub(super) fn context(&self, path: &str, bytes: &[u8]) -> FileContext<'_> {
-        let cert = self.config.cert_for(path).map(|p| &p.cert);
-        if cert.is_none()
+        let check = CheckContext::for_path(self.config, path, self.keys, self.defer_decrypt);
+        // With roots, the graph knows which certs apply (see `graph::Deployments`).
+        if check.cert.is_none()
+            && !self.config.has_roots()
             && !self.config.certs.is_empty()
             && memchr::memmem::find(bytes, b"SealedSecret").is_some()
             && !self.unpinned_noted.swap(true, Ordering::Relaxed)
@@ -161,11 +163,7 @@ impl<'a> Collector<'a> {
         FileContext {
             rules: self.rules,
             salt: self.salt,
-            check: CheckContext {
-                cert,
-                keys: self.keys,
-                defer_decrypt: self.defer_decrypt,
-            },
+            check,
         }
     }
 

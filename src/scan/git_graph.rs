@@ -3,8 +3,8 @@
 //! involves. A hook judges a change: a finding no changed file reaches is not reported.
 //!
 //! A state may hold 100k files, so only what the graph needs is read: every kustomization (by
-//! name), every Flux Kustomization (found by one substring search per manifest blob), and the
-//! members of the builds a changed file reaches.
+//! name), every Flux Kustomization and Argo CD Application (found by substring searches per
+//! manifest blob), and the members of the builds a changed file reaches.
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,8 +21,9 @@ use crate::rules::RuleSet;
 use crate::source::git::{read_blob, GitBlob, GitRepo};
 use crate::source::{relative_path, sniff, Content};
 
-/// Every Flux Kustomization's apiVersion holds it.
-const FLUX_API: &[u8] = b"kustomize.toolkit.fluxcd.io";
+/// Every Flux Kustomization's apiVersion holds the first, every Argo CD Application's the
+/// second: the build entry points besides kustomizations.
+const ENTRY_APIS: &[&[u8]] = &[b"kustomize.toolkit.fluxcd.io", b"argoproj.io"];
 
 /// Adds the graph findings that the `changed` files (the blobs the scan read) involve, judged
 /// on the state of `request.mode`; nothing for `--history`.
@@ -50,7 +51,7 @@ pub(super) fn add_findings(
         .iter()
         .filter(|f| changed.contains(f.path.as_str()))
         .collect();
-    reader.read(pool, &ours, None, &mut state);
+    reader.read(pool, &ours, &[], &mut state);
     if state.facts.is_empty() {
         // Graph findings are at, or through, files with facts: none changed, none to report.
         return Ok(());
@@ -60,12 +61,12 @@ pub(super) fn add_findings(
         .iter()
         .filter(|f| is_kustomization(&f.path) && !state.read.contains(&f.path))
         .collect();
-    reader.read(pool, &shape, None, &mut state);
+    reader.read(pool, &shape, &[], &mut state);
     let rest: Vec<&GitBlob> = files
         .iter()
         .filter(|f| !state.read.contains(&f.path))
         .collect();
-    reader.read(pool, &rest, Some(FLUX_API), &mut state);
+    reader.read(pool, &rest, ENTRY_APIS, &mut state);
     let manifests: Vec<&str> = files
         .iter()
         .map(|f| f.path.as_str())
@@ -81,10 +82,23 @@ pub(super) fn add_findings(
         .iter()
         .filter(|f| involved.builds.contains(&f.path) && !state.read.contains(&f.path))
         .collect();
-    reader.read(pool, &members, None, &mut state);
+    reader.read(pool, &members, &[], &mut state);
     let graph = Graph::new(&state.facts, manifests, &bases);
-    for g in graph.check(request.keys) {
-        if !involved.covers(&g) || output_has(output, &g) {
+    // Only the per-file findings: a graph finding per cluster shares its place with another.
+    let per_file = output.findings.len();
+    let checked = graph.check(request.keys, request.config);
+    if let Some(path) = checked
+        .unpinned
+        .iter()
+        .find(|p| involved.reached.contains(*p))
+    {
+        output.notes.push(crate::finding::Note {
+            path: path.clone(),
+            message: crate::graph::UNPINNED_NOTE.to_string(),
+        });
+    }
+    for g in checked.findings {
+        if !involved.covers(&g) || output_has(&output.findings[..per_file], &g) {
             continue;
         }
         let suppressions = state.marked.get(&g.path);
@@ -118,9 +132,8 @@ fn bases(request: &ScanRequest, repo: &GitRepo) -> Vec<String> {
 
 /// The per-file checks already report a value that does not open under its own label; the
 /// graph's decryption says the same of it when nothing moves it.
-fn output_has(output: &ScanOutput, g: &GraphFinding) -> bool {
-    output
-        .findings
+fn output_has(findings: &[crate::finding::Finding], g: &GraphFinding) -> bool {
+    findings
         .iter()
         .any(|f| f.rule == g.rule && f.path == g.path && (f.line, f.column) == (g.line, g.column))
 }
@@ -203,12 +216,12 @@ struct Reader<'a> {
 type Read = (String, Vec<Fact>, Option<Suppressions>);
 
 impl Reader<'_> {
-    /// Scans `files` (those holding `needle`, when given) into `state`.
+    /// Scans `files` (those holding one of `needles`, when given) into `state`.
     fn read(
         &self,
         pool: &rayon::ThreadPool,
         files: &[&GitBlob],
-        needle: Option<&[u8]>,
+        needles: &[&[u8]],
         state: &mut State,
     ) {
         // A repository handle per chunk, not per rayon job: making one costs more than
@@ -221,7 +234,7 @@ impl Reader<'_> {
                     let repo = self.repo.local();
                     let read: Vec<Read> = chunk
                         .iter()
-                        .filter_map(|f| self.facts(&repo, f, needle))
+                        .filter_map(|f| self.facts(&repo, f, needles))
                         .collect();
                     read
                 })
@@ -236,7 +249,7 @@ impl Reader<'_> {
         }
     }
 
-    fn facts(&self, repo: &gix::Repository, file: &GitBlob, needle: Option<&[u8]>) -> Option<Read> {
+    fn facts(&self, repo: &gix::Repository, file: &GitBlob, needles: &[&[u8]]) -> Option<Read> {
         let config = self.request.config;
         let bytes = read_blob(repo, file.id)?;
         if bytes.len() as u64 > config.max_file_size {
@@ -245,18 +258,15 @@ impl Reader<'_> {
         let Content::Text(text) = sniff(&bytes) else {
             return None;
         };
-        if needle.is_some_and(|n| memchr::memmem::find(&text, n).is_none()) {
+        let holds = |n: &&[u8]| memchr::memmem::find(&text, n).is_some();
+        if !needles.is_empty() && !needles.iter().any(holds) {
             return None;
         }
         let context = FileContext {
             rules: RuleSet::builtin(),
             salt: &config.fingerprint_salt,
-            check: CheckContext {
-                cert: config.cert_for(&file.path).map(|p| &p.cert),
-                keys: self.request.keys,
-                // The graph decrypts under the label a deployment applies.
-                defer_decrypt: true,
-            },
+            // The graph decrypts under the label a deployment applies.
+            check: CheckContext::for_path(config, &file.path, self.request.keys, true),
         };
         let outcome = scan_file(&file.path, &text, &context);
         let marked = !outcome.facts.is_empty() && has_marker(&text);

@@ -20,7 +20,14 @@ pub(super) fn graph_findings(
     let graph = crate::graph::Graph::new(&input.facts, input.manifests.paths(), bases);
     // Findings come sorted by path: each marked file is read once, not once per finding.
     let (mut read_path, mut suppressions) = (None, Suppressions::default());
-    for g in graph.check(request.keys) {
+    let checked = graph.check(request.keys, config);
+    if let Some(path) = checked.unpinned.first() {
+        output.notes.push(crate::finding::Note {
+            path: path.clone(),
+            message: crate::graph::UNPINNED_NOTE.to_string(),
+        });
+    }
+    for g in checked.findings {
         let marked = input.marked.contains(&g.path);
         if marked && read_path.as_ref() != Some(&g.path) {
             let bytes = read_text(&output.root.join(&g.path), config.max_file_size);

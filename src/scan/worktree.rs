@@ -55,6 +55,37 @@ pub fn deployment_chains(
     config: &Config,
     threads: usize,
 ) -> HashMap<String, Vec<crate::graph::Chain>> {
+    let read = repository_graph(root, scanned, config, threads);
+    let mut chains: HashMap<String, Vec<crate::graph::Chain>> = HashMap::new();
+    for build in read.graph().builds() {
+        for (file, chain) in build.members {
+            chains.entry(file).or_default().push(chain);
+        }
+    }
+    chains
+}
+
+/// What the graph of a whole repository is made of (see [`repository_graph`]).
+pub struct RepositoryGraph {
+    pub facts: Vec<crate::graph::Fact>,
+    manifests: super::collect::Manifests,
+    bases: Vec<String>,
+}
+
+impl RepositoryGraph {
+    pub fn graph(&self) -> crate::graph::Graph<'_> {
+        crate::graph::Graph::new(&self.facts, self.manifests.paths(), &self.bases)
+    }
+}
+
+/// The facts of every file of the repository at `root` and of the directories in `scanned`
+/// (see [`deployment_chains`]).
+pub fn repository_graph(
+    root: &Path,
+    scanned: &[PathBuf],
+    config: &Config,
+    threads: usize,
+) -> RepositoryGraph {
     let mut paths = vec![root.to_path_buf()];
     paths.extend(scanned.iter().filter(|p| p.is_dir()).cloned());
     let bases: Vec<String> = paths[1..]
@@ -85,14 +116,11 @@ pub fn deployment_chains(
     };
     walk_worktree(&request.paths, &options, &collector);
     let (_, _, graph) = collector.inner.into_parts();
-    let mut chains: HashMap<String, Vec<crate::graph::Chain>> = HashMap::new();
-    let paths = graph.manifests.paths();
-    for build in crate::graph::Graph::new(&graph.facts, paths, &bases).builds() {
-        for (file, chain) in build.members {
-            chains.entry(file).or_default().push(chain);
-        }
+    RepositoryGraph {
+        facts: graph.facts,
+        manifests: graph.manifests,
+        bases,
     }
-    chains
 }
 
 /// Passes each file on once, when walks overlap.

@@ -27,6 +27,7 @@ mod onboard;
 mod paths;
 mod precision;
 mod redaction;
+mod roots;
 mod rule_examples;
 mod safety;
 mod scan;
