@@ -78,6 +78,7 @@ fuzz_target!(|data: &[u8]| {
         config,
         chains: &chains,
         now: cert().not_before() + Duration::from_secs(86_400),
+        deployments: None,
     };
     let Ok(Some(plan)) = plan_secrets(path, rest, &reported, &ctx, &mut Xorshift(0x5eed)) else {
         return; // refused, or nothing to seal

@@ -25,7 +25,7 @@ use crate::detect::{
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::report::redact::printable;
-use crate::scan::{deployment_chains, ScanOutput, ScanRequest};
+use crate::scan::{deployments, ScanOutput, ScanRequest};
 use crate::source::{walk_worktree, Visitor, WalkOptions};
 
 /// Something `--fix` or `reseal` left as it was, in the order it happened.
@@ -117,11 +117,12 @@ pub fn fix_scan(
     }
     let root = &output.root;
     let files = RepoFiles::new(root, request.config.max_file_size, !dry_run);
-    let chains = deployment_chains(root, &request.paths, request.config, request.threads);
+    let (chains, deployments) = deployments(root, &request.paths, request.config, request.threads);
     let ctx = FixContext {
         config: request.config,
         chains: &chains,
         now: SystemTime::now(),
+        deployments: Some(&deployments),
     };
     let (shared, mut problems) = shared_bases(&mut reported, &files, &ctx);
     let planned: Vec<Planned> = reported
@@ -459,11 +460,12 @@ pub struct ResealRequest<'a> {
 /// diffs go to `stdout` in a dry run.
 pub fn reseal(request: &ResealRequest, stdout: &mut dyn Write) -> Result<Outcome> {
     let (root, config) = (request.root, request.config);
-    let chains = deployment_chains(root, request.paths, config, request.threads);
+    let (chains, deployments) = deployments(root, request.paths, config, request.threads);
     let ctx = FixContext {
         config,
         chains: &chains,
         now: SystemTime::now(),
+        deployments: Some(&deployments),
     };
     let files = RepoFiles::new(root, config.max_file_size, !request.dry_run);
     let collector = Planner {

@@ -172,7 +172,7 @@ fn convert<R: TryCryptoRng + ?Sized>(
         return Err(format!("secretGenerator {name:?} uses {field:?}, which a SealedSecret cannot express: convert it by hand"));
     }
     let (namespace, scope) = placement(path, root, entry, name, ctx)?;
-    let pinned = ctx.config.cert_for(path).ok_or("no cert is pinned for this path: add an entry to `certs:` in .sealant.yaml whose `paths` match it")?;
+    let pinned = ctx.cert_for(path).ok_or("no cert is pinned for this path: add an entry to `certs:` in .sealant.yaml whose `paths` match it")?;
     if pinned.cert.is_expired_at(ctx.now) {
         return Err(format!("the cert pinned as {:?} has expired: pin the controller's current cert, then run --fix again", pinned.name));
     }

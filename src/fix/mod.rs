@@ -33,10 +33,28 @@ use crate::graph::Chain;
 /// What planning needs besides the file.
 pub struct FixContext<'a> {
     pub config: &'a Config,
-    /// Every file's deployment chains ([`crate::scan::deployment_chains`]).
+    /// Every file's deployment chains ([`crate::scan::deployments`]).
     pub chains: &'a HashMap<String, Vec<Chain>>,
     /// "Now", for cert expiry.
     pub now: std::time::SystemTime,
+    /// Which roots deploy each file, for certs pinned by `roots:` (`None`: by `paths:` only).
+    pub deployments: Option<&'a crate::graph::Deployments<'a>>,
+}
+
+impl<'a> FixContext<'a> {
+    /// The one cert a file is sealed with: the cert of every root that deploys it, else the
+    /// one its path matches; `None` when none applies or the roots disagree (several clusters).
+    pub fn cert_for(&self, path: &str) -> Option<&'a crate::config::PinnedCert> {
+        let Some(deployments) = self.deployments else {
+            return self.config.cert_for(path);
+        };
+        let certs = deployments.certs_for(path);
+        let first = certs.first()?.0;
+        certs
+            .iter()
+            .all(|(c, _)| std::ptr::eq(*c, first))
+            .then_some(first)
+    }
 }
 
 /// The change to one file.

@@ -15,16 +15,20 @@ use super::edit::{apply, content_range, is_flow, Edit};
 use super::generator::{is_object_name, lines, resources_edit};
 use super::secrets::{scope_of, secrets_in};
 use super::{verify, FilePlan, FixContext, Problem, RepoFiles};
-use crate::config::{Config, PinnedCert};
+use crate::config::PinnedCert;
 use crate::crypto::{Scope, TryCryptoRng, NAMESPACE_WIDE_ANNOTATION};
 use crate::detect::{detect_secrets, SECRET_INVALID_BASE64};
 use crate::graph::{apply as apply_chain, Chain, Transform};
 use crate::sealed::{seal_secret, SealRequest};
 use crate::yaml::{parse_node, split_documents, Node};
 
-/// The cert an overlay's new SealedSecret at `sealed_path` is sealed with.
-pub(crate) fn overlay_cert<'a>(config: &'a Config, sealed_path: &str) -> Option<&'a PinnedCert> {
-    config.cert_for(sealed_path)
+/// The cert an overlay's new SealedSecret is sealed with: the one of the roots that deploy the
+/// overlay's kustomization, else the one the new file's path matches.
+fn overlay_cert<'a>(ctx: &FixContext<'a>, target: &Target) -> Option<&'a PinnedCert> {
+    match ctx.deployments {
+        Some(_) if ctx.config.has_roots() => ctx.cert_for(target.overlay),
+        _ => ctx.config.cert_for(&new_path(target)),
+    }
 }
 
 /// What sealing one base file's Secrets per overlay changes.
@@ -156,7 +160,7 @@ fn is_shared(path: &str, secret: &BaseSecret, chains: &[Chain], ctx: &FixContext
     let certs: BTreeSet<Option<&str>> = match targets(path, name, own_ns, chains) {
         Ok(targets) => targets
             .iter()
-            .map(|t| overlay_cert(ctx.config, &new_path(t)).map(|c| c.name.as_str()))
+            .map(|t| overlay_cert(ctx, t).map(|c| c.name.as_str()))
             .collect(),
         Err(_) => BTreeSet::new(),
     };
@@ -315,7 +319,7 @@ fn check_target<'a>(
     files: &RepoFiles,
 ) -> Result<&'a PinnedCert, String> {
     check_place(target, file, files)?;
-    let cert = overlay_cert(ctx.config, file).ok_or_else(|| format!("no cert is pinned for {file}, where the SealedSecret for {} would go: add an entry to `certs:` in .sealant.yaml whose `paths` match it (the cluster {} deploys to), then run --fix again", target.overlay, target.entry))?;
+    let cert = overlay_cert(ctx, target).ok_or_else(|| format!("no one cert is pinned for {file}, where the SealedSecret for {} would go: pin the cert of the cluster {} deploys to (`sealant cert pin FILE --name NAME --root ROOT`, or `paths:` that match it), then run --fix again", target.overlay, target.entry))?;
     if cert.cert.is_expired_at(ctx.now) {
         return Err(format!("the cert pinned as {:?} for {file} expired on {}: fetch the controller's current cert (kubeseal --fetch-cert), pin it, then run --fix again", cert.name, cert.cert.not_after_text()));
     }

@@ -41,7 +41,7 @@ pub fn plan_reseal<R: TryCryptoRng + ?Sized>(
         };
         for sealed in sealed_in(&root) {
             let problem = |node: &Node, message: String| Problem::at(path, bytes, node, message);
-            let Some(pinned) = ctx.config.cert_for(path) else {
+            let Some(pinned) = ctx.cert_for(path) else {
                 problems.push(problem(sealed, "no cert is pinned for this path: add an entry to `certs:` in .sealant.yaml whose `paths` match it".into()));
                 break;
             };

@@ -209,7 +209,7 @@ fn seal_node<R: TryCryptoRng + ?Sized>(
         return Err("a data value is not valid base64, so what it holds is unknown: fix or remove it (or move it to stringData), then run --fix again".into());
     }
     let chains = ctx.chains.get(path).map(Vec::as_slice).unwrap_or_default();
-    let pinned = ctx.config.cert_for(path).ok_or_else(|| no_cert(chains))?;
+    let pinned = ctx.cert_for(path).ok_or_else(|| no_cert(chains))?;
     if pinned.cert.is_expired_at(ctx.now) {
         return Err(format!(
             "the cert pinned as {:?} expired on {}: fetch the controller's current cert (kubeseal --fetch-cert), pin it, then run --fix again",

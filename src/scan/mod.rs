@@ -23,7 +23,7 @@ mod worktree;
 
 pub(crate) use inputs::{decoded, read_text};
 pub use stream::scan_stream;
-pub use worktree::{deployment_chains, repository_graph, RepositoryGraph};
+pub use worktree::{deployments, repository_graph, RepositoryGraph};
 
 /// Which files a scan reads.
 #[derive(Clone, Debug, PartialEq, Eq)]

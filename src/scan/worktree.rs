@@ -48,21 +48,26 @@ pub(super) fn scan_worktree(request: &ScanRequest) -> ScanOutput {
 /// it, the kustomize/Flux transforms applied to it (innermost first). Root-relative paths.
 /// The whole repository is read (a named file's kustomizations may be anywhere), and the
 /// directories in `scanned` too, which the repository's ignore files may hide from a walk
-/// of the root.
-pub fn deployment_chains(
+/// of the root. With them, the roots that deploy each file (for certs pinned by `roots:`).
+pub fn deployments<'c>(
     root: &Path,
     scanned: &[PathBuf],
-    config: &Config,
+    config: &'c Config,
     threads: usize,
-) -> HashMap<String, Vec<crate::graph::Chain>> {
+) -> (
+    HashMap<String, Vec<crate::graph::Chain>>,
+    crate::graph::Deployments<'c>,
+) {
     let read = repository_graph(root, scanned, config, threads);
+    let builds = read.graph().builds();
+    let deployments = crate::graph::Deployments::new(config, &builds);
     let mut chains: HashMap<String, Vec<crate::graph::Chain>> = HashMap::new();
-    for build in read.graph().builds() {
+    for build in builds {
         for (file, chain) in build.members {
             chains.entry(file).or_default().push(chain);
         }
     }
-    chains
+    (chains, deployments)
 }
 
 /// What the graph of a whole repository is made of (see [`repository_graph`]).
@@ -79,7 +84,7 @@ impl RepositoryGraph {
 }
 
 /// The facts of every file of the repository at `root` and of the directories in `scanned`
-/// (see [`deployment_chains`]).
+/// (see [`deployments`]).
 pub fn repository_graph(
     root: &Path,
     scanned: &[PathBuf],

@@ -276,7 +276,7 @@ fn a_shared_base_that_cannot_be_sealed_per_overlay_is_left_with_what_to_do() {
         ("flow resources", &flow, "apps/base/podinfo/kustomization.yaml:1:12: not fixed, the file is left as it is: `resources` is written in flow style ([...]), which --fix does not remove apps/base/podinfo/secret.yaml from"),
         ("overlay deployed twice", &twice, "apps/overlays/staging/kustomization.yaml is deployed by both clusters/staging/apps-eu.yaml and clusters/staging/apps.yaml, as podinfo-eu/staging-podinfo-auth and podinfo-staging/staging-podinfo-auth"),
         ("referred to", &referred, "apps/overlays/production/kustomization.yaml deploys Secret \"podinfo-auth\" as \"prod-podinfo-auth\", and kustomize renames the references to a Secret but not to a SealedSecret: apps/base/podinfo/deployment.yaml refers to \"podinfo-auth\""),
-        ("no cert", &no_cert, "no cert is pinned for apps/overlays/staging/podinfo-auth-sealedsecret.yaml, where the SealedSecret for apps/overlays/staging/kustomization.yaml would go"),
+        ("no cert", &no_cert, "no one cert is pinned for apps/overlays/staging/podinfo-auth-sealedsecret.yaml, where the SealedSecret for apps/overlays/staging/kustomization.yaml would go"),
         ("name taken", &taken, "apps/overlays/staging/podinfo-auth-sealedsecret.yaml already exists"),
         ("strict", &strict, "apps/overlays/production/kustomization.yaml renames Secret \"podinfo-auth\" to \"prod-podinfo-auth\""),
         ("base deployed directly", &direct, "clusters/staging/base.yaml deploys apps/base/podinfo/secret.yaml without an overlay of its own"),
@@ -413,5 +413,45 @@ fn two_shared_secret_files_of_one_base_are_moved_together() {
             .filter(|o| o["kind"] == "SealedSecret");
         let names: Vec<_> = sealed.map(|o| o["metadata"]["name"].clone()).collect();
         assert_eq!(names, ["staging-podinfo-auth", "staging-podinfo-json"]);
+    }
+}
+
+/// Certs pinned by the clusters' deployment roots, not by paths: each overlay's SealedSecret is
+/// sealed with the cert of the root that deploys that overlay.
+#[test]
+fn with_certs_pinned_by_roots_each_overlay_is_sealed_with_its_clusters_cert() {
+    let (_tmp, dir) = repo();
+    edit(
+        &dir,
+        ".sealant.yaml",
+        "paths: [\"apps/overlays/production/**\", \"clusters/production/**\"]",
+        "roots: [clusters/production]",
+    );
+    edit(
+        &dir,
+        ".sealant.yaml",
+        "paths: [\"apps/overlays/staging/**\", \"clusters/staging/**\"]",
+        "roots: [clusters/staging]",
+    );
+    let (code, _, err) = fix(&dir, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("sealed 2 Secret(s)"), "{err}");
+    for (overlay, key, other) in [
+        ("production", "key2048.pem", "key4096.pem"),
+        ("staging", "key4096.pem", "key2048.pem"),
+    ] {
+        let file = format!("apps/overlays/{overlay}/podinfo-auth-sealedsecret.yaml");
+        let sealed = text(&dir, &file);
+        let opens = |key: &str| {
+            let out = sealant(
+                &["unseal", "--keys", path_str(&vector(key))],
+                sealed.as_bytes(),
+            );
+            out.status.success()
+        };
+        assert!(
+            opens(key) && !opens(other),
+            "{file} is sealed for its own cluster"
+        );
     }
 }
