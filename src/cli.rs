@@ -48,9 +48,11 @@ pub enum Command {
         /// The rule id, as printed in findings (`sealant rules` lists them).
         rule: Option<String>,
     },
-    /// Show every build that deploys a manifest: the chain of Flux Kustomizations and
-    /// kustomizations, the namespace and name each Secret or SealedSecret ends up with, its
-    /// scope, and the pinned cert that applies and why.
+    /// Show the builds that deploy a manifest, the names it ends up with and the cert that applies
+    ///
+    /// For each build: the chain of Flux Kustomizations, Argo CD Applications and
+    /// kustomizations down to the file, the namespace and name each Secret or SealedSecret in it
+    /// ends up with, its scope, and the pinned cert that applies and why.
     Where(WhereArgs),
     /// List every rule: its id, category and severity.
     Rules {

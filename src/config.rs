@@ -286,15 +286,6 @@ impl Config {
 fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
     let file = base.join(&raw.cert);
     let entry = format!("certs entry `{}` (in {origin})", raw.name);
-    let serves = |list: &Option<Vec<String>>| list.as_ref().is_some_and(|l| !l.is_empty());
-    if !serves(&raw.paths) && !serves(&raw.roots) {
-        return Err(Error::input_help(
-            &entry,
-            "names neither `roots:` nor `paths:` (or only empty lists), so it serves nothing"
-                .to_string(),
-            "add `roots:` (the Flux Kustomizations, kustomization directories or Argo CD Applications that deploy to its cluster) or `paths:` (globs), relative to the configuration file's directory",
-        ));
-    }
     let at = format!("cert file {}", raw.cert.display());
     let pem = crate::io::read_key_file(&file).map_err(|e| cert_file_error(&entry, &at, e))?;
     let cert = Cert::from_pem(&pem).map_err(|e| Error::crypto(format!("{entry}: {at}"), e))?;
@@ -304,6 +295,16 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
             origin,
             format!("cert {:?} ({}) has fingerprint {}, but its pin is {pinned}", raw.name, file.display(), cert.fingerprint()),
             "if the controller's key was rotated on purpose, update the pin (`sealant cert pin FILE --name NAME …`); otherwise the cert file is not the one you trusted",
+        ));
+    }
+    // After the cert file: a bad file is the first thing to fix.
+    let serves = |list: &Option<Vec<String>>| list.as_ref().is_some_and(|l| !l.is_empty());
+    if !serves(&raw.paths) && !serves(&raw.roots) {
+        return Err(Error::input_help(
+            &entry,
+            "names neither `roots:` nor `paths:` (or only empty lists), so it serves nothing"
+                .to_string(),
+            "add `roots:` (the Flux Kustomizations, kustomization directories or Argo CD Applications that deploy to its cluster) or `paths:` (globs), relative to the configuration file's directory",
         ));
     }
     let roots = raw

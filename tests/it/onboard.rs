@@ -619,7 +619,13 @@ fn the_shown_output_matching_sees_a_difference() {
 #[test]
 fn the_readme_walkthrough_with_two_clusters_runs_as_shown() {
     let steps = steps(section(README, WALKTHROUGH));
-    for needed in ["sealant init", "sealant cert pin", "sealant scan"] {
+    for needed in [
+        "sealant init",
+        "sealant cert pin",
+        "sealant scan",
+        "sealant where",
+        "sealant scan --fix",
+    ] {
         assert!(
             steps.iter().any(|s| s.command.starts_with(needed)),
             "the walkthrough has no `{needed}`"
