@@ -100,7 +100,7 @@ pub struct KeysDirArg {
 #[derive(Debug, Args)]
 pub struct NewKeyArgs {
     /// RSA key size in bits for new keys.
-    #[arg(long, default_value_t = 4096, value_name = "BITS")]
+    #[arg(long, default_value_t = crate::controller::keygen::DEFAULT_KEY_BITS, value_name = "BITS")]
     pub key_size: usize,
     /// Common name of new certificates' subject and issuer (empty by default, as upstream).
     #[arg(long, default_value = "", value_name = "CN")]

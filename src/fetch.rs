@@ -10,13 +10,13 @@ const MAX_RESPONSE: u64 = 1 << 20;
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Whether `source` names a URL rather than a file.
-pub fn is_url(source: &str) -> bool {
+pub(crate) fn is_url(source: &str) -> bool {
     source.starts_with("http://") || source.starts_with("https://")
 }
 
 /// Without the client, a URL gets an answer that says how to do without it.
 #[cfg(not(feature = "fetch"))]
-pub fn fetch_text(url: &str) -> Result<String> {
+pub(crate) fn fetch_text(url: &str) -> Result<String> {
     Err(Error::input_help(
         url,
         "this sealant was built without the URL client (cargo feature `fetch`)",
@@ -26,7 +26,7 @@ pub fn fetch_text(url: &str) -> Result<String> {
 
 /// GETs `url` and returns the body as text; any status but 200 is an error.
 #[cfg(feature = "fetch")]
-pub fn fetch_text(url: &str) -> Result<String> {
+pub(crate) fn fetch_text(url: &str) -> Result<String> {
     let fail = |message: String| {
         Error::input_help(
             url,

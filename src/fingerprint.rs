@@ -5,7 +5,7 @@
 use aws_lc_rs::{digest, hmac};
 
 /// Salt used when the configuration sets none.
-pub const DEFAULT_SALT: &str = "sealant-fingerprint-v1";
+pub(crate) const DEFAULT_SALT: &str = "sealant-fingerprint-v1";
 
 thread_local! {
     /// The HMAC key of the last salt used on this thread.
@@ -13,7 +13,7 @@ thread_local! {
 }
 
 /// The fingerprint of `value` found by `rule`: 32 hex digits.
-pub fn fingerprint(salt: &str, rule: &str, value: &[u8]) -> String {
+pub(crate) fn fingerprint(salt: &str, rule: &str, value: &[u8]) -> String {
     // AWS-LC's SHA-256 uses the CPU's SHA instructions: a seventh of a scan with many
     // findings went to a software SHA-256 here.
     let mut mac = KEY.with(|cached| {
@@ -34,12 +34,12 @@ pub fn fingerprint(salt: &str, rule: &str, value: &[u8]) -> String {
 
 /// The fingerprint of a structural finding: the rule and what it is about (`identity`: object,
 /// field, a value's [`digest()`]) in `path`. Never the message, so rewording one keeps baselines.
-pub fn of_identity(salt: &str, rule: &str, path: &str, identity: &str) -> String {
+pub(crate) fn of_identity(salt: &str, rule: &str, path: &str, identity: &str) -> String {
     fingerprint(salt, rule, format!("{path}\0{identity}").as_bytes())
 }
 
 /// A short digest of a value, to put a value into an identity without the value itself.
-pub fn digest(value: &[u8]) -> String {
+pub(crate) fn digest(value: &[u8]) -> String {
     crate::crypto::hex(&digest::digest(&digest::SHA256, value).as_ref()[..16])
 }
 

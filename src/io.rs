@@ -7,26 +7,26 @@ use std::path::Path;
 use crate::error::{Error, Result};
 
 /// Name used for standard input in messages.
-pub const STDIN: &str = "<stdin>";
+pub(crate) const STDIN: &str = "<stdin>";
 
 /// Largest certificate or key file read: real ones are a few KiB.
-pub const MAX_KEY_FILE: u64 = 1024 * 1024;
+pub(crate) const MAX_KEY_FILE: u64 = 1024 * 1024;
 
 /// Largest manifest or other input read whole (`-f`, configuration, key stores); also the
 /// default `max-file-size` of scans.
-pub const MAX_INPUT: u64 = 10 * 1024 * 1024;
+pub(crate) const MAX_INPUT: u64 = 10 * 1024 * 1024;
 
 /// A regular file of at most [`MAX_INPUT`] bytes.
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     read_bounded(path, MAX_INPUT)
 }
 
-pub fn read_text(path: &Path) -> Result<String> {
+pub(crate) fn read_text(path: &Path) -> Result<String> {
     utf8(read_bytes(path)?, &path.display().to_string())
 }
 
 /// A certificate or key file: text of at most [`MAX_KEY_FILE`] bytes.
-pub fn read_key_file(path: &Path) -> Result<String> {
+pub(crate) fn read_key_file(path: &Path) -> Result<String> {
     utf8(
         read_bounded(path, MAX_KEY_FILE)?,
         &path.display().to_string(),
@@ -35,7 +35,7 @@ pub fn read_key_file(path: &Path) -> Result<String> {
 
 /// Reads a regular file of at most `limit` bytes (through a symlink, which the user named).
 /// Devices, FIFOs and directories are refused (`/dev/zero` never ends, a FIFO blocks).
-pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let err = |source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -99,14 +99,14 @@ fn too_large(origin: &str, limit: u64) -> Error {
 
 /// Reads a file, or standard input when `path` is `None` or `-`; returns the text and the
 /// name to use in messages.
-pub fn read_input(path: Option<&Path>, stdin: &mut dyn Read) -> Result<(String, String)> {
+pub(crate) fn read_input(path: Option<&Path>, stdin: &mut dyn Read) -> Result<(String, String)> {
     let bytes = read_input_bytes(path, stdin)?;
     let origin = input_name(path);
     Ok((utf8(bytes, &origin)?, origin))
 }
 
 /// Like [`read_bytes`]; standard input is bounded the same way.
-pub fn read_input_bytes(path: Option<&Path>, stdin: &mut dyn Read) -> Result<Vec<u8>> {
+pub(crate) fn read_input_bytes(path: Option<&Path>, stdin: &mut dyn Read) -> Result<Vec<u8>> {
     match path.filter(|p| *p != Path::new("-")) {
         Some(path) => read_bytes(path),
         None => {
@@ -126,7 +126,7 @@ pub fn read_input_bytes(path: Option<&Path>, stdin: &mut dyn Read) -> Result<Vec
     }
 }
 
-pub fn input_name(path: Option<&Path>) -> String {
+pub(crate) fn input_name(path: Option<&Path>) -> String {
     match path.filter(|p| *p != Path::new("-")) {
         Some(path) => path.display().to_string(),
         None => STDIN.to_string(),
@@ -150,7 +150,7 @@ fn utf8(bytes: Vec<u8>, origin: &str) -> Result<String> {
 /// file keeps its mode, owner and group; a new one gets `new_mode`. A path that exists but is
 /// not a regular file (a device, a FIFO, a symlink such as `/dev/stdout`) is written through
 /// instead: a rename would turn it into a plain file.
-pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<()> {
     match output_target(path) {
         Target::Special => write_through(path, contents, None),
         Target::Regular(meta) => write_atomic_as(path, contents, &Keep::of(&meta), Rename::Over),
@@ -170,7 +170,7 @@ pub(crate) fn create_new(path: &Path, contents: &[u8], mode: u32) -> Result<()> 
 
 /// Like [`write_atomic`], but the file ends with mode 0600 whatever it had: for plaintext
 /// Secrets and private keys, which must not stay readable through an old file's mode.
-pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     match output_target(path) {
         Target::Special => write_through(path, contents, Some(0o600)),
         Target::Regular(meta) => {

@@ -4,7 +4,7 @@
 use crate::yaml::{Node, NodeKind};
 
 /// File names kustomize reads as a kustomization.
-pub fn is_kustomization_file(file_name: &str) -> bool {
+pub(crate) fn is_kustomization_file(file_name: &str) -> bool {
     matches!(
         file_name,
         "kustomization.yaml" | "kustomization.yml" | "Kustomization"
@@ -14,7 +14,7 @@ pub fn is_kustomization_file(file_name: &str) -> bool {
 /// YAML and JSON files, kustomize's extension-less `Kustomization`, and backup or template
 /// copies of YAML ones (`secret.yaml.bak`, `values.yml.j2`): people commit those with the same
 /// Secrets in them.
-pub fn is_manifest_file(file_name: &str) -> bool {
+pub(crate) fn is_manifest_file(file_name: &str) -> bool {
     // No allocation: the git graph asks this of every path of a 100k-file index.
     let name = strip_copy_suffix(file_name);
     let ends = |suffix: &str| ends_with_ignore_case(name, suffix);
@@ -46,7 +46,7 @@ fn ends_with_ignore_case(name: &str, suffix: &str) -> bool {
 }
 
 /// Kinds whose documents hold encrypted values or references to secrets, never secrets.
-pub const REFERENCE_KINDS: &[&str] = &[
+pub(crate) const REFERENCE_KINDS: &[&str] = &[
     "SealedSecret",
     "ExternalSecret",
     "ClusterExternalSecret",
@@ -60,7 +60,7 @@ pub const REFERENCE_KINDS: &[&str] = &[
 ];
 
 /// `apiVersion: v1` (or none): a core object such as a Secret, not a CRD of the same kind.
-pub fn is_core_v1(root: &Node) -> bool {
+pub(crate) fn is_core_v1(root: &Node) -> bool {
     root.str_at(&["apiVersion"]).is_none_or(|v| v == "v1")
 }
 

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::io::read_key_file;
 
 /// Every private key in every file; a file without any key is an error.
-pub fn load_keys(paths: &[PathBuf]) -> Result<Vec<PrivateKey>> {
+pub(crate) fn load_keys(paths: &[PathBuf]) -> Result<Vec<PrivateKey>> {
     let mut keys = Vec::new();
     for path in paths {
         let found = keys_in_file(path)?;
@@ -54,7 +54,7 @@ fn collect_manifest_keys(doc: &Value, origin: &str, keys: &mut Vec<PrivateKey>) 
 }
 
 /// A controller key Secret (`kubernetes.io/tls` with `tls.key`), as found in a manifest.
-pub struct KeySecret {
+pub(crate) struct KeySecret {
     /// Where it was found, for messages.
     pub origin: String,
     pub name: Option<String>,
@@ -68,11 +68,11 @@ pub struct KeySecret {
 }
 
 /// The label the controller puts on its key Secrets.
-pub const KEY_LABEL: &str = "sealedsecrets.bitnami.com/sealed-secrets-key";
+pub(crate) const KEY_LABEL: &str = "sealedsecrets.bitnami.com/sealed-secrets-key";
 
 /// Every Secret with a `tls.key` in a document: the document itself, or the items of a
 /// `List`/`SecretList`, recursively. Other documents yield nothing.
-pub fn key_secrets(doc: &Value, origin: &str) -> Result<Vec<KeySecret>> {
+pub(crate) fn key_secrets(doc: &Value, origin: &str) -> Result<Vec<KeySecret>> {
     let mut found = Vec::new();
     collect_key_secrets(doc, origin, &mut found)?;
     Ok(found)

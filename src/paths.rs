@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// The repository root for `start`: the nearest ancestor holding `.git`, else `start` itself
 /// (its directory, for a file).
-pub fn repository_root(start: &Path) -> PathBuf {
+pub(crate) fn repository_root(start: &Path) -> PathBuf {
     let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
     let dir = if start.is_file() {
         start.parent().map(Path::to_path_buf).unwrap_or_default()
@@ -26,7 +26,7 @@ pub(crate) fn enclosing_repository(dir: &Path) -> Option<PathBuf> {
 }
 
 /// `path` relative to `root`, `/`-separated; paths outside `root` keep their full form.
-pub fn relative_path(root: &Path, path: &Path) -> String {
+pub(crate) fn relative_path(root: &Path, path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let rel = absolute.strip_prefix(root).unwrap_or(&absolute);
     let text = rel
@@ -40,19 +40,19 @@ pub fn relative_path(root: &Path, path: &Path) -> String {
 }
 
 /// The last component of a `/`-separated repository path: the file's name.
-pub fn file_name(path: &str) -> &str {
+pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
 /// `a/./b/../c` → `a/c`; see [`join`].
-pub fn normalize(path: &str) -> String {
+pub(crate) fn normalize(path: &str) -> String {
     join("", path)
 }
 
 /// `normalize("{dir}/{rel}")`, built in place (the graph joins every resource of every
 /// build). A `..` that would leave the root stays, as a leading `../`, so that callers see
 /// the path is outside (`is_outside`) and refuse it.
-pub fn join(dir: &str, rel: &str) -> String {
+pub(crate) fn join(dir: &str, rel: &str) -> String {
     let mut out = String::with_capacity(dir.len() + rel.len() + 1);
     // Bytes of the leading `..` parts, which a later `..` must not drop.
     let mut ups = 0;

@@ -2,7 +2,7 @@
 
 /// Parses a byte size: a whole number with an optional unit `B`, `KiB`, `MiB` or `GiB`, in any
 /// case (`K`/`KB`, `M`/`MB`, `G`/`GB` mean the same powers of 1024), a space allowed before it.
-pub fn parse(text: &str) -> Result<u64, String> {
+pub(crate) fn parse(text: &str) -> Result<u64, String> {
     let s = text.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
@@ -19,7 +19,7 @@ pub fn parse(text: &str) -> Result<u64, String> {
 }
 
 /// [`parse`] for a size held in memory.
-pub fn parse_usize(text: &str) -> Result<usize, String> {
+pub(crate) fn parse_usize(text: &str) -> Result<usize, String> {
     let size = parse(text)?;
     usize::try_from(size).map_err(|_| format!("invalid size {text:?}: too large"))
 }

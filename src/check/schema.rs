@@ -10,7 +10,7 @@ use crate::yaml::{Node, NodeKind};
 const SCHEMA: &str = include_str!("../../rules/sealedsecret-schema.yaml");
 
 /// The schema, parsed once.
-pub fn schema() -> &'static Value {
+pub(super) fn schema() -> &'static Value {
     static PARSED: OnceLock<Value> = OnceLock::new();
     PARSED.get_or_init(|| {
         serde_saphyr::from_str(SCHEMA).expect("the built-in schema is checked by the tests")
@@ -19,10 +19,10 @@ pub fn schema() -> &'static Value {
 
 /// A problem: the offending node, the field it is about (for the finding's identity), and
 /// what to say.
-pub type Problem<'n, 't> = (&'n Node<'t>, String, String);
+pub(super) type Problem<'n, 't> = (&'n Node<'t>, String, String);
 
 /// Problems of `node` against `schema`; `path` names the field.
-pub fn validate<'n, 't>(
+pub(super) fn validate<'n, 't>(
     node: &'n Node<'t>,
     schema: &Value,
     path: &str,

@@ -8,7 +8,7 @@ use crate::crypto::Cert;
 use crate::error::{Error, Result};
 use crate::pin::{Entry, Outcome, Serves};
 
-pub fn fingerprint(path: &Path, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn fingerprint(path: &Path, stdout: &mut dyn Write) -> Result<u8> {
     let cert = load_cert(path, true)?;
     emit(
         None,
@@ -20,7 +20,7 @@ pub fn fingerprint(path: &Path, stdout: &mut dyn Write) -> Result<u8> {
 }
 
 /// `sealant cert pin`: the entry goes into the configuration file found or named.
-pub fn pin(args: &CertPinArgs, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn pin(args: &CertPinArgs, stdout: &mut dyn Write) -> Result<u8> {
     let config = match &args.config {
         Some(path) => path.clone(),
         None => find_config(Path::new(".")).ok_or_else(|| {

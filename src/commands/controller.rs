@@ -16,7 +16,7 @@ use crate::doc::render_documents;
 use crate::error::{Error, Result};
 use crate::sealed::UnsealRequest;
 
-pub fn run(command: ControllerCommand, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn run(command: ControllerCommand, stdout: &mut dyn Write) -> Result<u8> {
     match command {
         ControllerCommand::Keygen(args) => keygen(&args, stdout),
         ControllerCommand::Import(args) => import_keys(&args, stdout),

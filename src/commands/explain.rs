@@ -6,7 +6,7 @@ use crate::rules::RuleSet;
 
 const LIST_HINT: &str = "`sealant rules` lists every rule id";
 
-pub fn run(id: Option<&str>, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn run(id: Option<&str>, stdout: &mut dyn Write) -> Result<u8> {
     let Some(id) = id else {
         return Err(Error::usage(
             "which rule? `sealant explain RULE` explains one",

@@ -18,7 +18,7 @@ use crate::scan::{scan, ScanOutput, ScanRequest};
 const HISTORY_REMINDER: &str = "note: sealing does not un-leak: the plaintext values are still in the git history. Rotate them in the cluster, and find every past copy with `sealant scan --history`.";
 
 /// `scan --fix [--dry-run]`, after the scan gave `output`.
-pub fn scan_fix(
+pub(super) fn scan_fix(
     args: &ScanArgs,
     request: &ScanRequest,
     output: &ScanOutput,
@@ -43,7 +43,7 @@ pub fn scan_fix(
 }
 
 /// `reseal PATHS --keys K [--dry-run]`.
-pub fn reseal(args: &ResealArgs, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn reseal(args: &ResealArgs, stdout: &mut dyn Write) -> Result<u8> {
     let first = args.paths.first().map_or(Path::new("."), |p| p.as_path());
     let mut config = Config::load(args.config.as_deref(), first)?;
     let root = crate::source::repository_root(first);

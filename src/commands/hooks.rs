@@ -13,7 +13,7 @@ const HOOKS: &[(&str, &str)] = &[
 
 /// Installs the hooks into the repository's hooks directory. A foreign hook already there is
 /// kept as `<hook>.pre-sealant` and run first; if that name is taken too, nothing is changed.
-pub fn install(dir: &Path, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn install(dir: &Path, stdout: &mut dyn Write) -> Result<u8> {
     let hooks_dir = hooks_dir(dir)?;
     fs::create_dir_all(&hooks_dir).map_err(|source| Error::Write {
         path: hooks_dir.clone(),

@@ -11,7 +11,7 @@ const README_CONFIG: &str = "https://github.com/sealant-dev/sealant#configuratio
 const README_WALKTHROUGH: &str =
     "https://github.com/sealant-dev/sealant#a-repository-with-two-clusters";
 
-pub fn run(args: &InitArgs, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn run(args: &InitArgs, stdout: &mut dyn Write) -> Result<u8> {
     let path = args.dir.join(CONFIG_NAMES[0]);
     if path.exists() && !args.force {
         return Err(Error::usage(

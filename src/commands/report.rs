@@ -14,7 +14,7 @@ use crate::scan::ScanOutput;
 use crate::source::git::{read_file_at, read_file_staged, GitRepo};
 
 /// Renders the scan's report; the exit code says whether a finding reaches `--fail-on`.
-pub fn report(
+pub(super) fn report(
     args: &ScanArgs,
     output: &ScanOutput,
     max_file_size: u64,
@@ -26,7 +26,7 @@ pub fn report(
 }
 
 /// As [`report`], with code frames read by `source` (a stream has no file to read them from).
-pub fn report_from(
+pub(super) fn report_from(
     args: &ScanArgs,
     output: &ScanOutput,
     source: &Source,
@@ -159,7 +159,7 @@ fn public_url(url: &[u8]) -> Option<String> {
 }
 
 /// Every rule's documentation, for reporters.
-pub fn rule_docs() -> Vec<RuleDoc> {
+pub(super) fn rule_docs() -> Vec<RuleDoc> {
     RuleSet::builtin()
         .rules()
         .iter()

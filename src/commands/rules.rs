@@ -9,7 +9,7 @@ use crate::cli::ListFormat;
 use crate::error::Result;
 use crate::rules::{Rule, RuleSet};
 
-pub fn run(format: ListFormat, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn run(format: ListFormat, stdout: &mut dyn Write) -> Result<u8> {
     let rules = RuleSet::builtin().rules();
     let text = match format {
         ListFormat::Human => table(rules),

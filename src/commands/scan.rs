@@ -13,7 +13,7 @@ use crate::report::Format as ReportFormat;
 use crate::scan::{scan, Mode, Progress, ScanRequest};
 use crate::source::stdin;
 
-pub fn run(args: &ScanArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn run(args: &ScanArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8> {
     let started = Instant::now();
     let stream = reads_stdin(args)?;
     let first = match stream {

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::io::{read_input, read_input_bytes, read_text};
 use crate::sealed::{merge_into, seal_raw, seal_secret, SealRequest};
 
-pub fn run(args: &SealArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn run(args: &SealArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8> {
     let cert = load_cert_from(&args.cert, args.allow_expired_cert)?;
     if args.raw {
         return raw(args, &cert, stdin, stdout);

@@ -12,7 +12,7 @@ use crate::keyring::load_keys;
 use crate::report::redact::printable;
 use crate::sealed::{unseal, unseal_raw, UnsealRequest};
 
-pub fn run(args: &UnsealArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn run(args: &UnsealArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8> {
     let keys = load_keys(&args.keys)?;
     if args.raw {
         let scope = args.scope.unwrap_or(Scope::Strict);

@@ -21,7 +21,7 @@ struct Report<'c> {
     undeployed: Option<(&'c PinnedCert, Why<'c>)>,
 }
 
-pub fn run(args: &WhereArgs, stdout: &mut dyn Write) -> Result<u8> {
+pub(super) fn run(args: &WhereArgs, stdout: &mut dyn Write) -> Result<u8> {
     let file = &args.path;
     if !file.is_file() {
         let what = if file.is_dir() {

@@ -14,7 +14,7 @@ use crate::sealed::{binding, expect_kind, unseal, UnsealRequest, SEALED_SECRET_A
 
 /// Why a request failed.
 #[derive(Debug, PartialEq, Eq)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// The body is not one SealedSecret (400); the message names the problem, never a value.
     BadRequest(String),
     /// It is one, but the current keys do not open it (409).
@@ -24,7 +24,7 @@ pub enum ApiError {
 }
 
 /// Parses a body as exactly one SealedSecret (JSON or YAML) bound to a namespace and name.
-pub fn parse_sealed_secret(body: &[u8]) -> Result<Value, ApiError> {
+pub(crate) fn parse_sealed_secret(body: &[u8]) -> Result<Value, ApiError> {
     let bad = |m: String| ApiError::BadRequest(m);
     let text = std::str::from_utf8(body).map_err(|_| bad("the body is not UTF-8 text".into()))?;
     let (_, mut docs) = parse_documents(text, "body").map_err(|e| bad(e.to_string()))?;
@@ -42,7 +42,7 @@ pub fn parse_sealed_secret(body: &[u8]) -> Result<Value, ApiError> {
 }
 
 /// `/v1/verify`: does the SealedSecret unseal (values and templates) with the current keys?
-pub fn verify(body: &[u8], keys: &KeySet) -> Result<(), ApiError> {
+pub(crate) fn verify(body: &[u8], keys: &KeySet) -> Result<(), ApiError> {
     let sealed = parse_sealed_secret(body)?;
     unseal(&sealed, "body", &keys.keys, &UnsealRequest::default())
         .map(drop)
@@ -51,7 +51,7 @@ pub fn verify(body: &[u8], keys: &KeySet) -> Result<(), ApiError> {
 
 /// `/v1/rotate`: the same SealedSecret with every value re-encrypted to the newest key, as a
 /// complete object.
-pub fn rotate(body: &[u8], keys: &KeySet) -> Result<Value, ApiError> {
+pub(crate) fn rotate(body: &[u8], keys: &KeySet) -> Result<Value, ApiError> {
     let mut sealed = parse_sealed_secret(body)?;
     let newest = keys
         .newest()

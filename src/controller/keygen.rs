@@ -17,12 +17,12 @@ use crate::crypto::Cert;
 use crate::error::CryptoError;
 
 /// Upstream's defaults: RSA-4096, valid ten years.
-pub const DEFAULT_KEY_BITS: usize = 4096;
-pub const DEFAULT_KEY_TTL: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+pub(crate) const DEFAULT_KEY_BITS: usize = 4096;
+pub(crate) const DEFAULT_KEY_TTL: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
 /// What a new certificate looks like.
 #[derive(Clone, Debug)]
-pub struct CertOptions {
+pub(crate) struct CertOptions {
     /// Subject and issuer CN; empty means an empty name, as upstream's default.
     pub common_name: String,
     /// Validity from NotBefore.
@@ -39,7 +39,7 @@ impl Default for CertOptions {
 }
 
 /// A private key (PKCS#1 DER, as the controller stores it) and its certificate (DER).
-pub struct KeyMaterial {
+pub(crate) struct KeyMaterial {
     pub pkcs1_der: Zeroizing<Vec<u8>>,
     pub cert_der: Vec<u8>,
 }
@@ -51,7 +51,7 @@ impl std::fmt::Debug for KeyMaterial {
 }
 
 /// Key sizes AWS-LC generates.
-pub fn key_size(bits: usize) -> Result<KeySize, CryptoError> {
+pub(crate) fn key_size(bits: usize) -> Result<KeySize, CryptoError> {
     match bits {
         2048 => Ok(KeySize::Rsa2048),
         3072 => Ok(KeySize::Rsa3072),
@@ -64,7 +64,7 @@ pub fn key_size(bits: usize) -> Result<KeySize, CryptoError> {
 }
 
 /// Generates a key and its self-signed certificate valid from `now`.
-pub fn generate(
+pub(crate) fn generate(
     bits: usize,
     options: &CertOptions,
     now: SystemTime,
@@ -85,7 +85,7 @@ pub fn generate(
 }
 
 /// A fresh self-signed certificate for an existing PKCS#1 key (import of a bare key).
-pub fn self_signed(
+pub(crate) fn self_signed(
     pkcs1_der: &[u8],
     options: &CertOptions,
     now: SystemTime,

@@ -10,23 +10,23 @@ use serde_json::{Map, Value};
 use super::units::format_time;
 
 /// Receives finished log lines (without the newline).
-pub type Sink = Arc<dyn Fn(&str) + Send + Sync>;
+pub(crate) type Sink = Arc<dyn Fn(&str) + Send + Sync>;
 
 #[derive(Clone)]
-pub struct Logger {
+pub(crate) struct Logger {
     sink: Sink,
 }
 
 impl Logger {
-    pub fn new(sink: Sink) -> Logger {
+    pub(crate) fn new(sink: Sink) -> Logger {
         Logger { sink }
     }
 
-    pub fn info(&self, msg: &str, fields: &[(&str, Value)]) {
+    pub(crate) fn info(&self, msg: &str, fields: &[(&str, Value)]) {
         self.emit("info", msg, fields);
     }
 
-    pub fn error(&self, msg: &str, fields: &[(&str, Value)]) {
+    pub(crate) fn error(&self, msg: &str, fields: &[(&str, Value)]) {
         self.emit("error", msg, fields);
     }
 

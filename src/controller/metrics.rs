@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The routes the server knows; everything else is `other`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     Healthz,
     Cert,
     Verify,
@@ -15,7 +15,7 @@ pub enum Route {
 }
 
 impl Route {
-    pub const ALL: [Route; 6] = [
+    pub(crate) const ALL: [Route; 6] = [
         Route::Healthz,
         Route::Cert,
         Route::Verify,
@@ -24,7 +24,7 @@ impl Route {
         Route::Other,
     ];
 
-    pub fn of(path: &str) -> Route {
+    pub(crate) fn of(path: &str) -> Route {
         match path {
             "/healthz" => Route::Healthz,
             "/v1/cert.pem" => Route::Cert,
@@ -35,7 +35,7 @@ impl Route {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Route::Healthz => "/healthz",
             Route::Cert => "/v1/cert.pem",
@@ -52,7 +52,7 @@ impl Route {
 }
 
 #[derive(Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     requests: [AtomicU64; 6],
     failures: [AtomicU64; 6],
     unseal_errors: AtomicU64,
@@ -61,33 +61,33 @@ pub struct Metrics {
 }
 
 /// Gauges read at scrape time.
-pub struct KeyGauges {
+pub(crate) struct KeyGauges {
     pub keys: usize,
     pub newest_age_seconds: f64,
 }
 
 impl Metrics {
     /// Counts a response; statuses of 400 and above are failures.
-    pub fn record(&self, route: Route, status: u16) {
+    pub(crate) fn record(&self, route: Route, status: u16) {
         self.requests[route.index()].fetch_add(1, Ordering::Relaxed);
         if status >= 400 {
             self.failures[route.index()].fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    pub fn unseal_error(&self) {
+    pub(crate) fn unseal_error(&self) {
         self.unseal_errors.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn rate_limited(&self) {
+    pub(crate) fn rate_limited(&self) {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn key_created(&self) {
+    pub(crate) fn key_created(&self) {
         self.keys_created.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn render(&self, gauges: &KeyGauges) -> String {
+    pub(crate) fn render(&self, gauges: &KeyGauges) -> String {
         let mut out = String::new();
         let per_route = |out: &mut String, name: &str, help: &str, values: &[AtomicU64; 6]| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");

@@ -10,28 +10,34 @@
 //!
 //! Watching a live cluster is not here; docs/controller.md says how it would plug in.
 
-pub mod api;
-pub mod keygen;
-pub mod log;
-pub mod metrics;
-pub mod offline;
 #[cfg(feature = "server")]
-pub mod ratelimit;
-pub mod renew;
+pub(crate) mod api;
+pub(crate) mod keygen;
 #[cfg(feature = "server")]
-pub mod server;
-pub mod store;
-pub mod template;
+pub(crate) mod log;
+#[cfg(feature = "server")]
+pub(crate) mod metrics;
+pub(crate) mod offline;
+#[cfg(feature = "server")]
+pub(crate) mod ratelimit;
+#[cfg(feature = "server")]
+pub(crate) mod renew;
+#[cfg(feature = "server")]
+pub(crate) mod server;
+pub(crate) mod store;
+pub(crate) mod template;
 #[cfg(feature = "server")]
 mod timeout_io;
-pub mod transfer;
-pub mod units;
+pub(crate) mod transfer;
+pub(crate) mod units;
 
-pub use keygen::{generate, CertOptions, KeyMaterial, DEFAULT_KEY_BITS, DEFAULT_KEY_TTL};
-pub use log::Logger;
-pub use offline::{unseal_tree, OfflineReport};
-pub use renew::RenewPolicy;
+pub(crate) use keygen::{generate, CertOptions};
 #[cfg(feature = "server")]
-pub use server::{serve, ServeOptions};
-pub use store::{KeySet, KeyStore};
-pub use transfer::{export, import, ImportReport};
+pub(crate) use log::Logger;
+pub(crate) use offline::unseal_tree;
+#[cfg(feature = "server")]
+pub(crate) use renew::RenewPolicy;
+#[cfg(feature = "server")]
+pub(crate) use server::{serve, ServeOptions};
+pub(crate) use store::KeyStore;
+pub(crate) use transfer::{export, import};

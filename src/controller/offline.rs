@@ -15,7 +15,7 @@ use crate::sealed::{string_map, unseal, UnsealRequest};
 
 /// The outcome for one tree.
 #[derive(Debug, Default)]
-pub struct OfflineReport {
+pub(crate) struct OfflineReport {
     /// The Secrets, in file order.
     pub secrets: Vec<Value>,
     /// Files with at least one SealedSecret that could not be rendered: (file, reason).
@@ -25,7 +25,11 @@ pub struct OfflineReport {
 }
 
 /// Renders every SealedSecret in the YAML/JSON files under `root` (a file or a directory).
-pub fn unseal_tree(root: &Path, keys: &KeySet, request: &UnsealRequest) -> Result<OfflineReport> {
+pub(crate) fn unseal_tree(
+    root: &Path,
+    keys: &KeySet,
+    request: &UnsealRequest,
+) -> Result<OfflineReport> {
     let mut report = OfflineReport::default();
     for file in manifest_files(root)? {
         let Ok(text) = read_text(&file) else {

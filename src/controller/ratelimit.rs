@@ -10,19 +10,19 @@ use std::time::Instant;
 use tokio::sync::oneshot;
 
 /// Open connections per client address, up to a budget.
-pub struct ConnectionBudget {
+pub(crate) struct ConnectionBudget {
     per_client: usize,
     open: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
 /// One open connection of a client; its place in the budget is given back when dropped.
-pub struct ClientSlot {
+pub(crate) struct ClientSlot {
     client: IpAddr,
     open: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
 impl ConnectionBudget {
-    pub fn new(per_client: usize) -> ConnectionBudget {
+    pub(crate) fn new(per_client: usize) -> ConnectionBudget {
         ConnectionBudget {
             per_client: per_client.max(1),
             open: Arc::default(),
@@ -30,7 +30,7 @@ impl ConnectionBudget {
     }
 
     /// A slot for a new connection from `client`; `None` when it has its budget open already.
-    pub fn admit(&self, client: IpAddr) -> Option<ClientSlot> {
+    pub(crate) fn admit(&self, client: IpAddr) -> Option<ClientSlot> {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let count = open.entry(client).or_insert(0);
         if *count >= self.per_client {
@@ -59,7 +59,7 @@ impl Drop for ClientSlot {
 /// Room for a fixed number of connections waiting to show what they ask for; when it is full,
 /// the one that has waited longest is told to give up, so a flood of idle connections cannot
 /// keep a newcomer (a health probe) out.
-pub struct Waiting {
+pub(crate) struct Waiting {
     room: usize,
     queue: Mutex<(u64, Queue)>,
 }
@@ -68,7 +68,7 @@ pub struct Waiting {
 type Queue = VecDeque<(u64, oneshot::Sender<()>)>;
 
 impl Waiting {
-    pub fn new(room: usize) -> Waiting {
+    pub(crate) fn new(room: usize) -> Waiting {
         Waiting {
             room: room.max(1),
             queue: Mutex::new((0, VecDeque::new())),
@@ -76,7 +76,7 @@ impl Waiting {
     }
 
     /// Takes a place: its id, and a receiver that completes when the place is taken away.
-    pub fn enter(&self) -> (u64, oneshot::Receiver<()>) {
+    pub(crate) fn enter(&self) -> (u64, oneshot::Receiver<()>) {
         let (tx, rx) = oneshot::channel();
         let mut guard = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         let (next, queue) = &mut *guard;
@@ -91,7 +91,7 @@ impl Waiting {
         (id, rx)
     }
 
-    pub fn leave(&self, id: u64) {
+    pub(crate) fn leave(&self, id: u64) {
         let mut guard = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         guard.1.retain(|(i, _)| *i != id);
     }
@@ -100,7 +100,7 @@ impl Waiting {
 /// Above this many tracked clients, buckets that have refilled completely are forgotten.
 const PRUNE_ABOVE: usize = 10_000;
 
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     /// Tokens per second; 0 disables limiting.
     rate: f64,
     burst: f64,
@@ -114,7 +114,7 @@ struct Bucket {
 }
 
 impl RateLimiter {
-    pub fn new(rate: f64, burst: u32) -> RateLimiter {
+    pub(crate) fn new(rate: f64, burst: u32) -> RateLimiter {
         RateLimiter {
             rate: rate.max(0.0),
             burst: f64::from(burst.max(1)),
@@ -122,12 +122,12 @@ impl RateLimiter {
         }
     }
 
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         self.rate > 0.0
     }
 
     /// Takes a token for `client` at `now`; false when its bucket is empty.
-    pub fn allow(&self, client: IpAddr, now: Instant) -> bool {
+    pub(crate) fn allow(&self, client: IpAddr, now: Instant) -> bool {
         if !self.enabled() {
             return true;
         }
@@ -151,7 +151,7 @@ impl RateLimiter {
     }
 
     /// Seconds until `client` has a token again (for `Retry-After`), at least 1.
-    pub fn retry_after(&self) -> u64 {
+    pub(crate) fn retry_after(&self) -> u64 {
         if self.rate <= 0.0 {
             return 1;
         }

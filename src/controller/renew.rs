@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 
 /// `--key-renew-period`, `--key-cutoff-time` and what new keys look like.
 #[derive(Clone, Debug)]
-pub struct RenewPolicy {
+pub(crate) struct RenewPolicy {
     /// Zero disables periodic renewal.
     pub period: Duration,
     /// A newest key older than this is replaced at start.
@@ -20,7 +20,7 @@ pub struct RenewPolicy {
 impl RenewPolicy {
     /// Whether a key must be made before serving: none exists, the newest predates the
     /// cutoff, or it is older than the renewal period.
-    pub fn due_at_start(&self, newest: Option<SystemTime>, now: SystemTime) -> bool {
+    pub(crate) fn due_at_start(&self, newest: Option<SystemTime>, now: SystemTime) -> bool {
         let Some(newest) = newest else {
             return true;
         };
@@ -30,14 +30,18 @@ impl RenewPolicy {
 
     /// When the next key is due after a newest key created at `newest`; `None` when
     /// renewal is disabled.
-    pub fn next_due(&self, newest: SystemTime) -> Option<SystemTime> {
+    pub(crate) fn next_due(&self, newest: SystemTime) -> Option<SystemTime> {
         (!self.period.is_zero()).then(|| newest + self.period)
     }
 
     /// Generates a key into the store and returns its name with the reloaded key set. The
     /// new key's NotBefore is later than `newest` (certificate times have whole seconds), so
     /// it always becomes the newest key.
-    pub fn renew(&self, store: &KeyStore, newest: Option<SystemTime>) -> Result<(String, KeySet)> {
+    pub(crate) fn renew(
+        &self,
+        store: &KeyStore,
+        newest: Option<SystemTime>,
+    ) -> Result<(String, KeySet)> {
         let now = SystemTime::now();
         let not_before = newest.map_or(now, |t| now.max(t + Duration::from_secs(1)));
         let material = generate(self.key_bits, &self.cert, not_before)

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 
 /// How the server listens and protects itself.
 #[derive(Clone, Debug)]
-pub struct ServeOptions {
+pub(crate) struct ServeOptions {
     pub listen: String,
     /// Largest request body accepted, in bytes.
     pub max_body: usize,
@@ -95,7 +95,7 @@ impl State {
 
 /// Loads the store (making a key when one is due), listens, and serves until SIGTERM or
 /// SIGINT. Logs go to `log`, including `{"msg":"listening","addr":...}` once bound.
-pub fn serve(
+pub(crate) fn serve(
     store: KeyStore,
     policy: RenewPolicy,
     options: ServeOptions,

@@ -22,15 +22,15 @@ use crate::io::{read_text, write_atomic};
 use crate::keyring::{key_secrets, KeySecret, KEY_LABEL};
 
 /// The label value of keys that seal and unseal; any other value (`compromised`) is ignored.
-pub const ACTIVE: &str = "active";
+pub(crate) const ACTIVE: &str = "active";
 /// Upstream's key name prefix (Secrets are created with this `generateName`).
-pub const KEY_PREFIX: &str = "sealed-secrets-key";
+pub(crate) const KEY_PREFIX: &str = "sealed-secrets-key";
 /// The namespace written into key Secrets that have none (upstream's default).
-pub const DEFAULT_NAMESPACE: &str = "kube-system";
+pub(crate) const DEFAULT_NAMESPACE: &str = "kube-system";
 const KEY_FILE_MODE: u32 = 0o600;
 
 /// A key as the store holds it: its manifest fields, decoded.
-pub struct StoredKey {
+pub(crate) struct StoredKey {
     pub name: String,
     pub namespace: String,
     pub label: String,
@@ -40,14 +40,16 @@ pub struct StoredKey {
 }
 
 /// One active key, parsed.
-pub struct KeyInfo {
+pub(crate) struct KeyInfo {
     pub name: String,
     pub cert: Cert,
+    /// What `/v1/cert.pem` serves.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub cert_pem: String,
 }
 
 /// The active keys, oldest first: the last one seals and is served; all of them decrypt.
-pub struct KeySet {
+pub(crate) struct KeySet {
     pub infos: Vec<KeyInfo>,
     /// The private keys, newest first: what was sealed lately (the common case) opens with
     /// the first key tried.
@@ -56,22 +58,24 @@ pub struct KeySet {
 
 impl KeySet {
     /// The key that seals and whose cert is served.
-    pub fn newest(&self) -> Option<&KeyInfo> {
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn newest(&self) -> Option<&KeyInfo> {
         self.infos.last()
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn len(&self) -> usize {
         self.infos.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.infos.is_empty()
     }
 
     /// Builds a set from parsed keys, ordered as the controller orders them: by the cert's
     /// NotBefore; among equal times the first by name stays the newest (upstream keeps the
     /// first one registered when times tie).
-    pub fn new(mut pairs: Vec<(KeyInfo, PrivateKey)>) -> KeySet {
+    pub(crate) fn new(mut pairs: Vec<(KeyInfo, PrivateKey)>) -> KeySet {
         pairs.sort_by(|(a, _), (b, _)| {
             oldest_first(
                 (a.cert.not_before(), &a.name),
@@ -86,21 +90,21 @@ impl KeySet {
 
 /// A key store directory.
 #[derive(Clone, Debug)]
-pub struct KeyStore {
+pub(crate) struct KeyStore {
     dir: PathBuf,
 }
 
 impl KeyStore {
-    pub fn new(dir: impl Into<PathBuf>) -> KeyStore {
+    pub(crate) fn new(dir: impl Into<PathBuf>) -> KeyStore {
         KeyStore { dir: dir.into() }
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// Creates the directory (mode 0700) if it does not exist.
-    pub fn create(&self) -> Result<()> {
+    pub(crate) fn create(&self) -> Result<()> {
         if self.dir.is_dir() {
             return Ok(());
         }
@@ -115,7 +119,7 @@ impl KeyStore {
     }
 
     /// The key files: `*.json`, `*.yaml`, `*.yml` not starting with a dot, sorted by name.
-    pub fn files(&self) -> Result<Vec<PathBuf>> {
+    pub(crate) fn files(&self) -> Result<Vec<PathBuf>> {
         let entries = fs::read_dir(&self.dir).map_err(|source| Error::Read {
             path: self.dir.clone(),
             source,
@@ -130,7 +134,7 @@ impl KeyStore {
 
     /// Every key Secret in the store, whatever its label. A key file readable by group or
     /// others is refused.
-    pub fn stored(&self) -> Result<Vec<StoredKey>> {
+    pub(crate) fn stored(&self) -> Result<Vec<StoredKey>> {
         let mut stored = Vec::new();
         for file in self.files()? {
             check_private(&file)?;
@@ -146,7 +150,7 @@ impl KeyStore {
     }
 
     /// The active keys, parsed and ordered.
-    pub fn load(&self) -> Result<KeySet> {
+    pub(crate) fn load(&self) -> Result<KeySet> {
         let mut pairs = Vec::new();
         for stored in self.stored()? {
             if stored.label != ACTIVE {
@@ -160,7 +164,7 @@ impl KeyStore {
     }
 
     /// Writes a new active key under a fresh `sealed-secrets-key<suffix>` name; returns the name.
-    pub fn add(&self, material: &KeyMaterial) -> Result<String> {
+    pub(crate) fn add(&self, material: &KeyMaterial) -> Result<String> {
         let key_pem = Zeroizing::new(
             pem_rfc7468::encode_string(
                 "RSA PRIVATE KEY",
@@ -176,7 +180,7 @@ impl KeyStore {
     }
 
     /// Writes a key Secret file `<name>.json`, atomically, mode 0600.
-    pub fn write(
+    pub(crate) fn write(
         &self,
         name: &str,
         namespace: &str,
@@ -196,7 +200,7 @@ impl KeyStore {
     }
 
     /// A name no file in the store has.
-    pub fn fresh_name(&self) -> Result<String> {
+    pub(crate) fn fresh_name(&self) -> Result<String> {
         const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
         loop {
             let mut bytes = [0u8; 5];
@@ -213,7 +217,7 @@ impl KeyStore {
         }
     }
 
-    pub fn name_taken(&self, name: &str) -> bool {
+    pub(crate) fn name_taken(&self, name: &str) -> bool {
         ["json", "yaml", "yml"]
             .iter()
             .any(|ext| self.dir.join(format!("{name}.{ext}")).exists())
@@ -221,7 +225,7 @@ impl KeyStore {
 }
 
 /// The Secret manifest the controller stores a key in.
-pub fn key_manifest(
+pub(crate) fn key_manifest(
     name: &str,
     namespace: &str,
     label: &str,
@@ -245,13 +249,13 @@ pub fn key_manifest(
     })
 }
 
-pub fn cert_pem(cert_der: &[u8]) -> Result<String> {
+pub(crate) fn cert_pem(cert_der: &[u8]) -> Result<String> {
     pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, cert_der)
         .map_err(|e| Error::input("certificate", format!("cannot encode as PEM: {e}")))
 }
 
 /// Parses a key and its cert and checks that they belong together.
-pub fn parse_pair(
+pub(crate) fn parse_pair(
     name: &str,
     key_pem: &str,
     cert_pem: &str,
@@ -288,7 +292,7 @@ pub fn parse_pair(
 }
 
 /// Whether the cert carries the key's public key.
-pub fn cert_matches(cert: &Cert, key: &PrivateKey) -> bool {
+pub(crate) fn cert_matches(cert: &Cert, key: &PrivateKey) -> bool {
     cert.public_key()
         .to_public_key_der()
         .is_ok_and(|der| der.as_bytes() == key.public_key_der())

@@ -4,7 +4,7 @@
 
 /// `Err(reason)` when `text` uses template features outside the subset. The reason never
 /// quotes the template text (it may embed a secret).
-pub fn check_simple(text: &str) -> Result<(), String> {
+pub(crate) fn check_simple(text: &str) -> Result<(), String> {
     let mut rest = text;
     while let Some(open) = rest.find("{{") {
         let after = &rest[open + 2..];

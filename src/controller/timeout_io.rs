@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{sleep, Sleep};
 
-pub struct TimeoutIo<S> {
+pub(super) struct TimeoutIo<S> {
     inner: S,
     read_timeout: Duration,
     write_timeout: Duration,
@@ -20,7 +20,7 @@ pub struct TimeoutIo<S> {
 }
 
 impl<S> TimeoutIo<S> {
-    pub fn new(inner: S, read_timeout: Duration, write_timeout: Duration) -> TimeoutIo<S> {
+    pub(super) fn new(inner: S, read_timeout: Duration, write_timeout: Duration) -> TimeoutIo<S> {
         TimeoutIo {
             inner,
             read_timeout,

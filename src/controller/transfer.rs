@@ -19,7 +19,7 @@ use crate::keyring::key_secrets;
 
 /// What an import did.
 #[derive(Debug, Default)]
-pub struct ImportReport {
+pub(crate) struct ImportReport {
     /// Names of the keys written to the store.
     pub added: Vec<String>,
     /// Keys already present: (where it was found, the key it duplicates).
@@ -39,7 +39,7 @@ struct Incoming {
 
 /// Imports every key in `paths` into the store. All inputs are read and checked before
 /// anything is written.
-pub fn import(
+pub(crate) fn import(
     store: &KeyStore,
     paths: &[PathBuf],
     options: &CertOptions,
@@ -144,7 +144,7 @@ enum Ready {
 
 /// A backup `List` of every key in the store (whatever its label), as
 /// `kubectl get secret -l sealedsecrets.bitnami.com/sealed-secrets-key -o json` prints it.
-pub fn export(store: &KeyStore) -> Result<Value> {
+pub(crate) fn export(store: &KeyStore) -> Result<Value> {
     let items: Vec<Value> = store
         .stored()?
         .iter()

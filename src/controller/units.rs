@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Parses a Go duration: a sequence of decimal numbers with units `ns`, `us`, `ms`, `s`,
 /// `m`, `h` (`720h`, `1h30m`, `1.5s`); `0` alone is zero.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let bad = || format!("invalid duration {text:?}: use Go's form, e.g. 720h, 90m, 1h30m, 10s");
     let s = text.trim();
     if s == "0" {
@@ -42,7 +42,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Renders a duration the way Go prints round ones (`720h0m0s` becomes `720h`).
 #[cfg(test)]
-pub fn format_duration(d: Duration) -> String {
+pub(crate) fn format_duration(d: Duration) -> String {
     let secs = d.as_secs();
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     let mut out = String::new();
@@ -60,7 +60,7 @@ pub fn format_duration(d: Duration) -> String {
 
 /// Parses `2026-01-02T15:04:05Z` (RFC 3339, any offset) or `Mon, 02 Jan 2006 15:04:05 -0700`
 /// (RFC 1123 with a numeric zone, upstream's format).
-pub fn parse_time(text: &str) -> Result<SystemTime, String> {
+pub(crate) fn parse_time(text: &str) -> Result<SystemTime, String> {
     let s = text.trim();
     parse_rfc3339(s).or_else(|| parse_rfc1123z(s)).ok_or_else(|| {
         format!(
@@ -159,7 +159,8 @@ fn civil_to_time(
 }
 
 /// RFC 3339 in UTC with seconds (`2026-01-02T15:04:05Z`), for logs and listings.
-pub fn format_time(t: SystemTime) -> String {
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
+pub(crate) fn format_time(t: SystemTime) -> String {
     x509_cert::der::DateTime::from_system_time(t)
         .map(|dt| dt.to_string())
         .unwrap_or_else(|_| "(out of range)".into())

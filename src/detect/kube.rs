@@ -15,7 +15,7 @@ use crate::yaml::{Node, NodeKind};
 pub const SECRET_DATA: &str = "k8s-secret-data";
 pub const SECRET_STRING_DATA: &str = "k8s-secret-string-data";
 pub const SECRET_INVALID_BASE64: &str = "k8s-secret-invalid-base64";
-pub const SECRET_ALIASED: &str = "k8s-secret-aliased-data";
+pub(super) const SECRET_ALIASED: &str = "k8s-secret-aliased-data";
 
 /// Detections in a document: a Secret, or the Secrets among a `List`'s items.
 pub fn detect_secrets(root: &Node, out: &mut Vec<Detection>) {

@@ -21,7 +21,11 @@ pub struct GeneratorInput {
 }
 
 /// Literal detections, plus the inputs whose contents the caller reports.
-pub fn detect_generators(root: &Node, text: &str, out: &mut Vec<Detection>) -> Vec<GeneratorInput> {
+pub(super) fn detect_generators(
+    root: &Node,
+    text: &str,
+    out: &mut Vec<Detection>,
+) -> Vec<GeneratorInput> {
     let mut inputs = Vec::new();
     for generator in root
         .get("secretGenerator")

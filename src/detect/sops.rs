@@ -9,7 +9,7 @@ use crate::finding::Detection;
 use crate::rules::{is_placeholder, looks_like_name, shannon_entropy};
 use crate::yaml::Node;
 
-pub const SOPS_UNENCRYPTED: &str = "sops-unencrypted-credential";
+pub(super) const SOPS_UNENCRYPTED: &str = "sops-unencrypted-credential";
 
 /// Whether `bytes` is a SOPS-encrypted file: `ENC[…]` values and SOPS's metadata, as a
 /// top-level `sops:` map (YAML), a `"sops"` key (JSON and binary envelopes), `sops_*` keys

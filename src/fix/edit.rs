@@ -13,7 +13,7 @@ pub struct Edit {
 }
 
 /// Applies non-overlapping edits (any order).
-pub fn apply(original: &[u8], edits: &[Edit]) -> Vec<u8> {
+pub(super) fn apply(original: &[u8], edits: &[Edit]) -> Vec<u8> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     // An insertion at the start of a removed range goes first.
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
@@ -30,7 +30,7 @@ pub fn apply(original: &[u8], edits: &[Edit]) -> Vec<u8> {
 
 /// The bytes a node's content occupies: from its start to the end of its last value, without
 /// the blank lines and comments a block node's span runs on to.
-pub fn content_range(text: &[u8], node: &Node) -> Range<usize> {
+pub(super) fn content_range(text: &[u8], node: &Node) -> Range<usize> {
     let mut end = content_end(text, node).max(node.span.start);
     while end > node.span.start && text[end - 1].is_ascii_whitespace() {
         end -= 1;
@@ -69,12 +69,12 @@ fn past_indicator(text: &[u8], end: usize) -> usize {
 }
 
 /// Flow collections' spans end at their closing bracket already.
-pub fn is_flow(text: &[u8], node: &Node) -> bool {
+pub(super) fn is_flow(text: &[u8], node: &Node) -> bool {
     matches!(text.get(node.span.start), Some(b'{' | b'['))
 }
 
 /// The column (in bytes) where `offset` stands on its line.
-pub fn column_of(text: &[u8], offset: usize) -> usize {
+pub(super) fn column_of(text: &[u8], offset: usize) -> usize {
     offset
         - text[..offset]
             .iter()
@@ -84,7 +84,7 @@ pub fn column_of(text: &[u8], offset: usize) -> usize {
 
 /// Text rendered for column 0, placed at `column`: every line after the first is indented,
 /// the trailing newline dropped, and `\n` turned into `\r\n` for a CRLF file.
-pub fn fit(rendered: &str, column: usize, crlf: bool) -> String {
+pub(super) fn fit(rendered: &str, column: usize, crlf: bool) -> String {
     let indent = " ".repeat(column);
     let body = rendered.strip_suffix('\n').unwrap_or(rendered);
     let newline = if crlf { "\r\n" } else { "\n" };
@@ -102,7 +102,7 @@ pub fn fit(rendered: &str, column: usize, crlf: bool) -> String {
 }
 
 /// Whether the file's lines end in CRLF (judged by its first line break).
-pub fn is_crlf(text: &[u8]) -> bool {
+pub(super) fn is_crlf(text: &[u8]) -> bool {
     memchr::memchr(b'\n', text).is_some_and(|i| i > 0 && text[i - 1] == b'\r')
 }
 

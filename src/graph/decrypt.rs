@@ -11,7 +11,7 @@ use crate::config::PinnedCert;
 use crate::crypto::{hybrid_decrypt, label_for, PrivateKey, Scope};
 use crate::sealed::undecryptable;
 
-pub fn check(
+pub(super) fn check(
     facts: &[Fact],
     reached: &HashMap<&str, Vec<Reach>>,
     keys: &[PrivateKey],

@@ -125,7 +125,7 @@ const WORKLOADS: &[(&str, &[&str])] = &[
 ];
 
 /// Reloader restarts the workload when these Secrets change; they must exist.
-pub const RELOADER_ANNOTATION: &str = "secret.reloader.stakater.com/reload";
+pub(super) const RELOADER_ANNOTATION: &str = "secret.reloader.stakater.com/reload";
 
 /// Facts of one parsed document (`path` is root-relative).
 pub fn facts_of(

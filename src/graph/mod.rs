@@ -97,7 +97,7 @@ pub fn apply<'a>(name: &str, namespace: Option<&str>, chain: &'a [Transform]) ->
     applied
 }
 
-/// `a/./b/../c` → `a/c`; a `..` above the root stays (see [`crate::paths::join`]).
+/// `a/./b/../c` → `a/c`; a `..` above the root stays (see `crate::paths::join`).
 pub fn normalize(path: &str) -> String {
     crate::paths::normalize(path)
 }

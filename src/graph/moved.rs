@@ -9,7 +9,11 @@ use crate::crypto::Scope;
 pub const MOVED: &str = "sealed-moved";
 pub const NO_NAMESPACE: &str = "sealed-no-namespace";
 
-pub fn check(facts: &[Fact], reached: &HashMap<&str, Vec<Reach>>, out: &mut Vec<GraphFinding>) {
+pub(super) fn check(
+    facts: &[Fact],
+    reached: &HashMap<&str, Vec<Reach>>,
+    out: &mut Vec<GraphFinding>,
+) {
     for fact in facts {
         let Fact::Sealed {
             path,

@@ -18,7 +18,7 @@ struct Provided<'a> {
     what: String,
 }
 
-pub fn check(facts: &[Fact], builds: &[Build], out: &mut Vec<GraphFinding>) {
+pub(super) fn check(facts: &[Fact], builds: &[Build], out: &mut Vec<GraphFinding>) {
     let mut by_path: HashMap<&str, Vec<&Fact>> = HashMap::new();
     for fact in facts {
         if let Some(path) = path_of(fact) {

@@ -6,7 +6,7 @@ use super::{cluster_name, Deployments, Fact, GraphFinding};
 use crate::check::{value_identity, WRONG_KEY};
 
 /// Also lists the files no pinned cert applies to in `unpinned`.
-pub fn check(
+pub(super) fn check(
     facts: &[Fact],
     deployments: &Deployments,
     out: &mut Vec<GraphFinding>,

@@ -15,7 +15,7 @@ use crate::finding::{Finding, LineIndex, ValueSpans};
 const CONTEXT_CHARS: usize = 40;
 
 /// One file's bytes, where its lines start, and every value span in it (merged).
-pub struct FileFrames<'a> {
+pub(super) struct FileFrames<'a> {
     bytes: &'a [u8],
     lines: LineIndex<'a>,
     /// Sorted and disjoint: the spans near a line are found by binary search, not a walk
@@ -26,7 +26,7 @@ pub struct FileFrames<'a> {
 impl<'a> FileFrames<'a> {
     /// `path` is the file's repository path (rules choose files by name). `known`: the spans
     /// the scan found in this path, used when they were found in these very bytes.
-    pub fn new(
+    pub(super) fn new(
         path: &str,
         bytes: &'a [u8],
         findings: &[&Finding],
@@ -45,7 +45,7 @@ impl<'a> FileFrames<'a> {
     }
 
     /// The same frames with a cursor of their own, for another thread.
-    pub fn share(&self) -> FileFrames<'_> {
+    pub(super) fn share(&self) -> FileFrames<'_> {
         FileFrames {
             bytes: self.bytes,
             lines: LineIndex::with_starts(self.bytes, self.lines.starts()),
@@ -61,7 +61,7 @@ impl<'a> FileFrames<'a> {
     }
 
     /// `None` when no safe frame can be made: no line, or bytes that do not fit the finding.
-    pub fn snippet(&self, finding: &Finding) -> Option<Snippet> {
+    pub(super) fn snippet(&self, finding: &Finding) -> Option<Snippet> {
         let span = finding.span.clone();
         if finding.line == 0 || span.end > self.bytes.len() {
             return None;
@@ -124,7 +124,7 @@ impl<'a> FileFrames<'a> {
 }
 
 /// The redacted line and where the finding's `<redacted>` stands in it.
-pub struct Snippet {
+pub(super) struct Snippet {
     text: String,
     label: Range<usize>,
     /// The finding's line in the file, 0-based as miette counts.
@@ -133,7 +133,7 @@ pub struct Snippet {
 
 impl Snippet {
     /// An empty frame, for a finding whose bytes cannot be shown: only its header is drawn.
-    pub fn without_source(finding: &Finding) -> Snippet {
+    pub(super) fn without_source(finding: &Finding) -> Snippet {
         Snippet {
             text: String::new(),
             label: 0..0,
@@ -141,7 +141,7 @@ impl Snippet {
         }
     }
 
-    pub fn label(&self) -> Range<usize> {
+    pub(super) fn label(&self) -> Range<usize> {
         self.label.clone()
     }
 }

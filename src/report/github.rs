@@ -7,7 +7,7 @@ use super::redact::is_unsafe;
 use super::{commit_label, summary_line, Report};
 use crate::finding::Severity;
 
-pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+pub(super) fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     for f in report.findings {
         let command = match f.severity {
             Severity::Error => "error",
@@ -48,7 +48,7 @@ fn title(f: &crate::finding::Finding) -> String {
 /// GitHub's escaping for a command's message; other characters that a log viewer would act
 /// on (escape sequences, bidirectional overrides: see [`is_unsafe`]) are percent-encoded too,
 /// which GitHub leaves as it is, so they show as text.
-pub fn escape_data(text: &str) -> String {
+pub(super) fn escape_data(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c == '%' || (is_unsafe(c) && c != '\t') {
@@ -64,6 +64,6 @@ pub fn escape_data(text: &str) -> String {
 }
 
 /// GitHub's escaping for a command's properties (`file=`, `title=`).
-pub fn escape_property(text: &str) -> String {
+pub(super) fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }

@@ -24,7 +24,7 @@ const WIDTH: usize = 100;
 const MESSAGE_INDENT: usize = 4;
 const HELP_INDENT: usize = 8;
 
-pub fn render(
+pub(super) fn render(
     report: &Report,
     source: &Source,
     color: bool,

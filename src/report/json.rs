@@ -48,7 +48,7 @@ struct Note<'a> {
     message: &'a str,
 }
 
-pub fn render(report: &Report, out: &mut Vec<u8>) -> std::io::Result<()> {
+pub(super) fn render(report: &Report, out: &mut Vec<u8>) -> std::io::Result<()> {
     let s = report.summary;
     let output = Output {
         version: 1,

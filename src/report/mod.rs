@@ -12,7 +12,7 @@ mod sarif;
 
 use std::time::Duration;
 
-pub use crate::finding::Note;
+pub(crate) use crate::finding::Note;
 use crate::finding::{Category, CommitInfo, Finding, Severity};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -25,7 +25,7 @@ pub enum Format {
 
 /// What a reporter needs to know about a rule.
 #[derive(Clone, Debug)]
-pub struct RuleDoc {
+pub(crate) struct RuleDoc {
     pub id: String,
     /// One line.
     pub description: String,
@@ -36,7 +36,7 @@ pub struct RuleDoc {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub findings: usize,
@@ -50,7 +50,7 @@ pub struct Summary {
     pub notes: Vec<Note>,
 }
 
-pub struct Report<'a> {
+pub(crate) struct Report<'a> {
     pub findings: &'a [Finding],
     pub summary: &'a Summary,
     pub rules: &'a [RuleDoc],
@@ -63,7 +63,7 @@ pub struct Report<'a> {
 
 /// Where a git-mode scan's findings live, for SARIF's `versionControlProvenance`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Provenance {
+pub(crate) struct Provenance {
     /// Remote `origin`'s URL, without any user name or password; `None` when unknown.
     pub repository_uri: Option<String>,
     /// HEAD's commit id.
@@ -78,11 +78,11 @@ impl Report<'_> {
 
 /// The bytes a finding was found in, for human code frames (`None`: no frame): the working-tree
 /// file, the index blob or the blob of the finding's commit, whichever the scan read.
-pub type Source<'a> = dyn Fn(&Finding) -> Option<Vec<u8>> + 'a;
+pub(crate) type Source<'a> = dyn Fn(&Finding) -> Option<Vec<u8>> + 'a;
 
 /// Renders `report`. `source` gives the scanned bytes for human code frames; `color` allows
 /// ANSI colour in human output.
-pub fn render(
+pub(crate) fn render(
     format: Format,
     report: &Report,
     source: &Source,
@@ -99,7 +99,7 @@ pub fn render(
 
 /// `scanned 13 files (24.1 KiB) in 4 ms: 3 findings (1 suppressed): 2 errors, 1 warning, 0 notes
 /// in 2 files`; `findings` are the reported ones.
-pub fn summary_line(summary: &Summary, findings: &[Finding]) -> String {
+pub(crate) fn summary_line(summary: &Summary, findings: &[Finding]) -> String {
     let mut line = format!(
         "scanned {} ({}) in {} ms: {}",
         plural(summary.files_scanned, "file"),

@@ -79,7 +79,7 @@ pub(crate) fn redact(
 /// Text safe to print on a terminal: control characters (escape sequences from a hostile file
 /// or file name, C0, DEL and C1) and bidirectional overrides become `�`; carriage returns go;
 /// tabs and newlines stay.
-pub fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     text.chars()
         .filter(|&c| c != '\r')
         .map(|c| {

@@ -19,7 +19,7 @@ enum Searcher {
     Automaton(AhoCorasick),
 }
 
-pub struct Prefilter {
+pub(super) struct Prefilter {
     searcher: Searcher,
     keywords: Vec<String>,
     /// For each keyword: the rules to run when it hits.
@@ -32,7 +32,7 @@ pub struct Prefilter {
 }
 
 impl Prefilter {
-    pub fn new(rule_keywords: &[&[String]], extra: &[&str]) -> Result<Prefilter, String> {
+    pub(super) fn new(rule_keywords: &[&[String]], extra: &[&str]) -> Result<Prefilter, String> {
         let mut keywords: Vec<String> = Vec::new();
         let all = extra.iter().copied().chain(
             rule_keywords
@@ -71,19 +71,19 @@ impl Prefilter {
         })
     }
 
-    pub fn keywords(&self) -> &[String] {
+    pub(super) fn keywords(&self) -> &[String] {
         &self.keywords
     }
 
-    pub fn uses_teddy(&self) -> bool {
+    pub(super) fn uses_teddy(&self) -> bool {
         matches!(self.searcher, Searcher::Teddy(_))
     }
 
-    pub fn rules_of(&self, keyword: usize) -> &[usize] {
+    pub(super) fn rules_of(&self, keyword: usize) -> &[usize] {
         &self.rules_of[keyword]
     }
 
-    pub fn scan(&self, text: &[u8]) -> Hits<'_> {
+    pub(super) fn scan(&self, text: &[u8]) -> Hits<'_> {
         let mut hits = Vec::new();
         let mut add = |keyword: usize, at: usize| {
             hits.push((keyword as u32, at));

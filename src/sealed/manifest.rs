@@ -17,7 +17,7 @@ pub fn is_valid_secret_key(key: &str) -> bool {
 }
 
 /// Checks `kind` (and `apiVersion`, when present) of a manifest.
-pub fn expect_kind(doc: &Value, origin: &str, kind: &str, api_version: &str) -> Result<()> {
+pub(crate) fn expect_kind(doc: &Value, origin: &str, kind: &str, api_version: &str) -> Result<()> {
     let found = doc.get("kind").and_then(Value::as_str);
     if found != Some(kind) {
         let what = found.map_or("has no kind".to_string(), |k| format!("is a {k}"));
@@ -36,7 +36,7 @@ pub fn expect_kind(doc: &Value, origin: &str, kind: &str, api_version: &str) -> 
 }
 
 /// `metadata` as an object (empty when absent).
-pub fn metadata<'a>(doc: &'a Value, origin: &str) -> Result<&'a Map<String, Value>> {
+pub(super) fn metadata<'a>(doc: &'a Value, origin: &str) -> Result<&'a Map<String, Value>> {
     static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
     match doc.get("metadata") {
         None | Some(Value::Null) => Ok(EMPTY.get_or_init(Map::new)),
@@ -46,7 +46,7 @@ pub fn metadata<'a>(doc: &'a Value, origin: &str) -> Result<&'a Map<String, Valu
 }
 
 /// A string field of a mapping; absent or empty gives `None`, another type an error.
-pub fn opt_str<'a>(
+pub(super) fn opt_str<'a>(
     map: &'a Map<String, Value>,
     field: &str,
     origin: &str,
@@ -61,7 +61,7 @@ pub fn opt_str<'a>(
 
 /// A map of string values (`labels`, `annotations`, `stringData`, `data`, ...). Values are
 /// checked but never quoted in errors, since they may be secret.
-pub fn string_map<'a>(
+pub(crate) fn string_map<'a>(
     parent: &'a Map<String, Value>,
     field: &str,
     origin: &str,
@@ -84,7 +84,7 @@ pub fn string_map<'a>(
     }
 }
 
-pub fn type_name(v: &Value) -> &'static str {
+pub(super) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -96,7 +96,7 @@ pub fn type_name(v: &Value) -> &'static str {
 }
 
 /// The scope a manifest's own annotations declare.
-pub fn scope_of(meta: &Map<String, Value>) -> Scope {
+pub(super) fn scope_of(meta: &Map<String, Value>) -> Scope {
     let annotations = meta.get("annotations").and_then(Value::as_object);
     Scope::from_annotations(|key| annotations?.get(key)?.as_str())
 }

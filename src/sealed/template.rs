@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 const FUNCTIONS: &str = "toJson, quote, squote, b64enc, b64dec, upper, lower, trim";
 
 /// Renders `text` with the decrypted values; errors never include a value.
-pub fn render_template(
+pub(super) fn render_template(
     text: &str,
     values: &BTreeMap<String, Zeroizing<Vec<u8>>>,
 ) -> Result<String, String> {

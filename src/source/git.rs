@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 
 /// Where a blob entered the history: the first commit that added or changed it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Origin {
+pub(crate) struct Origin {
     pub commit: ObjectId,
     /// Author time, seconds since the epoch.
     pub time: i64,
@@ -22,21 +22,21 @@ pub struct Origin {
 
 impl Origin {
     /// Whether `self` came before `other` in history.
-    pub fn is_older_than(&self, other: &Origin) -> bool {
+    pub(crate) fn is_older_than(&self, other: &Origin) -> bool {
         (self.time, std::cmp::Reverse(self.order)) < (other.time, std::cmp::Reverse(other.order))
     }
 }
 
 /// One blob to scan, at the path it had.
 #[derive(Clone, Debug)]
-pub struct GitBlob {
+pub(crate) struct GitBlob {
     pub path: String,
     pub id: ObjectId,
     pub origin: Option<Origin>,
 }
 
 /// An opened repository.
-pub struct GitRepo {
+pub(crate) struct GitRepo {
     repo: gix::ThreadSafeRepository,
     root: PathBuf,
 }
@@ -47,7 +47,7 @@ fn git_error(what: &str, e: impl std::fmt::Display) -> Error {
 
 impl GitRepo {
     /// The repository containing `path`.
-    pub fn discover(path: &Path) -> Result<GitRepo> {
+    pub(crate) fn discover(path: &Path) -> Result<GitRepo> {
         // A named file (as pre-commit passes them) is found from its directory.
         let dir = match path.parent() {
             _ if path.is_dir() => path,
@@ -75,18 +75,18 @@ impl GitRepo {
     }
 
     /// The working tree's root (the git directory for a bare repository).
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
     /// A handle for the current thread.
-    pub fn local(&self) -> gix::Repository {
+    pub(crate) fn local(&self) -> gix::Repository {
         self.repo.to_thread_local()
     }
 
     /// Index entries (stage 0) whose blob differs from HEAD's at the same path: what the next
     /// commit adds or changes.
-    pub fn staged(&self) -> Result<Vec<GitBlob>> {
+    pub(crate) fn staged(&self) -> Result<Vec<GitBlob>> {
         let repo = self.local();
         let index = read_index(&repo)?;
         // Directories whose cached tree equals HEAD's hold no change: skip their entries, and
@@ -136,7 +136,10 @@ impl GitRepo {
     /// `try-repo`), and a committed Secret must not pass. Second, the named paths the index
     /// lacks (untracked files), for the caller to read from the working tree. A named path
     /// that is a symlink, a submodule or unmerged in the index is in neither.
-    pub fn staged_named(&self, paths: &HashSet<String>) -> Result<(Vec<GitBlob>, Vec<String>)> {
+    pub(crate) fn staged_named(
+        &self,
+        paths: &HashSet<String>,
+    ) -> Result<(Vec<GitBlob>, Vec<String>)> {
         let index = read_index(&self.local())?;
         let (mut blobs, mut untracked) = (Vec::new(), Vec::new());
         for path in paths {
@@ -162,7 +165,7 @@ impl GitRepo {
     /// Blobs added or changed by the commits in `spec` (`A..B`, or `A` for `A..HEAD`, then any
     /// `^REV` words, as in `git rev-list`, leaving out what REV reaches), each with the oldest
     /// commit of the range that introduced it.
-    pub fn range(&self, spec: &str) -> Result<(Vec<GitBlob>, usize)> {
+    pub(crate) fn range(&self, spec: &str) -> Result<(Vec<GitBlob>, usize)> {
         let repo = self.local();
         let mut words = spec.split_whitespace();
         let first = words.next().unwrap_or_default();
@@ -188,7 +191,7 @@ impl GitRepo {
 
     /// Every blob reachable from `refs` (all refs when none is given), each once, with the
     /// oldest commit that introduced it. A `^REV` entry leaves out what REV reaches.
-    pub fn history(&self, refs: &[String]) -> Result<(Vec<GitBlob>, usize)> {
+    pub(crate) fn history(&self, refs: &[String]) -> Result<(Vec<GitBlob>, usize)> {
         let repo = self.local();
         let (mut tips, mut hidden) = (Vec::new(), Vec::new());
         for entry in refs {
@@ -205,7 +208,7 @@ impl GitRepo {
 
     /// The regular files of the index (stage 0) whose path `keep` accepts: the state a commit
     /// would record, which `--staged` judges.
-    pub fn index_files(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<GitBlob>> {
+    pub(crate) fn index_files(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<GitBlob>> {
         let repo = self.local();
         let index = repo
             .index_or_empty()
@@ -233,14 +236,14 @@ impl GitRepo {
 
     /// The commit a range ends at: B of `A..B`, HEAD for `A` or `A..` (as [`GitRepo::range`]
     /// reads the spec).
-    pub fn range_tip(&self, spec: &str) -> Result<ObjectId> {
+    pub(crate) fn range_tip(&self, spec: &str) -> Result<ObjectId> {
         let first = spec.split_whitespace().next().unwrap_or_default();
         let to = first.split_once("..").map_or("", |(_, to)| to);
         resolve(&self.local(), if to.is_empty() { "HEAD" } else { to })
     }
 
     /// The regular files of `commit`'s tree whose path `keep` accepts.
-    pub fn tree_files(
+    pub(crate) fn tree_files(
         &self,
         commit: ObjectId,
         keep: impl Fn(&str) -> bool,
@@ -256,7 +259,7 @@ impl GitRepo {
     }
 
     /// Path → blob id of HEAD's tree (empty for an unborn HEAD).
-    pub fn head_blob_paths(&self) -> Result<HashMap<String, ObjectId>> {
+    pub(crate) fn head_blob_paths(&self) -> Result<HashMap<String, ObjectId>> {
         head_blobs(&self.local(), None)
     }
 }
@@ -350,7 +353,7 @@ fn in_dirs(dir: &str, dirs: &HashSet<String>) -> bool {
 }
 
 /// Reads a blob; `None` if it is missing (a shallow or partial clone).
-pub fn read_blob(repo: &gix::Repository, id: ObjectId) -> Option<Vec<u8>> {
+pub(crate) fn read_blob(repo: &gix::Repository, id: ObjectId) -> Option<Vec<u8>> {
     repo.find_object(id).ok().map(|o| o.detach().data)
 }
 

@@ -2,16 +2,16 @@
 //! notes about what it skipped; everything downstream is the same for all sources.
 
 pub(crate) mod filter;
-pub mod git;
-pub mod stdin;
+pub(crate) mod git;
+pub(crate) mod stdin;
 mod worktree;
 
-pub use crate::paths::{relative_path, repository_root};
+pub(crate) use crate::paths::{relative_path, repository_root};
 pub(crate) use worktree::visit_named;
-pub use worktree::{walk_worktree, WalkOptions};
+pub(crate) use worktree::{walk_worktree, WalkOptions};
 
 /// Receives files from a source, from several threads at once.
-pub trait Visitor: Sync {
+pub(crate) trait Visitor: Sync {
     fn file(&self, path: &str, bytes: &[u8]);
     fn note(&self, path: &str, message: String);
     /// A file not scanned at all (binary, too large, unreadable), and why.

@@ -6,11 +6,11 @@ use std::io::Read;
 use crate::error::{Error, Result};
 
 /// The name a stream is reported under when `--stdin-filename` gives none.
-pub const NAME: &str = crate::io::STDIN;
+pub(crate) const NAME: &str = crate::io::STDIN;
 
 /// The name detectors see for a stream reported as `name`: rules choose files by name, and a
 /// stream without one is taken for what pipes into sealant carry, YAML manifests.
-pub fn type_name(name: &str) -> &str {
+pub(crate) fn type_name(name: &str) -> &str {
     if name == NAME {
         "<stdin>.yaml"
     } else {
@@ -19,7 +19,7 @@ pub fn type_name(name: &str) -> &str {
 }
 
 /// The whole stream, at most `cap` bytes: a longer one is an error, not a partial scan.
-pub fn read(input: &mut dyn Read, cap: u64) -> Result<Vec<u8>> {
+pub(crate) fn read(input: &mut dyn Read, cap: u64) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     input
         .take(cap.saturating_add(1))

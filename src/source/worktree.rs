@@ -11,7 +11,7 @@ use super::{relative_path, sniff, Content, Visitor};
 /// `ELOOP` on Linux and macOS differ; both are checked.
 const ELOOP: [i32; 2] = [40, 62];
 
-pub struct WalkOptions<'a> {
+pub(crate) struct WalkOptions<'a> {
     pub root: &'a Path,
     pub config: &'a crate::config::Config,
     pub max_file_size: u64,
@@ -21,7 +21,7 @@ pub struct WalkOptions<'a> {
 }
 
 /// Visits every file under `paths` in parallel.
-pub fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Visitor) {
+pub(crate) fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &dyn Visitor) {
     let (files, dirs): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| p.is_file());
     let mut buffer = Vec::new();
     for file in files {

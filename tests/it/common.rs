@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// `testdata/vectors`, or `$SEALANT_VECTORS`.
-pub fn vectors() -> PathBuf {
+pub(crate) fn vectors() -> PathBuf {
     std::env::var_os("SEALANT_VECTORS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vectors"))
 }
 
-pub fn vector(name: &str) -> PathBuf {
+pub(crate) fn vector(name: &str) -> PathBuf {
     let path = vectors().join(name);
     assert!(
         path.exists(),
@@ -21,23 +21,23 @@ pub fn vector(name: &str) -> PathBuf {
     path
 }
 
-pub fn testdata(name: &str) -> PathBuf {
+pub(crate) fn testdata(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("testdata")
         .join(name)
 }
 
 /// Runs the sealant binary with `args`, feeding `stdin`.
-pub fn sealant(args: &[&str], stdin: &[u8]) -> Output {
+pub(crate) fn sealant(args: &[&str], stdin: &[u8]) -> Output {
     sealant_in(None, args, stdin)
 }
 
-pub fn sealant_in(dir: Option<&Path>, args: &[&str], stdin: &[u8]) -> Output {
+pub(crate) fn sealant_in(dir: Option<&Path>, args: &[&str], stdin: &[u8]) -> Output {
     sealant_full(dir, args, &[], stdin)
 }
 
 /// Runs sealant with extra environment variables.
-pub fn sealant_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn sealant_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     sealant_full(None, args, env, b"")
 }
 
@@ -62,17 +62,17 @@ fn sealant_full(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)], stdin: 
     out
 }
 
-pub fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Asserts success and returns stdout.
 #[track_caller]
-pub fn ok(out: Output) -> String {
+pub(crate) fn ok(out: Output) -> String {
     assert!(
         out.status.success(),
         "sealant failed ({:?}):\n{}",
@@ -84,7 +84,7 @@ pub fn ok(out: Output) -> String {
 
 /// Asserts exit code 2 and returns stderr.
 #[track_caller]
-pub fn fails(out: Output) -> String {
+pub(crate) fn fails(out: Output) -> String {
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -95,12 +95,12 @@ pub fn fails(out: Output) -> String {
     stderr(&out)
 }
 
-pub fn path_str(p: &Path) -> &str {
+pub(crate) fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
 /// (path relative to `base`, rule, line) of every finding of a JSON report.
-pub fn found(
+pub(crate) fn found(
     report: &serde_json::Value,
     base: &str,
 ) -> std::collections::BTreeSet<(String, String, u64)> {
@@ -124,14 +124,16 @@ pub fn found(
 }
 
 /// The same set, written as a list in a test.
-pub fn expect(list: &[(&str, &str, u64)]) -> std::collections::BTreeSet<(String, String, u64)> {
+pub(crate) fn expect(
+    list: &[(&str, &str, u64)],
+) -> std::collections::BTreeSet<(String, String, u64)> {
     list.iter()
         .map(|(p, r, l)| (p.to_string(), r.to_string(), *l))
         .collect()
 }
 
 /// Copies a directory tree (files and directories only) into `to`.
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -145,7 +147,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Every file under `dir` with its bytes, by path relative to `dir`.
-pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+pub(crate) fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -167,7 +169,7 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 }
 
 /// `git` with a fixed identity and no user or system configuration; the caller judges the exit.
-pub fn git_command(dir: &Path) -> Command {
+pub(crate) fn git_command(dir: &Path) -> Command {
     let mut git = Command::new("git");
     git.current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -180,7 +182,7 @@ pub fn git_command(dir: &Path) -> Command {
 }
 
 /// `git` that must succeed, as [`git_command`].
-pub fn git(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> Output {
     let out = git_command(dir).args(args).output().expect("run git");
     assert!(
         out.status.success(),
@@ -192,7 +194,7 @@ pub fn git(dir: &Path, args: &[&str]) -> Output {
 
 /// Pins the vectors' 2048-bit cert for every path of `repo` (`cert.pem` and a `.sealant.yaml`
 /// naming it), as `--fix` needs.
-pub fn pin_test_cert(repo: &Path) {
+pub(crate) fn pin_test_cert(repo: &Path) {
     std::fs::copy(vector("cert2048.pem"), repo.join("cert.pem")).unwrap();
     let fp = stdout(&sealant(
         &["cert", "fingerprint", path_str(&vector("cert2048.pem"))],

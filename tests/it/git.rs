@@ -398,7 +398,7 @@ fn the_installed_pre_commit_hook_blocks_a_leak_and_passes_a_clean_commit() {
 }
 
 /// The venv bin directory scripts/test.sh prepared; in CI its absence is a failure.
-pub fn tool(name: &str) -> Option<PathBuf> {
+pub(crate) fn tool(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("SEALANT_TOOLS").map(|d| PathBuf::from(d).join(name));
     match path.filter(|p| p.exists()) {
         Some(p) => Some(p),

@@ -77,7 +77,7 @@ fn the_example_workflow_passes_actionlint() {
 }
 
 /// Checks a SARIF report against the SARIF 2.1.0 schema (skipped without the validator).
-pub fn check_sarif_schema(sarif: &str) {
+pub(crate) fn check_sarif_schema(sarif: &str) {
     let Some(checker) = tool("check-jsonschema") else {
         return;
     };
