@@ -317,7 +317,7 @@ fn generators(
         let rng = &mut crate::crypto::os_rng();
         let planned = files
             .read(&path)
-            .map_err(|why| vec![problem_in(&path, why)])
+            .map_err(|why| vec![Problem::in_file(&path, why)])
             .and_then(|bytes| plan_generators(&path, &bytes, spans, &inputs, &read, ctx, rng));
         match planned {
             Ok(Some(plan)) if dry_run => {
@@ -473,7 +473,7 @@ pub fn reseal(request: &ResealRequest, stdout: &mut dyn Write) -> Result<Outcome
             // Read again, through the repository's bounds, to know it is unchanged later.
             let bytes = files
                 .read(path)
-                .map_err(|why| vec![problem_in(path, why)])?;
+                .map_err(|why| vec![Problem::in_file(path, why)])?;
             plan_reseal(
                 path,
                 &bytes,
@@ -565,16 +565,6 @@ fn write_out(stdout: &mut dyn Write, text: &str) -> Result<()> {
             path: "<stdout>".into(),
             source,
         })
-}
-
-/// A problem with a whole file.
-fn problem_in(path: &str, message: String) -> Problem {
-    Problem {
-        path: path.to_string(),
-        line: 1,
-        column: 1,
-        message,
-    }
 }
 
 /// The problem of a file a finding is in, at the finding.

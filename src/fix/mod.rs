@@ -93,6 +93,16 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem with a whole file.
+    pub(crate) fn in_file(path: &str, message: String) -> Problem {
+        Problem {
+            path: path.to_string(),
+            line: 1,
+            column: 1,
+            message,
+        }
+    }
+
     /// A problem with the node at its start.
     pub fn at(path: &str, bytes: &[u8], node: &crate::yaml::Node, message: String) -> Problem {
         let (line, column) = crate::finding::line_col(bytes, node.span.start);

@@ -499,7 +499,7 @@ pub(crate) fn combine(
         for (overlay, new, contents) in file.created {
             if plan.created.iter().any(|(p, _)| *p == new) {
                 let message = format!("a Secret of another base file is sealed into {new} too: give them different names, then run --fix again");
-                problems.push(problem_in(&file.path, message));
+                problems.push(Problem::in_file(&file.path, message));
             }
             let name = crate::paths::file_name(&new).to_string();
             listing.entry(overlay).or_default().1.push(name);
@@ -525,7 +525,7 @@ pub(crate) fn combine(
     }
     if !problems.is_empty() {
         // All or none: every base this run would have changed stays as it is, and says why.
-        problems.extend(bases.iter().map(|base| problem_in(base, "sealing it per overlay needs a kustomization changed that --fix cannot change (see above), and the overlays' files change all together or not at all".into())));
+        problems.extend(bases.iter().map(|base| Problem::in_file(base, "sealing it per overlay needs a kustomization changed that --fix cannot change (see above), and the overlays' files change all together or not at all".into())));
         return Err(problems);
     }
     plan.changed.sort_by(|a, b| a.path.cmp(&b.path));
@@ -539,9 +539,9 @@ fn relist(
     added: &[String],
     files: &RepoFiles,
 ) -> Result<FilePlan, Problem> {
-    let bytes = files.read(path).map_err(|m| problem_in(path, m))?;
+    let bytes = files.read(path).map_err(|m| Problem::in_file(path, m))?;
     let text = std::str::from_utf8(&bytes).map_err(|_| {
-        problem_in(
+        Problem::in_file(
             path,
             "the kustomization is not UTF-8, so --fix cannot add to or remove from its resources"
                 .into(),
@@ -549,7 +549,7 @@ fn relist(
     })?;
     let root = match parse_node(text, 0..text.len()) {
         Ok(Some(root)) => root,
-        _ => return Err(problem_in(path, "the kustomization does not parse, so --fix cannot change its resources: fix it, then run --fix again".into())),
+        _ => return Err(Problem::in_file(path, "the kustomization does not parse, so --fix cannot change its resources: fix it, then run --fix again".into())),
     };
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     let mut edits = Vec::new();
@@ -565,7 +565,7 @@ fn relist(
                     .is_some_and(|r| crate::paths::join(dir, r) == *file)
             });
         let (Some(list), Some(item)) = (resources, item) else {
-            return Err(problem_in(path, format!("{file} is not listed in `resources` here (an entry --fix cannot read, such as a glob or a `bases` entry): remove the Secret from it by hand")));
+            return Err(Problem::in_file(path, format!("{file} is not listed in `resources` here (an entry --fix cannot read, such as a glob or a `bases` entry): remove the Secret from it by hand")));
         };
         if is_flow(&bytes, list) {
             return Err(Problem::at(path, &bytes, list, format!("`resources` is written in flow style ([...]), which --fix does not remove {file} from: write it as a block list, then run --fix again")));
@@ -590,15 +590,6 @@ fn relist(
     };
     verify::relisted(&plan, &entries, &names)?;
     Ok(plan)
-}
-
-fn problem_in(path: &str, message: String) -> Problem {
-    Problem {
-        path: path.to_string(),
-        line: 1,
-        column: 1,
-        message,
-    }
 }
 
 #[cfg(test)]

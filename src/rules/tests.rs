@@ -441,7 +441,8 @@ fn find_outside_drops_only_matches_inside_quiet_lines() {
     assert!(outside.iter().any(|m| !inside(m)), "the second document");
 }
 
-/// `pub const NAME: &str = "kebab-id";` in the modules that emit findings: (NAME, id, file).
+/// `pub const NAME: &str = "kebab-id";` (or `pub(crate) const`) in the modules that emit
+/// findings: (NAME, id, file).
 fn rule_constants() -> Vec<(String, String, String)> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = Vec::new();
@@ -454,7 +455,11 @@ fn rule_constants() -> Vec<(String, String, String)> {
         for file in files {
             let text = std::fs::read_to_string(&file).expect("UTF-8 source");
             for line in text.lines() {
-                let Some(rest) = line.trim().strip_prefix("pub const ") else {
+                let line = line.trim();
+                let Some(rest) = line
+                    .strip_prefix("pub const ")
+                    .or_else(|| line.strip_prefix("pub(crate) const "))
+                else {
                     continue;
                 };
                 let Some((name, value)) = rest.split_once(": &str = \"") else {
