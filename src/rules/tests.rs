@@ -441,8 +441,8 @@ fn find_outside_drops_only_matches_inside_quiet_lines() {
     assert!(outside.iter().any(|m| !inside(m)), "the second document");
 }
 
-/// `pub const NAME: &str = "kebab-id";` (or `pub(crate) const`) in the modules that emit
-/// findings: (NAME, id, file).
+/// `pub const NAME: &str = "kebab-id";` (any `pub(…)` too) in the modules that emit findings:
+/// (NAME, id, file).
 fn rule_constants() -> Vec<(String, String, String)> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = Vec::new();
@@ -456,10 +456,14 @@ fn rule_constants() -> Vec<(String, String, String)> {
             let text = std::fs::read_to_string(&file).expect("UTF-8 source");
             for line in text.lines() {
                 let line = line.trim();
-                let Some(rest) = line
-                    .strip_prefix("pub const ")
-                    .or_else(|| line.strip_prefix("pub(crate) const "))
-                else {
+                let Some(visible) = line.strip_prefix("pub") else {
+                    continue;
+                };
+                let visible = match visible.strip_prefix('(') {
+                    Some(restricted) => restricted.split_once(')').map_or("", |(_, r)| r),
+                    None => visible,
+                };
+                let Some(rest) = visible.strip_prefix(" const ") else {
                     continue;
                 };
                 let Some((name, value)) = rest.split_once(": &str = \"") else {
