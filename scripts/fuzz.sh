@@ -7,7 +7,7 @@
 # FUZZ_JOBS=N runs N targets at once (default 1); everything runs under `nice -n 10`.
 set -euo pipefail
 
-TARGETS=(yaml detect check fix ciphertext config)
+TARGETS=(yaml detect check fix ciphertext config pin)
 usage() { echo "usage: $0 TARGET|all SECONDS (targets: ${TARGETS[*]})" >&2; exit 2; }
 [[ $# -eq 2 && $2 =~ ^[0-9]+$ ]] || usage
 case $1 in
@@ -62,6 +62,11 @@ seed_target() {
       local sha
       sha=$(openssl x509 -in testdata/vectors/cert2048.pem -outform der | sha256sum | cut -d' ' -f1)
       printf 'exclude: ["vendor/**", "*.tmpl"]\nmax-file-size: 1MiB\nscope: namespace-wide\nfingerprint-salt: s\nallow:\n  - rule: secret-data\n    path: "apps/**"\n    fingerprint: abc\ncerts:\n  - name: test\n    cert: cert2048.pem\n    sha256: %s\n    paths: ["apps/**", "!x"]\n' "$sha" > "$dir/seed-pinned" ;;
+    pin)
+      # Every configuration in testdata, to be edited for roots (000), paths (001), another name (002).
+      while read -r f; do
+        for byte in 000 001 002; do seed pin $((n++)) $byte "$f"; done
+      done < <(find testdata -name '.sealant.y*ml' | sort) ;;
   esac
 }
 

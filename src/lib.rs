@@ -20,7 +20,7 @@ pub(crate) mod io;
 pub(crate) mod k8s;
 pub(crate) mod keyring;
 pub(crate) mod paths;
-pub(crate) mod pin;
+pub mod pin;
 pub(crate) mod report;
 pub mod rules;
 pub mod scan;

@@ -8,7 +8,7 @@ use crate::yaml::{parse_node, Node, NodeKind};
 
 /// The entry to write. `name` must already be a plain YAML word (see [`valid_name`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Entry {
+pub struct Entry {
     pub name: String,
     pub cert: String,
     pub sha256: String,
@@ -17,7 +17,7 @@ pub(crate) struct Entry {
 
 /// What the cert serves: deployment roots or path globs (the other one is removed).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Serves {
+pub enum Serves {
     Roots(Vec<String>),
     Paths(Vec<String>),
 }
@@ -46,7 +46,7 @@ impl Serves {
 
 /// Whether the text changed an entry already there or added one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
+pub enum Outcome {
     Added,
     Updated,
 }
@@ -61,7 +61,7 @@ pub(crate) fn valid_name(name: &str) -> bool {
 }
 
 /// `text` with `entry` added to `certs:`, or the entry of its name updated in place.
-pub(crate) fn upsert(text: &str, entry: &Entry) -> Result<(String, Outcome), String> {
+pub fn upsert(text: &str, entry: &Entry) -> Result<(String, Outcome), String> {
     if text
         .lines()
         .any(|l| l.starts_with("---") || l.starts_with("..."))
