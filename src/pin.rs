@@ -52,7 +52,7 @@ pub enum Outcome {
 }
 
 /// An entry name: also a file name (`certs/NAME.pem`), so letters, digits, `.`, `_` and `-`.
-pub(crate) fn valid_name(name: &str) -> bool {
+pub fn valid_name(name: &str) -> bool {
     name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name
