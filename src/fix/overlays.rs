@@ -456,12 +456,14 @@ fn without_secrets(
     if is_json || kept.clone().all(empty) {
         return Ok(None);
     }
-    let edits: Vec<Edit> = gone
-        .iter()
-        .map(|&i| {
-            let range = match docs.get(i + 1) {
-                Some(next) => docs[i].range.start..next.range.start,
-                None => docs[i - 1].range.end..docs[i].range.end,
+    let edits: Vec<Edit> = runs(&gone)
+        .into_iter()
+        .map(|(first, last)| {
+            // A run that ends the file goes with the separator before it. Runs, not single
+            // documents: two neighbours removed one by one would overlap at their separator.
+            let range = match docs.get(last + 1) {
+                Some(next) => docs[first].range.start..next.range.start,
+                None => docs[first - 1].range.end..docs[last].range.end,
             };
             Edit {
                 range,
@@ -590,6 +592,18 @@ fn relist(
     };
     verify::relisted(&plan, &entries, &names)?;
     Ok(plan)
+}
+
+/// `indices` (sorted) as runs of consecutive ones: (first, last) each.
+fn runs(indices: &BTreeSet<usize>) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &i in indices {
+        match out.last_mut() {
+            Some((_, last)) if *last + 1 == i => *last = i,
+            _ => out.push((i, i)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

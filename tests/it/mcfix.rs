@@ -455,3 +455,27 @@ fn with_certs_pinned_by_roots_each_overlay_is_sealed_with_its_clusters_cert() {
         );
     }
 }
+
+/// Two shared Secrets that end a file, after a ConfigMap: both documents go, with their
+/// separators, and the ConfigMap stays (removing them one by one overlapped and panicked).
+#[test]
+fn two_shared_secrets_ending_a_file_both_leave_it() {
+    let (_tmp, dir) = repo();
+    with_a_config_map(&dir);
+    let first = text(&dir, SECRET);
+    let second = first
+        .split_once("---\n")
+        .unwrap()
+        .1
+        .replace("name: podinfo-auth", "name: podinfo-two");
+    std::fs::write(dir.join(SECRET), format!("{first}---\n{second}")).unwrap();
+    let (code, out, err) = fix(&dir, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("sealed 4 Secret(s)"), "{err}");
+    assert!(!out.contains(PASSWORD) && !err.contains(PASSWORD));
+    let rest = text(&dir, SECRET);
+    assert_eq!(
+        rest,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: podinfo-ui\ndata:\n  color: blue\n"
+    );
+}
