@@ -186,7 +186,7 @@ fn update(text: &str, item: &Node, entry: &Entry, nl: &str) -> Result<Vec<Edit>,
     let mut missing = String::new();
     for (key, value) in fields(entry).into_iter().skip(1) {
         match item.entries().find(|(k, _)| k.as_str() == Some(key)) {
-            Some((k, v)) => edits.push(replace_value(text, k, v, &value)),
+            Some((k, v)) => edits.push(replace_value(text, k, v, &value)?),
             None => missing.push_str(&format!("{:indent$}{key}: {value}{nl}", "")),
         }
     }
@@ -216,14 +216,29 @@ fn update(text: &str, item: &Node, entry: &Entry, nl: &str) -> Result<Vec<Edit>,
 }
 
 /// The new value of one key: in place for a scalar or flow value, from after the key for a
-/// block list or mapping (which becomes a flow list on the key's line).
-fn replace_value(text: &str, key: &Node, value: &Node, new: &str) -> Edit {
+/// block list or mapping (which becomes a flow list on the key's line). A value with an anchor
+/// is refused: other entries may share it through an alias, and would change too.
+fn replace_value(text: &str, key: &Node, value: &Node, new: &str) -> Result<Edit, String> {
+    let between = text.get(key.span.end..value.span.start).unwrap_or_default();
+    let anchored = between
+        .lines()
+        .any(|line| line.split('#').next().unwrap_or_default().contains('&'));
+    if anchored {
+        return Err(format!(
+            "`{}` carries a YAML anchor that other entries may share; write the value out in each entry first",
+            key.as_str().unwrap_or_default()
+        ));
+    }
     let end = content_end_of_pair(text, key, value);
     let block = matches!(value.kind, NodeKind::Seq(_) | NodeKind::Map(_)) && !is_flow(text, value);
     if block || is_empty_plain(value) {
-        (key.span.end..end, format!(": {new}"))
+        // Through the `:` too: an empty value's node sits before it.
+        let colon = text[key.span.end..]
+            .find(':')
+            .map_or(end, |i| key.span.end + i + 1);
+        Ok((key.span.end..end.max(colon), format!(": {new}")))
     } else {
-        (value.span.clone(), new.to_string())
+        Ok((value.span.clone(), new.to_string()))
     }
 }
 
@@ -321,7 +336,8 @@ fn is_flow(text: &str, node: &Node) -> bool {
 }
 
 fn is_empty_plain(node: &Node) -> bool {
-    matches!(&node.kind, NodeKind::Scalar { value, quoted: false } if value.is_empty())
+    // A key with nothing after it is a null the parser spells `~`, at an empty span.
+    matches!(&node.kind, NodeKind::Scalar { value, quoted: false } if value.is_empty() || node.span.is_empty())
 }
 
 /// Where a node's text ends: a block collection's span runs on to the next token, so its last
@@ -410,6 +426,26 @@ mod tests {
     }
 
     const PROD: &str = "  - name: prod\n    cert: certs/prod.pem\n    sha256: ab12\n    roots: [\"clusters/prod\"]\n";
+
+    #[test]
+    fn a_value_with_an_anchor_other_entries_may_share_is_refused() {
+        let text = "certs:\n  - name: prod\n    cert: certs/prod.pem\n    sha256: ab12\n    paths: &shared [\"clusters/**\"]\n  - name: stg\n    cert: certs/stg.pem\n    sha256: cd34\n    paths: *shared\n";
+        let e = entry("prod", Serves::Paths(vec!["clusters/prod/**".into()]));
+        let err = upsert(text, &e).unwrap_err();
+        assert!(err.contains("anchor"), "{err}");
+        // Replacing an alias changes that entry alone, and is done.
+        let e = entry("stg", Serves::Paths(vec!["clusters/stg/**".into()]));
+        assert!(pinned(text, &e).contains("paths: &shared [\"clusters/**\"]"));
+    }
+
+    #[test]
+    fn an_empty_value_is_filled_in() {
+        let text = "certs:\n  - name: prod\n    cert: certs/prod.pem\n    sha256:\n    roots: [\"clusters/prod\"]\n";
+        assert_eq!(
+            pinned(text, &entry("prod", roots(&["clusters/prod"]))),
+            format!("certs:\n{PROD}")
+        );
+    }
 
     #[test]
     fn a_file_without_certs_gets_the_section_at_its_end() {

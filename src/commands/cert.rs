@@ -173,6 +173,14 @@ impl<'a> PinRequest<'a> {
                 Err(_) => None,
             };
         if let Some(parent) = path.parent() {
+            // `certs/` as a symlink would take the write out of the repository.
+            if std::fs::symlink_metadata(parent).is_ok_and(|m| !m.is_dir()) {
+                return Err(Error::input_help(
+                    parent.display().to_string(),
+                    "is a symlink or not a directory, so the cert is not saved there",
+                    "make it a plain directory, or save the cert inside the repository yourself and pin that file",
+                ));
+            }
             std::fs::create_dir_all(parent).map_err(|source| Error::Write {
                 path: parent.to_path_buf(),
                 source,

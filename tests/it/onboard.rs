@@ -664,3 +664,38 @@ fn the_readme_walkthrough_with_two_clusters_runs_as_shown() {
         );
     }
 }
+
+/// `certs/` as a symlink out of the repository: the cert is not written through it.
+#[cfg(unix)]
+#[test]
+fn cert_pin_does_not_save_through_a_symlinked_certs_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, outside) = (tmp.path().join("repo"), tmp.path().join("outside"));
+    std::fs::create_dir_all(repo.join("clusters/prod")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.join("certs")).unwrap();
+    std::fs::write(repo.join(".sealant.yaml"), "certs: []\n").unwrap();
+    let cert = vector("cert2048.pem");
+    let args = [
+        "cert",
+        "pin",
+        path_str(&cert),
+        "--name",
+        "prod",
+        "--root",
+        "clusters/prod",
+    ];
+    let out = sealant_in(Some(&repo), &args, b"");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is a symlink or not a directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "nothing written outside"
+    );
+    assert_eq!(read(&repo.join(".sealant.yaml")), "certs: []\n");
+}
