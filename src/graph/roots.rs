@@ -146,18 +146,20 @@ fn merge<'c>(roots: &mut Vec<Root<'c>>, more: &[Root<'c>]) {
 /// The roots of each build: those holding its entry, and those of every build that includes
 /// its entry (a Flux Kustomization applied by another one), followed to a fixed point.
 fn build_roots<'c>(config: &'c Config, builds: &[Build]) -> Vec<Vec<Root<'c>>> {
-    let by_entry: HashMap<&str, usize> = builds
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (b.entry.as_str(), i))
-        .collect();
+    // A file may hold several entries (Flux Kustomizations in one file, an Argo app's sources).
+    let mut by_entry: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, b) in builds.iter().enumerate() {
+        by_entry.entry(b.entry.as_str()).or_default().push(i);
+    }
     let mut roots: Vec<Vec<Root>> = builds.iter().map(|b| holding(config, &b.entry)).collect();
     // By build: the builds whose entry it holds as a member, with the member's chain.
     let mut includes: HashMap<usize, Vec<(usize, &[Transform])>> = HashMap::new();
     for (i, build) in builds.iter().enumerate() {
         for (file, chain) in &build.members {
-            if let Some(&j) = by_entry.get(file.as_str()).filter(|&&j| j != i) {
-                includes.entry(i).or_default().push((j, chain));
+            for &j in by_entry.get(file.as_str()).into_iter().flatten() {
+                if j != i {
+                    includes.entry(i).or_default().push((j, chain));
+                }
             }
         }
     }

@@ -477,3 +477,22 @@ fn a_sealed_secret_no_cert_applies_to_is_noted() {
     let out = sealant_in(Some(dir.path()), &["scan", "--staged"], b"");
     assert!(stdout(&out).contains(note), "{}", stdout(&out));
 }
+
+/// One Flux file holding two Kustomizations, applied from the root: both builds are deployed
+/// from it, so both SealedSecrets (sealed with another cluster's cert) are the wrong key.
+#[test]
+fn every_kustomization_of_a_file_gets_its_root() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&testdata("roots-multidoc"), dir.path());
+    git(dir.path(), &["init", "-q"]);
+    let findings = scan(dir.path(), &[]);
+    let wrong: Vec<&str> = with_rule(&findings, "sealed-wrong-key")
+        .iter()
+        .map(|f| f.0.as_str())
+        .collect();
+    assert_eq!(
+        wrong,
+        ["infra/a/sealed.yaml", "infra/b/sealed.yaml"],
+        "{findings:?}"
+    );
+}
