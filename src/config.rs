@@ -335,7 +335,14 @@ fn pin(raw: RawCert, origin: &str, base: &Path) -> Result<PinnedCert> {
 /// A `roots:` entry, normalized (`./clusters/prod/` → `clusters/prod`, `.` → ``); one that
 /// leads out of the config file's directory is refused.
 fn root_path(root: &str, entry: &str) -> Result<String> {
-    let normal = crate::paths::normalize(root.trim_start_matches('/'));
+    if root.starts_with('/') || root.starts_with('\\') || root.get(1..2) == Some(":") {
+        return Err(Error::input_help(
+            entry,
+            format!("root {root:?} is an absolute path"),
+            "roots are relative to the configuration file's directory",
+        ));
+    }
+    let normal = crate::paths::normalize(root);
     let normal = if normal == "." { String::new() } else { normal };
     if crate::paths::is_outside(&normal) {
         return Err(Error::input_help(
@@ -546,6 +553,16 @@ mod tests {
         let everything = text.replace("[./clusters/prod/, argocd/app.yaml]", "[.]");
         let c = Config::parse(&everything, "c").unwrap();
         assert_eq!(c.roots_holding("a/b.yaml"), [(0, "")]);
+    }
+
+    #[test]
+    fn an_absolute_root_is_refused_not_read_as_relative() {
+        let cert = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/vectors/cert2048.pem");
+        for root in ["/clusters/prod", "/tmp/repo/clusters/prod"] {
+            let text = format!("certs:\n  - name: a\n    cert: {cert}\n    sha256: 1701b6a7c91c2bd9fb5781eca7d8912cbbb8c0fbb4b9d939585e4cc3f4c946d9\n    roots: [{root}]\n");
+            let err = Config::parse(&text, "c").unwrap_err().to_string();
+            assert!(err.contains("is an absolute path"), "{root}: {err}");
+        }
     }
 
     /// Found with the config fuzz target (fuzz/regressions/config): `cert: /dev/zero` ran out of memory.

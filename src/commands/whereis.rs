@@ -36,7 +36,8 @@ pub(super) fn run(args: &WhereArgs, stdout: &mut dyn Write) -> Result<u8> {
     }
     let (root, mut config) = root_and_config(file, args.config.as_deref())?;
     config.anchor(&root);
-    let path = crate::paths::relative_path(&root, file);
+    // `a/../b` names `b`: the graph knows files by their normal path.
+    let path = crate::paths::normalize(&crate::paths::relative_path(&root, file));
     let text = crate::io::read_text(file)?;
     let (_, docs) = crate::doc::parse_documents(&text, &path)?;
     let objects = trace::objects(&docs, config.scope);

@@ -496,3 +496,16 @@ fn every_kustomization_of_a_file_gets_its_root() {
         "{findings:?}"
     );
 }
+
+/// `where` takes a path as a shell gives it: `..` and `.` in it name the same file.
+#[test]
+fn where_normalizes_the_path_it_is_given() {
+    let dir = repo();
+    let plain = where_json(dir.path(), AUTH);
+    let roundabout = where_json(
+        dir.path(),
+        "apps/base/./podinfo/../podinfo/sealed-auth.yaml",
+    );
+    assert_eq!(roundabout["deployments"], plain["deployments"]);
+    assert_eq!(plain["deployments"].as_array().map(Vec::len), Some(2));
+}
