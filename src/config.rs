@@ -190,6 +190,12 @@ impl Config {
                 })
             })
             .transpose()?;
+        let certs: Vec<PinnedCert> = raw
+            .certs
+            .into_iter()
+            .map(|c| pin(c, origin, base))
+            .collect::<Result<_>>()?;
+        disjoint_roots(&certs, origin)?;
         Ok(Config {
             path: None,
             scope,
@@ -210,11 +216,7 @@ impl Config {
                     })
                 })
                 .collect::<Result<_>>()?,
-            certs: raw
-                .certs
-                .into_iter()
-                .map(|c| pin(c, origin, base))
-                .collect::<Result<_>>()?,
+            certs,
             prefix: String::new(),
         })
     }
@@ -279,6 +281,44 @@ impl Config {
             return false;
         };
         self.allow.iter().any(|a| a.allows(finding, path))
+    }
+}
+
+/// Refuses roots of two certs where one holds the other: a file deployed from both would be
+/// judged against both certs, and one of the two judgements would be wrong.
+fn disjoint_roots(certs: &[PinnedCert], origin: &str) -> Result<()> {
+    let holds = |outer: &str, inner: &str| {
+        outer.is_empty()
+            || inner
+                .strip_prefix(outer)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    for (i, a) in certs.iter().enumerate() {
+        for b in &certs[i + 1..] {
+            for (ra, rb) in a
+                .roots
+                .iter()
+                .flat_map(|ra| b.roots.iter().map(move |rb| (ra, rb)))
+            {
+                if holds(ra, rb) || holds(rb, ra) {
+                    return Err(Error::input_help(
+                        origin,
+                        format!("roots overlap: {:?} of cert {:?} and {:?} of cert {:?}", shown(ra), a.name, shown(rb), b.name),
+                        "give each cluster's cert the roots that deploy to that cluster alone (e.g. clusters/production and clusters/staging)",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A root as written for a person (`.` for the whole directory).
+fn shown(root: &str) -> &str {
+    if root.is_empty() {
+        "."
+    } else {
+        root
     }
 }
 
@@ -562,6 +602,33 @@ mod tests {
             let text = format!("certs:\n  - name: a\n    cert: {cert}\n    sha256: 1701b6a7c91c2bd9fb5781eca7d8912cbbb8c0fbb4b9d939585e4cc3f4c946d9\n    roots: [{root}]\n");
             let err = Config::parse(&text, "c").unwrap_err().to_string();
             assert!(err.contains("is an absolute path"), "{root}: {err}");
+        }
+    }
+
+    #[test]
+    fn roots_of_two_certs_must_not_hold_one_another() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vectors");
+        let fp = |f: &str| {
+            let pem = std::fs::read_to_string(dir.join(f)).unwrap();
+            Cert::from_pem(&pem).unwrap().fingerprint()
+        };
+        let two = |a: &str, b: &str| {
+            format!(
+                "certs:\n  - name: prod\n    cert: cert2048.pem\n    sha256: {}\n    roots: [{a}]\n  - name: stg\n    cert: cert4096.pem\n    sha256: {}\n    roots: [{b}]\n",
+                fp("cert2048.pem"),
+                fp("cert4096.pem")
+            )
+        };
+        Config::parse_in(&two("clusters/prod", "clusters/production"), "c", &dir).unwrap();
+        for (a, b) in [
+            ("clusters", "clusters/staging"),
+            ("x/y", "x/y"),
+            (".", "clusters/stg"),
+        ] {
+            let err = Config::parse_in(&two(a, b), "c", &dir)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("roots overlap"), "{a} {b}: {err}");
         }
     }
 
