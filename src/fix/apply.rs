@@ -489,6 +489,7 @@ pub fn reseal(request: &ResealRequest, stdout: &mut dyn Write) -> Result<Outcome
         config,
         max_file_size: config.max_file_size,
         force_exclude: false,
+        excludes: true,
         threads: request.threads,
     };
     walk_worktree(request.paths, &options, &collector);

@@ -25,6 +25,7 @@ pub(super) fn scan_worktree(request: &ScanRequest) -> ScanOutput {
         config: request.config,
         max_file_size: request.config.max_file_size,
         force_exclude: request.force_exclude,
+        excludes: true,
         threads: request.threads,
     };
     walk_worktree(&request.paths, &options, &collector);
@@ -84,7 +85,7 @@ impl RepositoryGraph {
 }
 
 /// The facts of every file of the repository at `root` and of the directories in `scanned`
-/// (see [`deployments`]).
+/// (see [`deployments`]), `exclude:`d ones included.
 pub fn repository_graph(
     root: &Path,
     scanned: &[PathBuf],
@@ -117,6 +118,9 @@ pub fn repository_graph(
         config,
         max_file_size: config.max_file_size,
         force_exclude: false,
+        // What `exclude:` leaves out of a scan still deploys: a base an excluded overlay
+        // includes is still shared with it.
+        excludes: false,
         threads,
     };
     walk_worktree(&request.paths, &options, &collector);

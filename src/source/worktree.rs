@@ -17,6 +17,8 @@ pub(crate) struct WalkOptions<'a> {
     pub max_file_size: u64,
     /// Apply ignore files and excludes to explicitly named files too.
     pub force_exclude: bool,
+    /// Leave out what `exclude:` names (false: the whole repository, as a cluster sees it).
+    pub excludes: bool,
     pub threads: usize,
 }
 
@@ -100,7 +102,7 @@ fn visit_entry(
         return;
     }
     let rel = relative.of(entry.path());
-    if options.config.is_excluded(&rel) {
+    if options.excludes && options.config.is_excluded(&rel) {
         return;
     }
     read_file(

@@ -479,3 +479,28 @@ fn two_shared_secrets_ending_a_file_both_leave_it() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: podinfo-ui\ndata:\n  color: blue\n"
     );
 }
+
+/// An overlay that `exclude:` hides from the scan still deploys the base: the Secret is not
+/// taken out of the base behind its back (here it has no cert, so nothing changes at all).
+#[test]
+fn an_excluded_overlay_still_counts_as_deploying_the_base() {
+    let (_tmp, dir) = repo();
+    let dev = dir.join("apps/overlays/dev");
+    std::fs::create_dir_all(&dev).unwrap();
+    std::fs::write(
+        dev.join("kustomization.yaml"),
+        "namespace: podinfo-dev\nresources:\n  - ../../base/podinfo\n",
+    )
+    .unwrap();
+    let config = text(&dir, ".sealant.yaml");
+    std::fs::write(
+        dir.join(".sealant.yaml"),
+        format!("{config}exclude: [\"apps/overlays/dev/**\"]\n"),
+    )
+    .unwrap();
+    let before = snapshot(&dir);
+    let (code, _, err) = fix(&dir, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("apps/overlays/dev/"), "{err}");
+    assert_eq!(snapshot(&dir), before, "nothing changes");
+}
