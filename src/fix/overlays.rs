@@ -302,6 +302,9 @@ fn seal_for_overlays<R: TryCryptoRng + ?Sized>(
     let mut out = Vec::new();
     for target in targets(path, name, own_ns, chains)? {
         let file = new_path(&target);
+        if let Some(kustomization) = patcher(chains, &target, name, files) {
+            return Err(format!("{kustomization} changes Secret {name:?} when {} is built (a patch, a replacement or a secretGenerator that merges into it), which it could not do to a SealedSecret: move that change into the Secret, then run --fix again", target.overlay));
+        }
         let cert = check_target(&target, name, scope, &file, ctx, files)?;
         let contents = seal_one(path, secret, &target, scope, &file, cert, rng)?;
         out.push((target.overlay.to_string(), file, contents));
@@ -377,6 +380,76 @@ fn seal_one<R: TryCryptoRng + ?Sized>(
     let contents = format!("{header}{}", crate::doc::to_yaml(&sealed)).into_bytes();
     verify::sealed_manifest(file, &contents)?;
     Ok(contents)
+}
+
+/// A kustomization of the overlay's build that patches, replaces into or merges a generator into
+/// the Secret `name`: after sealing, there is no Secret for it to change and the build fails (or
+/// the change is silently lost). Judged by the name appearing in what can change it: a false
+/// match only refuses.
+fn patcher(chains: &[Chain], target: &Target, name: &str, files: &RepoFiles) -> Option<String> {
+    let mut kustomizations: Vec<&str> = chains
+        .iter()
+        .filter(|c| c.iter().any(|t| t.file == target.overlay))
+        .flat_map(|c| {
+            c.iter()
+                .filter(|t| is_kustomization(t))
+                .map(|t| t.file.as_str())
+        })
+        .collect();
+    kustomizations.sort_unstable();
+    kustomizations.dedup();
+    kustomizations
+        .into_iter()
+        .find(|k| changes_secret(k, name, files))
+        .map(str::to_string)
+}
+
+/// Whether kustomization `path` has a patch, replacement or merging generator about `name`.
+fn changes_secret(path: &str, name: &str, files: &RepoFiles) -> bool {
+    let Ok(bytes) = files.read(path) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return false;
+    };
+    let Ok(Some(root)) = parse_node(text, 0..text.len()) else {
+        return false;
+    };
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let mentions = |node: &Node| {
+        let inline = text[node.span.clone()].contains(name);
+        inline
+            || files_named(node).any(|f| {
+                files
+                    .read(&crate::paths::join(dir, f))
+                    .is_ok_and(|b| String::from_utf8_lossy(&b).contains(name))
+            })
+    };
+    let patching = [
+        "patches",
+        "patchesStrategicMerge",
+        "patchesJson6902",
+        "replacements",
+    ];
+    let patched = patching.iter().filter_map(|k| root.get(k)).any(mentions);
+    let merged = root
+        .get("secretGenerator")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .any(|g| {
+            g.str_at(&["name"]) == Some(name)
+                && matches!(g.str_at(&["behavior"]), Some("merge" | "replace"))
+        });
+    patched || merged
+}
+
+/// The file names a patch list holds: `- path: FILE` entries and plain `- FILE` ones.
+fn files_named<'n>(list: &'n Node<'n>) -> impl Iterator<Item = &'n str> + 'n {
+    list.items().iter().filter_map(|item| {
+        item.str_at(&["path"])
+            .or_else(|| item.as_str().filter(|s| !s.contains('\n')))
+    })
 }
 
 /// A workload of the overlay's build that refers to the Secret by `name` (a file path).

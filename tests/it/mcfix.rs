@@ -504,3 +504,32 @@ fn an_excluded_overlay_still_counts_as_deploying_the_base() {
     assert!(err.contains("apps/overlays/dev/"), "{err}");
     assert_eq!(snapshot(&dir), before, "nothing changes");
 }
+
+/// An overlay that patches the Secret, or merges a generator into it, needs the Secret in its
+/// build: sealed away, the build fails (or the change is lost). Refused, nothing changes.
+#[test]
+fn an_overlay_that_changes_the_secret_keeps_it_and_says_why() {
+    let patch = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: podinfo-auth\nstringData:\n  extra: \"1\"\n";
+    let overlay = "apps/overlays/staging/kustomization.yaml";
+    let changes = [
+        ("patches:\n  - path: patch.yaml\n", true),
+        ("patchesStrategicMerge:\n  - patch.yaml\n", true),
+        ("secretGenerator:\n  - name: podinfo-auth\n    behavior: merge\n    literals: [extra=1]\n", false),
+    ];
+    for (change, needs_file) in changes {
+        let (_tmp, dir) = repo();
+        let kustomization = text(&dir, overlay);
+        std::fs::write(dir.join(overlay), format!("{kustomization}{change}")).unwrap();
+        if needs_file {
+            std::fs::write(dir.join("apps/overlays/staging/patch.yaml"), patch).unwrap();
+        }
+        let before = snapshot(&dir);
+        let (code, _, err) = fix(&dir, &[]);
+        assert_eq!(code, 1, "{change}: {err}");
+        assert!(
+            err.contains(&format!("{overlay} changes Secret \"podinfo-auth\"")),
+            "{change}: {err}"
+        );
+        assert_eq!(snapshot(&dir), before, "{change}: nothing changes");
+    }
+}
