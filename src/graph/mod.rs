@@ -302,9 +302,21 @@ impl<'a> Graph<'a> {
             decrypt::check(self.facts, &reached, keys, &deployments, &mut out);
         }
         out.sort_by(|a, b| {
-            (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))
+            (&a.path, a.line, a.column, a.rule, &a.identity, &a.message).cmp(&(
+                &b.path,
+                b.line,
+                b.column,
+                b.rule,
+                &b.identity,
+                &b.message,
+            ))
         });
-        out.dedup();
+        // One finding per fingerprint: a file one cert reaches through two roots is one
+        // finding, not two that differ only in the root they name.
+        out.dedup_by(|b, a| {
+            (a.rule, &a.path, a.line, a.column, &a.identity)
+                == (b.rule, &b.path, b.line, b.column, &b.identity)
+        });
         unpinned.sort_unstable();
         Checked {
             findings: out,

@@ -509,3 +509,35 @@ fn where_normalizes_the_path_it_is_given() {
     assert_eq!(roundabout["deployments"], plain["deployments"]);
     assert_eq!(plain["deployments"].as_array().map(Vec::len), Some(2));
 }
+
+/// A file one cert reaches through two roots (two Flux entry points of one cluster) is one
+/// finding per fingerprint, not one per root.
+#[test]
+fn one_cert_through_two_roots_reports_each_finding_once() {
+    let dir = repo();
+    let flux =
+        std::fs::read_to_string(dir.path().join("clusters/production/podinfo.yaml")).unwrap();
+    std::fs::create_dir_all(dir.path().join("clusters/production-eu")).unwrap();
+    std::fs::write(dir.path().join("clusters/production-eu/podinfo.yaml"), flux).unwrap();
+    let config = std::fs::read_to_string(dir.path().join(".sealant.yaml")).unwrap();
+    let config = config.replacen(
+        "roots: [clusters/production]",
+        "roots: [clusters/production, clusters/production-eu]",
+        1,
+    );
+    assert!(config.contains("production-eu"), "{config}");
+    std::fs::write(dir.path().join(".sealant.yaml"), config).unwrap();
+    let out = sealant_in(Some(dir.path()), &["scan", "--format", "json"], b"");
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut prints: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    let all = prints.len();
+    assert!(all > 0);
+    prints.sort_unstable();
+    prints.dedup();
+    assert_eq!(prints.len(), all, "{}", stdout(&out));
+}
