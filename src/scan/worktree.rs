@@ -38,11 +38,63 @@ pub(super) fn scan_worktree(request: &ScanRequest) -> ScanOutput {
         .map(|p| relative_path(&root, p))
         .filter(|p| p != ".")
         .collect();
-    graph_findings(&mut output, &graph, &bases, request);
+    let part = !bases.is_empty() || request.paths.iter().any(|p| p.is_file());
+    if request.config.has_roots() && part {
+        subset_graph_findings(&mut output, graph, &root, request);
+    } else {
+        graph_findings(&mut output, &graph, &bases, request);
+    }
     let read =
         |path: &str, _: Option<&Origin>| read_input(&root, path, request.config.max_file_size);
     report_generator_inputs(&mut output, &inputs, &read, request.config);
     output
+}
+
+/// The graph findings of a scan of part of a repository whose certs are pinned by roots: which
+/// cluster deploys a file is only known from the whole repository (its roots may lie outside
+/// the part), so the graph is built from all of it and its findings kept for the part.
+fn subset_graph_findings(
+    output: &mut ScanOutput,
+    scanned: super::collect::GraphInput,
+    root: &Path,
+    request: &ScanRequest,
+) {
+    let (config, keys) = (request.config, request.keys);
+    let whole = graph_with_keys(root, &request.paths, config, request.threads, keys);
+    let input = super::collect::GraphInput {
+        facts: whole.facts,
+        manifests: whole.manifests,
+        marked: scanned.marked,
+    };
+    let parts: Vec<String> = request
+        .paths
+        .iter()
+        .map(|p| relative_path(root, p))
+        .collect();
+    let inside = |path: &str| {
+        !config.is_excluded(path)
+            && parts.iter().any(|part| {
+                part == "."
+                    || path == part
+                    || path
+                        .strip_prefix(part.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+    };
+    let (findings, notes) = (output.findings.len(), output.notes.len());
+    graph_findings(output, &input, &whole.bases, request);
+    let added: Vec<_> = output
+        .findings
+        .drain(findings..)
+        .filter(|f| inside(&f.path))
+        .collect();
+    output.findings.extend(added);
+    let noted: Vec<_> = output
+        .notes
+        .drain(notes..)
+        .filter(|n| inside(&n.path))
+        .collect();
+    output.notes.extend(noted);
 }
 
 /// Where each file of the repository at `root` is deployed: for every build that includes
@@ -92,6 +144,17 @@ pub fn repository_graph(
     config: &Config,
     threads: usize,
 ) -> RepositoryGraph {
+    graph_with_keys(root, scanned, config, threads, None)
+}
+
+/// [`repository_graph`], with the values `keys` open attached (for the graph's decryption).
+fn graph_with_keys(
+    root: &Path,
+    scanned: &[PathBuf],
+    config: &Config,
+    threads: usize,
+    keys: Option<&[crate::crypto::PrivateKey]>,
+) -> RepositoryGraph {
     let mut paths = vec![root.to_path_buf()];
     paths.extend(scanned.iter().filter(|p| p.is_dir()).cloned());
     let bases: Vec<String> = paths[1..]
@@ -106,7 +169,7 @@ pub fn repository_graph(
         force_exclude: false,
         threads,
         mode: Mode::Worktree,
-        keys: None,
+        keys,
         progress: None,
     };
     let collector = Once {

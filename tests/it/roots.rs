@@ -541,3 +541,16 @@ fn one_cert_through_two_roots_reports_each_finding_once() {
     prints.dedup();
     assert_eq!(prints.len(), all, "{}", stdout(&out));
 }
+
+/// A scan of part of the repository (a directory, a file) judges its SealedSecrets against the
+/// roots' certs as a scan of all of it does: the roots lie outside the part.
+#[test]
+fn a_scan_of_part_of_the_repository_judges_by_roots_as_a_whole_scan() {
+    let dir = repo();
+    let whole = scan(dir.path(), &[]);
+    assert!(!with_rule(&whole, "sealed-wrong-key").is_empty());
+    assert_eq!(scan(dir.path(), &["apps"]), whole);
+    let one: Vec<_> = whole.iter().filter(|f| f.0 == AUTH).cloned().collect();
+    assert!(!one.is_empty());
+    assert_eq!(scan(dir.path(), &[AUTH]), one);
+}
