@@ -119,7 +119,7 @@ pub fn deployments<'c>(graph: &Graph, config: &'c Config, file: &str) -> Vec<Dep
             }
             out.push(Deployment {
                 entry: build.entry.clone(),
-                steps: steps(graph.facts, build, chain),
+                steps: steps(graph.facts, build, chain, file),
                 chain: chain.clone(),
                 certs: certs(&roots, config, i, chain, file),
             });
@@ -150,17 +150,26 @@ fn certs<'c>(
         .collect()
 }
 
-/// The chain as steps, outermost first.
-fn steps(facts: &[Fact], build: &Build, chain: &Chain) -> Vec<Step> {
+/// The chain as steps, outermost first. `member` is the file traced: of several entries in one
+/// file (Flux Kustomizations, an Argo app's sources), the build's is the one whose directory
+/// holds it.
+fn steps(facts: &[Fact], build: &Build, chain: &Chain, member: &str) -> Vec<Step> {
+    let holds = |dir: &str| {
+        dir.is_empty()
+            || member
+                .strip_prefix(dir)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
     // The entry's fact: only the outermost transform can be a Flux or Argo CD entry.
-    let entry = |file: &str| {
+    let entry = |file: &str, strict: bool| {
+        let holds = |dir: &str| !strict || holds(dir);
         facts.iter().find_map(|f| match f {
             Fact::Flux {
                 path,
                 dir,
                 target_namespace,
                 ..
-            } if path == file && *path == build.entry => Some(Step::Flux {
+            } if path == file && *path == build.entry && holds(dir) => Some(Step::Flux {
                 file: path.clone(),
                 path: dir.clone(),
                 target_namespace: target_namespace.clone(),
@@ -170,7 +179,7 @@ fn steps(facts: &[Fact], build: &Build, chain: &Chain) -> Vec<Step> {
                 dir,
                 namespace,
                 ..
-            } if path == file && *path == build.entry => Some(Step::Argo {
+            } if path == file && *path == build.entry && holds(dir) => Some(Step::Argo {
                 file: path.clone(),
                 path: dir.clone(),
                 namespace: namespace.clone(),
@@ -182,12 +191,14 @@ fn steps(facts: &[Fact], build: &Build, chain: &Chain) -> Vec<Step> {
         .iter()
         .rev()
         .map(|t| {
-            entry(&t.file).unwrap_or_else(|| Step::Kustomization {
-                file: t.file.clone(),
-                namespace: t.namespace.clone(),
-                prefix: t.prefix.clone(),
-                suffix: t.suffix.clone(),
-            })
+            entry(&t.file, true)
+                .or_else(|| entry(&t.file, false))
+                .unwrap_or_else(|| Step::Kustomization {
+                    file: t.file.clone(),
+                    namespace: t.namespace.clone(),
+                    prefix: t.prefix.clone(),
+                    suffix: t.suffix.clone(),
+                })
         })
         .collect()
 }

@@ -554,3 +554,20 @@ fn a_scan_of_part_of_the_repository_judges_by_roots_as_a_whole_scan() {
     assert!(!one.is_empty());
     assert_eq!(scan(dir.path(), &[AUTH]), one);
 }
+
+/// `where` names, of two Flux Kustomizations in one file, the one that deploys the file.
+#[test]
+fn where_names_the_flux_kustomization_of_the_build_among_several_in_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&testdata("roots-multidoc"), dir.path());
+    git(dir.path(), &["init", "-q"]);
+    for (file, dir_of_build) in [
+        ("infra/a/sealed.yaml", "infra/a"),
+        ("infra/b/sealed.yaml", "infra/b"),
+    ] {
+        let shown = where_json(dir.path(), file);
+        let step = &shown["deployments"][0]["chain"][0];
+        assert_eq!(step["kind"], "FluxKustomization", "{shown}");
+        assert_eq!(step["path"], dir_of_build, "{shown}");
+    }
+}
