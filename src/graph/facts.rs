@@ -33,6 +33,9 @@ pub enum Fact {
         namespace: Option<String>,
         /// `directory.recurse`: a plain directory's subdirectories are part of it too.
         recurse: bool,
+        /// `kustomize.{namespace,namePrefix,nameSuffix}`: applied on top of the kustomization
+        /// at `dir` (a plain directory is not built with kustomize, so they do nothing there).
+        kustomize: Transform,
     },
     /// A SealedSecret as sealed: its own namespace, name and scope, and where its name stands.
     Sealed {
@@ -190,14 +193,23 @@ fn argo(root: &Node, path: &str) -> Vec<Fact> {
             .unwrap_or_default()
             .iter(),
     );
+    // A templated destination (`ns-{{env}}`) is not known here, but the directory still is.
+    let namespace = namespace.filter(|n| !n.contains("{{"));
+    let fixed = |v: Option<&str>| v.filter(|v| !v.contains("{{")).map(str::to_string);
     sources
         .filter_map(|source| Some((source.str_at(&["path"])?, source)))
-        .filter(|(dir, _)| !dir.contains("{{") && namespace.is_none_or(|n| !n.contains("{{")))
+        .filter(|(dir, _)| !dir.contains("{{"))
         .map(|(dir, source)| Fact::Argo {
             path: path.to_string(),
             dir: super::normalize(dir.trim_start_matches("./")),
             namespace: namespace.map(str::to_string),
             recurse: source.str_at(&["directory", "recurse"]) == Some("true"),
+            kustomize: Transform {
+                file: path.to_string(),
+                namespace: fixed(source.str_at(&["kustomize", "namespace"])),
+                prefix: fixed(source.str_at(&["kustomize", "namePrefix"])).unwrap_or_default(),
+                suffix: fixed(source.str_at(&["kustomize", "nameSuffix"])).unwrap_or_default(),
+            },
         })
         .collect()
 }
@@ -674,6 +686,30 @@ spec:
         let set = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nspec:\n  template:\n    spec:\n      source: {path: apps/b}\n";
         assert!(
             matches!(&facts(set, "set.yaml")[..], [Fact::Argo { dir, namespace: None, recurse: false, .. }] if dir == "apps/b")
+        );
+        // A templated destination is unknown here, but the source still deploys its directory.
+        let templated = set.replace(
+            "source: {path: apps/b}",
+            "source: {path: apps/b}\n      destination: {namespace: 'ns-{{env}}'}",
+        );
+        assert!(
+            matches!(&facts(&templated, "set.yaml")[..], [Fact::Argo { dir, namespace: None, .. }] if dir == "apps/b")
+        );
+    }
+
+    #[test]
+    fn argo_cd_kustomize_options_are_the_sources_transform() {
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source: {path: apps/x, kustomize: {namePrefix: dev-, nameSuffix: -1, namespace: dev}}\n";
+        let [Fact::Argo { kustomize, .. }] = &facts(app, "argocd/app.yaml")[..] else {
+            panic!("one Argo fact");
+        };
+        assert_eq!(
+            (
+                kustomize.namespace.as_deref(),
+                kustomize.prefix.as_str(),
+                kustomize.suffix.as_str()
+            ),
+            (Some("dev"), "dev-", "-1")
         );
     }
 

@@ -163,26 +163,45 @@ impl<'a> Graph<'a> {
         let mut builds = Vec::new();
         let mut flux_dirs = HashSet::new();
         for fact in self.facts {
-            let (path, dir, namespace, recurse) = match fact {
+            let (path, dir, outer, recurse) = match fact {
                 Fact::Flux {
                     path,
                     dir,
                     target_namespace,
                     ..
-                } => (path, dir, target_namespace, true),
-                // Argo CD's destination namespace only fills in a missing one: no transform.
+                } => {
+                    let outer = Transform {
+                        file: path.clone(),
+                        namespace: target_namespace.clone(),
+                        ..Transform::default()
+                    };
+                    (path, dir, outer, true)
+                }
+                // Argo CD's destination namespace only fills in a missing one: no transform;
+                // its kustomize options are one, where the directory is a kustomization.
                 Fact::Argo {
-                    path, dir, recurse, ..
-                } => (path, dir, &None, *recurse),
+                    path,
+                    dir,
+                    recurse,
+                    kustomize,
+                    ..
+                } => {
+                    let built = self
+                        .kustomizations
+                        .contains_key(&self.resolve_flux_path(dir));
+                    let outer = match built {
+                        true => kustomize.clone(),
+                        false => Transform {
+                            file: path.clone(),
+                            ..Transform::default()
+                        },
+                    };
+                    (path, dir, outer, *recurse)
+                }
                 _ => continue,
             };
             let dir = &self.resolve_flux_path(dir);
             flux_dirs.insert(dir.clone());
-            let outer = Transform {
-                file: path.clone(),
-                namespace: namespace.clone(),
-                ..Transform::default()
-            };
             let mut build = Build {
                 entry: path.clone(),
                 members: Vec::new(),
@@ -352,6 +371,7 @@ mod tests {
                 dir: "apps/a".into(),
                 namespace: Some("prod".into()),
                 recurse,
+                kustomize: Transform::default(),
             }];
             let builds = Graph::new(&facts, files.clone(), &[]).builds();
             let members: Vec<&str> = builds[0].members.iter().map(|(f, _)| f.as_str()).collect();

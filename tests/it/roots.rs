@@ -571,3 +571,18 @@ fn where_names_the_flux_kustomization_of_the_build_among_several_in_a_file() {
         assert_eq!(step["path"], dir_of_build, "{shown}");
     }
 }
+
+/// Argo CD's `kustomize:` options (namePrefix, namespace) move a SealedSecret like a
+/// kustomization's own: it is `sealed-moved`, and `where` shows the names it ends up with.
+#[test]
+fn argo_cd_kustomize_options_move_a_sealed_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&testdata("argo-kustomize"), dir.path());
+    git(dir.path(), &["init", "-q"]);
+    let findings = scan(dir.path(), &[]);
+    let moved = with_rule(&findings, "sealed-moved");
+    assert_eq!(moved.len(), 1, "{findings:?}");
+    assert_eq!(moved[0].0, "apps/x/sealed.yaml");
+    let shown = where_json(dir.path(), "apps/x/sealed.yaml");
+    assert!(shown.to_string().contains("dev-s"), "{shown}");
+}
