@@ -284,6 +284,15 @@ impl Config {
     }
 }
 
+/// A root as a person reads it: `.` for the configuration's whole directory.
+pub(crate) fn shown_root(root: &str) -> &str {
+    if root.is_empty() {
+        "."
+    } else {
+        root
+    }
+}
+
 /// Refuses roots of two certs where one holds the other: a file deployed from both would be
 /// judged against both certs, and one of the two judgements would be wrong.
 fn disjoint_roots(certs: &[PinnedCert], origin: &str) -> Result<()> {
@@ -303,7 +312,7 @@ fn disjoint_roots(certs: &[PinnedCert], origin: &str) -> Result<()> {
                 if holds(ra, rb) || holds(rb, ra) {
                     return Err(Error::input_help(
                         origin,
-                        format!("roots overlap: {:?} of cert {:?} and {:?} of cert {:?}", shown(ra), a.name, shown(rb), b.name),
+                        format!("roots overlap: {:?} of cert {:?} and {:?} of cert {:?}", shown_root(ra), a.name, shown_root(rb), b.name),
                         "give each cluster's cert the roots that deploy to that cluster alone (e.g. clusters/production and clusters/staging)",
                     ));
                 }
@@ -311,15 +320,6 @@ fn disjoint_roots(certs: &[PinnedCert], origin: &str) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A root as written for a person (`.` for the whole directory).
-fn shown(root: &str) -> &str {
-    if root.is_empty() {
-        "."
-    } else {
-        root
-    }
 }
 
 /// Loads a pinned cert and checks it against its pin: a mismatch is an error, never a fallback.

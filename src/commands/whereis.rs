@@ -92,7 +92,10 @@ fn root_and_config(file: &Path, explicit: Option<&Path>) -> Result<(PathBuf, Con
 
 fn why_text(why: Why) -> String {
     match why {
-        Why::Root(root) => format!("its root {root} deploys this build"),
+        Why::Root(root) => format!(
+            "its root {} deploys this build",
+            crate::config::shown_root(root)
+        ),
         Why::Paths => "its `paths:` match the file".to_string(),
     }
 }
