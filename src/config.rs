@@ -47,7 +47,7 @@ pub struct PinnedCert {
     paths: GlobSet,
     /// Deployment roots (Flux Kustomization files or directories, kustomization directories,
     /// Argo CD Application files), normalized, relative to the config file's directory.
-    roots: Vec<String>,
+    pub(crate) roots: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

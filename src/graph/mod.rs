@@ -35,7 +35,11 @@ pub struct Reach<'a> {
 /// "cert `NAME` (deployed from ROOT)": which cluster a finding is about, for messages.
 pub(crate) fn cluster_name(cert: &PinnedCert, root: Option<&str>) -> String {
     match root {
-        Some(root) => format!("cert `{}` (deployed from {})", cert.name, crate::config::shown_root(root)),
+        Some(root) => format!(
+            "cert `{}` (deployed from {})",
+            cert.name,
+            crate::config::shown_root(root)
+        ),
         None => format!("cert `{}`", cert.name),
     }
 }

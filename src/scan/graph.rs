@@ -21,6 +21,7 @@ pub(super) fn graph_findings(
     // Findings come sorted by path: each marked file is read once, not once per finding.
     let (mut read_path, mut suppressions) = (None, Suppressions::default());
     let checked = graph.check(request.keys, config);
+    note_empty_roots(output, &input.manifests.paths(), config);
     if let Some(path) = checked.unpinned.first() {
         output.notes.push(crate::finding::Note {
             path: path.clone(),
@@ -58,5 +59,35 @@ pub(super) fn graph_finding(g: crate::graph::GraphFinding, config: &Config) -> F
         span: 0..0,
         message: g.message,
         commit: None,
+    }
+}
+
+/// A note per root of `certs:` that holds no manifest of the scan (a typo, or a directory that
+/// moved): its cert would silently apply to nothing.
+fn note_empty_roots(output: &mut ScanOutput, manifests: &[&str], config: &crate::config::Config) {
+    if !config.has_roots() {
+        return;
+    }
+    let mut held = std::collections::HashSet::new();
+    for manifest in manifests {
+        held.extend(config.roots_holding(manifest));
+    }
+    for (i, cert) in config.certs.iter().enumerate() {
+        for root in cert
+            .roots
+            .iter()
+            .filter(|r| !held.contains(&(i, r.as_str())))
+        {
+            output.notes.push(crate::finding::Note {
+                path: config.path.as_ref().map_or(".sealant.yaml".to_string(), |p| {
+                    crate::source::relative_path(&output.root, p)
+                }),
+                message: format!(
+                    "root {:?} of cert {:?} holds no manifest: check its spelling (roots are relative to the directory holding .sealant.yaml)",
+                    crate::config::shown_root(root),
+                    cert.name
+                ),
+            });
+        }
     }
 }

@@ -586,3 +586,27 @@ fn argo_cd_kustomize_options_move_a_sealed_secret() {
     let shown = where_json(dir.path(), "apps/x/sealed.yaml");
     assert!(shown.to_string().contains("dev-s"), "{shown}");
 }
+
+/// A root that holds no manifest (a typo) is said, not silently left to serve nothing.
+#[test]
+fn a_root_that_holds_no_manifest_is_noted() {
+    let dir = repo();
+    let config = std::fs::read_to_string(dir.path().join(".sealant.yaml")).unwrap();
+    let typo = config.replacen("roots: [clusters/staging]", "roots: [clusters/stagin]", 1);
+    assert_ne!(typo, config);
+    std::fs::write(dir.path().join(".sealant.yaml"), typo).unwrap();
+    let out = sealant_in(Some(dir.path()), &["scan", "--color", "never"], b"");
+    let shown = stdout(&out);
+    assert!(
+        shown.contains(
+            "note: .sealant.yaml: root \"clusters/stagin\" of cert \"staging\" holds no manifest"
+        ),
+        "{shown}"
+    );
+    let fine = sealant_in(Some(&testdata("multicluster")), &["scan", "."], b"");
+    assert!(
+        !stdout(&fine).contains("holds no manifest"),
+        "{}",
+        stdout(&fine)
+    );
+}
