@@ -236,7 +236,18 @@ fn replace_value(text: &str, key: &Node, value: &Node, new: &str) -> Result<Edit
         let colon = text[key.span.end..]
             .find(':')
             .map_or(end, |i| key.span.end + i + 1);
-        Ok((key.span.end..end.max(colon), format!(": {new}")))
+        // A comment on the key's own line stays, after the new value.
+        let key_line = text[colon.min(end)..]
+            .split('\n')
+            .next()
+            .unwrap_or_default();
+        let comment = match key_line.find('#') {
+            Some(at) if block && key_line[..at].trim().is_empty() => {
+                format!(" {}", key_line[at..].trim_end_matches('\r').trim_end())
+            }
+            _ => String::new(),
+        };
+        Ok((key.span.end..end.max(colon), format!(": {new}{comment}")))
     } else {
         Ok((value.span.clone(), new.to_string()))
     }
@@ -436,6 +447,15 @@ mod tests {
         // Replacing an alias changes that entry alone, and is done.
         let e = entry("stg", Serves::Paths(vec!["clusters/stg/**".into()]));
         assert!(pinned(text, &e).contains("paths: &shared [\"clusters/**\"]"));
+    }
+
+    #[test]
+    fn a_comment_on_a_block_lists_key_line_stays() {
+        let text = "certs:\n  - name: prod\n    cert: certs/prod.pem\n    sha256: ab12\n    roots: # prod cluster only\n      - clusters/old\n";
+        assert_eq!(
+            pinned(text, &entry("prod", roots(&["clusters/prod"]))),
+            "certs:\n  - name: prod\n    cert: certs/prod.pem\n    sha256: ab12\n    roots: [\"clusters/prod\"] # prod cluster only\n"
+        );
     }
 
     #[test]
