@@ -264,11 +264,7 @@ impl Config {
         let mut out = Vec::new();
         for (i, cert) in self.certs.iter().enumerate() {
             for root in &cert.roots {
-                let under = root.is_empty()
-                    || file
-                        .strip_prefix(root.as_str())
-                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-                if under {
+                if crate::paths::is_under(file, root) {
                     out.push((i, root.as_str()));
                 }
             }
@@ -296,12 +292,7 @@ pub(crate) fn shown_root(root: &str) -> &str {
 /// Refuses roots of two certs where one holds the other: a file deployed from both would be
 /// judged against both certs, and one of the two judgements would be wrong.
 fn disjoint_roots(certs: &[PinnedCert], origin: &str) -> Result<()> {
-    let holds = |outer: &str, inner: &str| {
-        outer.is_empty()
-            || inner
-                .strip_prefix(outer)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    };
+    let holds = |outer: &str, inner: &str| crate::paths::is_under(inner, outer);
     for (i, a) in certs.iter().enumerate() {
         for b in &certs[i + 1..] {
             for (ra, rb) in a

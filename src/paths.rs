@@ -44,6 +44,16 @@ pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// Whether repository path `path` is `dir` or lies under it; `dir` empty or `.` is the whole
+/// repository.
+pub(crate) fn is_under(path: &str, dir: &str) -> bool {
+    dir.is_empty()
+        || dir == "."
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// `a/./b/../c` → `a/c`; see [`join`].
 pub(crate) fn normalize(path: &str) -> String {
     join("", path)

@@ -154,15 +154,9 @@ fn certs<'c>(
 /// file (Flux Kustomizations, an Argo app's sources), the build's is the one whose directory
 /// holds it.
 fn steps(facts: &[Fact], build: &Build, chain: &Chain, member: &str) -> Vec<Step> {
-    let holds = |dir: &str| {
-        dir.is_empty()
-            || member
-                .strip_prefix(dir)
-                .is_some_and(|rest| rest.starts_with('/'))
-    };
     // The entry's fact: only the outermost transform can be a Flux or Argo CD entry.
     let entry = |file: &str, strict: bool| {
-        let holds = |dir: &str| !strict || holds(dir);
+        let holds = |dir: &str| !strict || crate::paths::is_under(member, dir);
         facts.iter().find_map(|f| match f {
             Fact::Flux {
                 path,

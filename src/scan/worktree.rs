@@ -72,14 +72,7 @@ fn subset_graph_findings(
         .map(|p| relative_path(root, p))
         .collect();
     let inside = |path: &str| {
-        !config.is_excluded(path)
-            && parts.iter().any(|part| {
-                part == "."
-                    || path == part
-                    || path
-                        .strip_prefix(part.as_str())
-                        .is_some_and(|r| r.starts_with('/'))
-            })
+        !config.is_excluded(path) && parts.iter().any(|part| crate::paths::is_under(path, part))
     };
     let (findings, notes) = (output.findings.len(), output.notes.len());
     graph_findings(output, &input, &whole.bases, request);

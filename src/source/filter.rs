@@ -21,7 +21,9 @@ pub(crate) fn require_known(blobs: &[GitBlob], paths: &[PathBuf], root: &Path) -
     for path in paths {
         let prefix = relative_path(root, path);
         let known = std::fs::symlink_metadata(path).is_ok()
-            || blobs.iter().any(|b| is_under(&b.path, &prefix));
+            || blobs
+                .iter()
+                .any(|b| crate::paths::is_under(&b.path, &prefix));
         if !known {
             return Err(Error::input(
                 path.display().to_string(),
@@ -30,14 +32,6 @@ pub(crate) fn require_known(blobs: &[GitBlob], paths: &[PathBuf], root: &Path) -
         }
     }
     Ok(())
-}
-
-/// Whether `path` is `prefix` or lies under it.
-fn is_under(path: &str, prefix: &str) -> bool {
-    prefix == "."
-        || path
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Applies the paths given (as prefixes), the configuration's excludes and `.sealantignore`.
@@ -56,7 +50,9 @@ pub(crate) fn select(
     let ignore = sealantignore(root);
     blobs
         .into_iter()
-        .filter(|b| prefixes.is_empty() || prefixes.iter().any(|p| is_under(&b.path, p)))
+        .filter(|b| {
+            prefixes.is_empty() || prefixes.iter().any(|p| crate::paths::is_under(&b.path, p))
+        })
         .filter(|b| !is_ignored(&b.path, config, &ignore))
         .collect()
 }
