@@ -80,7 +80,7 @@ pub(super) struct Collector<'a> {
     pub(super) defer_decrypt: bool,
     /// Keep each file's value spans for the report's code frames: in a working-tree scan a
     /// path names one content (in history it names one per commit).
-    keep_values: bool,
+    keep_spans: bool,
     unpinned_noted: std::sync::atomic::AtomicBool,
     pub(super) state: Mutex<State>,
     pub(super) files: AtomicU64,
@@ -93,7 +93,7 @@ impl Visitor for Collector<'_> {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let mut outcome = scan_file(path, bytes, &self.context(path, bytes));
-        let values = (self.keep_values && !outcome.findings.is_empty())
+        let values = (self.keep_spans && !outcome.findings.is_empty())
             .then(|| ValueSpans::new(bytes, std::mem::take(&mut outcome.values)));
         // Manifest paths feed the graph: Flux builds every manifest under its path.
         let manifest = [".yaml", ".yml", ".json"].iter().any(|e| path.ends_with(e));
@@ -138,7 +138,7 @@ impl<'a> Collector<'a> {
             config: request.config,
             keys: request.keys,
             defer_decrypt: matches!(request.mode, Mode::Worktree),
-            keep_values: matches!(request.mode, Mode::Worktree),
+            keep_spans: matches!(request.mode, Mode::Worktree),
             unpinned_noted: Default::default(),
             state: Mutex::default(),
             files: AtomicU64::new(0),
