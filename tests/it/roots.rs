@@ -13,10 +13,26 @@ use crate::common::{
 
 /// A git repository holding a copy of testdata/multicluster.
 fn repo() -> tempfile::TempDir {
+    repo_of("multicluster")
+}
+
+/// A git repository holding a copy of `testdata/NAME`.
+fn repo_of(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&testdata("multicluster"), dir.path());
+    copy_dir(&testdata(name), dir.path());
     git(dir.path(), &["init", "-q"]);
     dir
+}
+
+/// Both clusters' private keys in one file in `dir`, for `--keys`.
+fn both_keys(dir: &Path) -> std::path::PathBuf {
+    let keys = dir.join("keys.pem");
+    let text = [vector("key2048.pem"), vector("key4096.pem")]
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<String>();
+    std::fs::write(&keys, text).unwrap();
+    keys
 }
 
 /// (path, rule, message) of every finding of `sealant scan` in `dir` with `args`.
@@ -93,12 +109,7 @@ fn a_moved_secret_is_reported_once_per_cluster_naming_its_cert() {
 #[test]
 fn with_keys_a_value_only_another_clusters_key_opens_is_undecryptable_there() {
     let dir = repo();
-    let keys = dir.path().join("keys.pem");
-    let text = [vector("key2048.pem"), vector("key4096.pem")]
-        .iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect::<String>();
-    std::fs::write(&keys, text).unwrap();
+    let keys = both_keys(dir.path());
     let found = scan(dir.path(), &["--keys", path_str(&keys)]);
     let auth: Vec<&str> = with_rule(&found, "sealed-undecryptable")
         .iter()
@@ -449,12 +460,7 @@ fn clusters_that_apply_the_same_names_are_each_judged() {
     let flux = dir.path().join("clusters/staging/podinfo.yaml");
     let text = std::fs::read_to_string(&flux).unwrap();
     std::fs::write(&flux, text.replace("  targetNamespace: staging\n", "")).unwrap();
-    let keys = dir.path().join("keys.pem");
-    let text = [vector("key2048.pem"), vector("key4096.pem")]
-        .iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect::<String>();
-    std::fs::write(&keys, text).unwrap();
+    let keys = both_keys(dir.path());
     let found = scan(dir.path(), &["--keys", path_str(&keys)]);
     let undecryptable: Vec<(&str, bool)> = with_rule(&found, "sealed-undecryptable")
         .iter()
@@ -482,9 +488,7 @@ fn a_sealed_secret_no_cert_applies_to_is_noted() {
 /// from it, so both SealedSecrets (sealed with another cluster's cert) are the wrong key.
 #[test]
 fn every_kustomization_of_a_file_gets_its_root() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&testdata("roots-multidoc"), dir.path());
-    git(dir.path(), &["init", "-q"]);
+    let dir = repo_of("roots-multidoc");
     let findings = scan(dir.path(), &[]);
     let wrong: Vec<&str> = with_rule(&findings, "sealed-wrong-key")
         .iter()
@@ -558,9 +562,7 @@ fn a_scan_of_part_of_the_repository_judges_by_roots_as_a_whole_scan() {
 /// `where` names, of two Flux Kustomizations in one file, the one that deploys the file.
 #[test]
 fn where_names_the_flux_kustomization_of_the_build_among_several_in_a_file() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&testdata("roots-multidoc"), dir.path());
-    git(dir.path(), &["init", "-q"]);
+    let dir = repo_of("roots-multidoc");
     for (file, dir_of_build) in [
         ("infra/a/sealed.yaml", "infra/a"),
         ("infra/b/sealed.yaml", "infra/b"),
@@ -576,9 +578,7 @@ fn where_names_the_flux_kustomization_of_the_build_among_several_in_a_file() {
 /// kustomization's own: it is `sealed-moved`, and `where` shows the names it ends up with.
 #[test]
 fn argo_cd_kustomize_options_move_a_sealed_secret() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&testdata("argo-kustomize"), dir.path());
-    git(dir.path(), &["init", "-q"]);
+    let dir = repo_of("argo-kustomize");
     let findings = scan(dir.path(), &[]);
     let moved = with_rule(&findings, "sealed-moved");
     assert_eq!(moved.len(), 1, "{findings:?}");
