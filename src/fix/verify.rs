@@ -57,12 +57,7 @@ pub(crate) fn resealed(plan: &FilePlan) -> Result<(), Problem> {
 /// Converting generators: the kustomization loses the entries at `removed` (the key too when
 /// none is left) and its `resources` gain `added`; nothing else changes.
 pub(crate) fn converted(plan: &FilePlan, removed: &[usize], added: &[&str]) -> Result<(), Problem> {
-    let (before, after) = both(plan)?;
-    let [before] = before.as_slice() else {
-        return Err(unexpected(plan));
-    };
-    let mut expected = before.clone();
-    if let Some(map) = expected.as_object_mut() {
+    changed_only_by(plan, |map| {
         if let Some(Value::Array(list)) = map.get_mut("secretGenerator") {
             let mut index = 0;
             list.retain(|_| {
@@ -73,17 +68,8 @@ pub(crate) fn converted(plan: &FilePlan, removed: &[usize], added: &[&str]) -> R
                 map.remove("secretGenerator");
             }
         }
-        let resources = map
-            .entry("resources")
-            .or_insert_with(|| Value::Array(Vec::new()));
-        if let Value::Array(list) = resources {
-            list.extend(added.iter().map(|n| Value::String(n.to_string())));
-        }
-    }
-    if after.as_slice() != [expected] {
-        return Err(unexpected(plan));
-    }
-    Ok(())
+        relist(map, &[], added);
+    })
 }
 
 /// A new manifest: exactly one SealedSecret.
@@ -135,24 +121,37 @@ pub(crate) fn without_secrets(plan: &FilePlan, names: &[&str]) -> Result<(), Pro
 /// A kustomization whose `resources` lose the entries `removed` and gain `added`; nothing else
 /// changes.
 pub(crate) fn relisted(plan: &FilePlan, removed: &[String], added: &[&str]) -> Result<(), Problem> {
+    changed_only_by(plan, |map| relist(map, removed, added))
+}
+
+/// The rewrite holds the file's one object as `change` makes it, and nothing else.
+fn changed_only_by(
+    plan: &FilePlan,
+    change: impl FnOnce(&mut serde_json::Map<String, Value>),
+) -> Result<(), Problem> {
     let (before, after) = both(plan)?;
     let [before] = before.as_slice() else {
         return Err(unexpected(plan));
     };
     let mut expected = before.clone();
     if let Some(map) = expected.as_object_mut() {
-        let resources = map
-            .entry("resources")
-            .or_insert_with(|| Value::Array(Vec::new()));
-        if let Value::Array(list) = resources {
-            list.retain(|r| !r.as_str().is_some_and(|r| removed.iter().any(|x| x == r)));
-            list.extend(added.iter().map(|n| Value::String(n.to_string())));
-        }
+        change(map);
     }
     if after.as_slice() != [expected] {
         return Err(unexpected(plan));
     }
     Ok(())
+}
+
+/// `resources` without the entries `removed`, and with `added` at its end (made if missing).
+fn relist(map: &mut serde_json::Map<String, Value>, removed: &[String], added: &[&str]) {
+    let resources = map
+        .entry("resources")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(list) = resources {
+        list.retain(|r| !r.as_str().is_some_and(|r| removed.iter().any(|x| x == r)));
+        list.extend(added.iter().map(|n| Value::String(n.to_string())));
+    }
 }
 
 /// The objects (List items one by one) before and after, or why the check cannot be made.
