@@ -68,8 +68,13 @@ fn note_empty_roots(output: &mut ScanOutput, manifests: &[&str], config: &crate:
     if !config.has_roots() {
         return;
     }
+    let roots: usize = config.certs.iter().map(|c| c.roots.len()).sum();
     let mut held = std::collections::HashSet::new();
+    // Stops once every root holds something: usually within the first few manifests.
     for manifest in manifests {
+        if held.len() == roots {
+            break;
+        }
         held.extend(config.roots_holding(manifest));
     }
     for (i, cert) in config.certs.iter().enumerate() {
