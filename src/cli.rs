@@ -385,8 +385,9 @@ pub struct ScanArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Seal every plaintext Secret found, in place, against the cert pinned for its path, for
-    /// the namespace and name its deployment applies; then report what remains.
+    /// Seal every plaintext Secret found against the cert pinned for the cluster that deploys
+    /// it, for the namespace and name its deployment applies (in place, or once per overlay
+    /// when a shared base is deployed by several); then report what remains.
     #[arg(long, conflicts_with_all = ["staged", "range", "history", "write_baseline"])]
     pub fix: bool,
     /// With --fix: print what would change as a unified diff (values redacted); change nothing.
