@@ -107,11 +107,13 @@ fn sealed(
                 continue;
             };
             if moved && opens(keys, value, *scope, own_ns, name) {
-                let by: Vec<&str> = applied
-                    .moved_by
-                    .into_iter()
-                    .chain(applied.renamed_by.iter().copied())
-                    .collect();
+                let mut by: Vec<&str> = applied.moved_by.into_iter().collect();
+                // One kustomization often both moves and renames: name it once.
+                for file in &applied.renamed_by {
+                    if !by.contains(file) {
+                        by.push(file);
+                    }
+                }
                 message.push_str(&format!(
                     "; it decrypts as sealed, for {own_ns}/{name}, but {} applies it as {ns}/{}",
                     by.join(" and "),

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{found, path_str, sealant, stderr, stdout, testdata, vector};
+use crate::common::{copy_dir, found, path_str, sealant, stderr, stdout, testdata, vector};
 
 fn report(extra: &[&str]) -> Value {
     let dir = testdata("gitops");
@@ -242,4 +242,52 @@ fn comments_suppress_graph_findings() {
         suppressed["summary"]["suppressed"].as_u64(),
         Some(before + 2)
     );
+}
+
+/// A kustomization that both moves and renames a SealedSecret is named once in the message.
+#[test]
+fn a_kustomization_that_moves_and_renames_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&testdata("gitops"), dir.path());
+    let kustomization = dir.path().join("apps/web/base/kustomization.yaml");
+    let text = std::fs::read_to_string(&kustomization).unwrap();
+    std::fs::write(
+        &kustomization,
+        text.replace("namespace: web\n", "namespace: web2\n"),
+    )
+    .unwrap();
+    let keys = vector("key2048.pem");
+    let out = sealant(
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--keys",
+            path_str(&keys),
+            path_str(dir.path()),
+        ],
+        b"",
+    );
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let message = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rule"] == "sealed-undecryptable"
+                && f["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("web/base/sealed-strict.yaml")
+        })
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = "apps/web/base/kustomization.yaml";
+    assert!(
+        message.contains(&format!("but {file} applies it as web2/web-creds")),
+        "{message}"
+    );
+    assert_eq!(message.matches(file).count(), 1, "{message}");
 }
