@@ -167,7 +167,7 @@ impl<'a> Graph<'a> {
         let mut builds = Vec::new();
         let mut flux_dirs = HashSet::new();
         for fact in self.facts {
-            let (path, dir, outer, recurse) = match fact {
+            let (path, dir, outer, recurse, flux) = match fact {
                 Fact::Flux {
                     path,
                     dir,
@@ -179,7 +179,7 @@ impl<'a> Graph<'a> {
                         namespace: target_namespace.clone(),
                         ..Transform::default()
                     };
-                    (path, dir, outer, true)
+                    (path, dir, outer, true, true)
                 }
                 // Argo CD's destination namespace only fills in a missing one: no transform;
                 // its kustomize options are one, where the directory is a kustomization.
@@ -200,7 +200,7 @@ impl<'a> Graph<'a> {
                             ..Transform::default()
                         },
                     };
-                    (path, dir, outer, *recurse)
+                    (path, dir, outer, *recurse, false)
                 }
                 _ => continue,
             };
@@ -212,9 +212,10 @@ impl<'a> Graph<'a> {
             };
             if self.kustomizations.contains_key(dir) {
                 self.visit(dir, vec![outer], &mut build.members, &mut Vec::new());
+            } else if flux {
+                flux_dirs.extend(self.generated(dir, outer, &mut build.members));
             } else {
-                // Flux generates a kustomization of every manifest under the path; Argo CD
-                // takes those directly in it unless told to recurse.
+                // Argo CD takes the manifests directly in the path unless told to recurse.
                 let chain: Chain = std::sync::Arc::from(vec![outer]);
                 let depth = |file: &&&str| {
                     recurse || !file[dir.len()..].trim_start_matches('/').contains('/')
@@ -241,6 +242,42 @@ impl<'a> Graph<'a> {
         }
         builds.sort_by(|a, b| a.entry.cmp(&b.entry));
         builds
+    }
+
+    /// What the kustomization Flux generates for a path without one takes: every manifest
+    /// under it, except that a subdirectory with a kustomization is built as that kustomization
+    /// (Flux adds the directory as a resource and does not look inside it). Gives those
+    /// subdirectories: they are not builds of their own.
+    fn generated(
+        &self,
+        dir: &str,
+        outer: Transform,
+        members: &mut Vec<(String, Chain)>,
+    ) -> Vec<String> {
+        let chain: Chain = std::sync::Arc::from(vec![outer.clone()]);
+        let mut built: Vec<String> = Vec::new();
+        for file in self.files_under(dir) {
+            match self.outermost_kustomization(dir, file) {
+                // Files are sorted, so a subdirectory's files are one run.
+                Some(sub) if built.last().is_some_and(|b| b == sub) => {}
+                Some(sub) => {
+                    self.visit(sub, vec![outer.clone()], members, &mut Vec::new());
+                    built.push(sub.to_string());
+                }
+                None => members.push((file.to_string(), chain.clone())),
+            }
+        }
+        built
+    }
+
+    /// The first directory with a kustomization on the way down from `dir` (exclusive) to
+    /// `file`'s directory (inclusive).
+    fn outermost_kustomization<'f>(&self, dir: &str, file: &'f str) -> Option<&'f str> {
+        let start = if dir.is_empty() { 0 } else { dir.len() + 1 };
+        file[start..]
+            .match_indices('/')
+            .map(|(i, _)| &file[..start + i])
+            .find(|sub| self.kustomizations.contains_key(*sub))
     }
 
     /// `spec.path` as it stands under the root or, failing that, under a scanned directory.
