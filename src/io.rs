@@ -190,6 +190,9 @@ pub(crate) struct FileState {
     len: u64,
     modified: Option<std::time::SystemTime>,
     sha256: [u8; 32],
+    /// Mode and owner, for putting the file back as it was (not part of "unchanged").
+    mode: u32,
+    owner: Option<(u32, u32)>,
 }
 
 impl FileState {
@@ -217,10 +220,13 @@ impl FileState {
 
     fn of(meta: &fs::Metadata, bytes: &[u8]) -> FileState {
         use sha2::Digest;
+        let keep = Keep::of(meta);
         FileState {
             len: meta.len(),
             modified: meta.modified().ok(),
             sha256: sha2::Sha256::digest(bytes).into(),
+            mode: keep.mode,
+            owner: keep.owner,
         }
     }
 
@@ -231,8 +237,18 @@ impl FileState {
             return Ok(false);
         }
         let (bytes, _) = FileState::read(path, self.len)?;
-        Ok(FileState::of(&meta, &bytes) == *self)
+        Ok(FileState::of(&meta, &bytes).sha256 == self.sha256)
     }
+}
+
+/// Writes `contents` back to a file read as `was` (undoing a rewrite or a deletion), with the
+/// mode and owner it had: a deleted 0600 env file must not come back world-readable.
+pub(crate) fn restore(path: &Path, contents: &[u8], was: &FileState) -> Result<()> {
+    let keep = Keep {
+        mode: was.mode,
+        owner: was.owner,
+    };
+    write_atomic_as(path, contents, &keep, Rename::Over)
 }
 
 /// What `--fix` says when a file changed under it.

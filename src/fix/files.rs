@@ -97,9 +97,10 @@ impl RepoFiles {
 
     /// Puts back what a file held (undoing a rewrite or a deletion of this run).
     pub(crate) fn restore(&self, rel: &str, original: &[u8]) {
-        if let Ok(path) = self.path(rel) {
-            let _ = crate::io::write_atomic(&path, original, 0o644);
-        }
+        let (Ok(path), Ok(was)) = (self.path(rel), self.state(rel)) else {
+            return;
+        };
+        let _ = crate::io::restore(&path, original, &was);
     }
 
     /// Removes a file this run created (undoing a conversion).
@@ -176,5 +177,24 @@ mod tests {
             std::os::unix::fs::symlink("/tmp", dir.path().join("out")).unwrap();
             assert!(files.path("out/x.env").is_err());
         }
+    }
+
+    /// Undoing a deletion puts the file back with its mode, not a default one.
+    #[cfg(unix)]
+    #[test]
+    fn a_restored_file_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let env = dir.path().join("db.env");
+        std::fs::write(&env, "PASSWORD=x\n").unwrap();
+        std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let files = RepoFiles::new(dir.path(), 1024, false);
+        let original = files.read("db.env").unwrap();
+        files.remove("db.env").unwrap();
+        assert!(!env.exists());
+        files.restore("db.env", &original);
+        assert_eq!(std::fs::read(&env).unwrap(), original);
+        let mode = std::fs::metadata(&env).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 }
