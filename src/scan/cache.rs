@@ -134,7 +134,9 @@ fn read_entries(path: &Path, header: &[u8]) -> Option<Vec<ObjectId>> {
     file.take(limit + 1).read_to_end(&mut bytes).ok()?;
     let rest = bytes.strip_prefix(header)?;
     let newline = rest.iter().position(|&b| b == b'\n')?;
-    let (count, kind) = std::str::from_utf8(&rest[..newline]).ok()?.split_once(' ')?;
+    let (count, kind) = std::str::from_utf8(&rest[..newline])
+        .ok()?
+        .split_once(' ')?;
     let count: usize = count.parse().ok()?;
     let len = match kind {
         "sha1" => 20,
@@ -144,7 +146,10 @@ fn read_entries(path: &Path, header: &[u8]) -> Option<Vec<ObjectId>> {
     if count > MAX_ENTRIES || body.len() != count * len {
         return None;
     }
-    let ids: Vec<ObjectId> = body.chunks_exact(len).map(ObjectId::from_bytes_or_panic).collect();
+    let ids: Vec<ObjectId> = body
+        .chunks_exact(len)
+        .map(ObjectId::from_bytes_or_panic)
+        .collect();
     ids.windows(2).all(|w| w[0] < w[1]).then_some(ids)
 }
 

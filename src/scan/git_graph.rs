@@ -47,10 +47,7 @@ pub(super) fn add_findings(
         .collect();
     let changed: HashSet<&str> = changed.iter().map(|b| b.path.as_str()).collect();
     let reader = Reader { repo, request };
-    let mut state = State {
-        cache: open_cache(repo, request),
-        ..State::default()
-    };
+    let mut state = State::default();
     let ours: Vec<&GitBlob> = files
         .iter()
         .filter(|f| changed.contains(f.path.as_str()))
@@ -58,7 +55,6 @@ pub(super) fn add_findings(
     reader.read(pool, &ours, false, &mut state);
     if state.facts.is_empty() {
         // Graph findings are at, or through, files with facts: none changed, none to report.
-        state.cache.save();
         return Ok(());
     }
     // The graph's shape: kustomizations, then Flux Kustomizations.
@@ -67,6 +63,7 @@ pub(super) fn add_findings(
         .filter(|f| is_kustomization(&f.path) && !state.read.contains(&f.path))
         .collect();
     reader.read(pool, &shape, false, &mut state);
+    state.cache = open_cache(repo, request);
     let rest: Vec<&GitBlob> = files
         .iter()
         .filter(|f| !state.read.contains(&f.path) && !state.cache.skips(&f.id))
@@ -166,7 +163,6 @@ struct State {
     cache: SkipCache,
 }
 
-
 /// Which files, and so which graph findings, a change involves.
 #[derive(Default)]
 struct Involved {
@@ -255,8 +251,10 @@ impl Reader<'_> {
                 .par_chunks(chunk)
                 .flat_map_iter(|chunk| {
                     let repo = self.repo.local();
-                    let read: Vec<Scanned> =
-                        chunk.iter().map(|f| self.facts(&repo, f, entries_only)).collect();
+                    let read: Vec<Scanned> = chunk
+                        .iter()
+                        .map(|f| self.facts(&repo, f, entries_only))
+                        .collect();
                     read
                 })
                 .collect()
@@ -301,6 +299,9 @@ impl Reader<'_> {
         let outcome = scan_file(&file.path, &text, &context);
         let marked = !outcome.facts.is_empty() && has_marker(&text);
         let suppressions = marked.then(|| Suppressions::new(&text));
-        (Some((file.path.clone(), outcome.facts, suppressions)), no_entry)
+        (
+            Some((file.path.clone(), outcome.facts, suppressions)),
+            no_entry,
+        )
     }
 }
