@@ -233,7 +233,21 @@ fn a_cache_of_another_version_or_a_corrupt_one_is_ignored_and_replaced() {
     // Each would skip the Flux Kustomization if it were read.
     let (dir, bytes) = forged();
     let flux = blob_id(dir.path(), "clusters/prod/app.yaml");
-    let foreign = cache_file("0.0.0-other", vec![flux.clone()]);
+    // Another version of the same length: only the header tells.
+    let version = env!("CARGO_PKG_VERSION");
+    let other: String = version
+        .chars()
+        .map(|c| {
+            if c == '9' {
+                '8'
+            } else if c.is_ascii_digit() {
+                '9'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let foreign = cache_file(&other, vec![flux.clone()]);
     let count = String::from_utf8_lossy(&bytes).replace("\n1 sha1\n", "\n2 sha1\n");
     let miscounted = [&count.as_bytes()[..bytes.len() - 20], &flux].concat();
     let trailing = [&bytes[..], b"\n"].concat();
@@ -339,4 +353,35 @@ fn the_worktree_scan_is_the_same_with_a_cache_in_the_root() {
     staged(dir.path(), &[]);
     assert!(dir.path().join(CACHE).is_file());
     assert_eq!(scan(), before);
+}
+
+#[test]
+fn a_range_in_a_bare_repository_writes_no_cache_into_it() {
+    let dir = repo(&[
+        ("clusters/prod/app.yaml", &flux("app")),
+        ("apps/app/configmap.yaml", CONFIGMAP),
+    ]);
+    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    commit(dir.path());
+    let range = "HEAD~1..HEAD";
+    let scan = |at: &Path| {
+        let out = sealant_in(
+            Some(at),
+            &["scan", "--range", range, "--format", "json"],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    };
+    scan(dir.path());
+    assert!(dir.path().join(CACHE).is_file(), "a checkout has one");
+    let bare = tempfile::tempdir().unwrap();
+    let target = bare.path().join("repo.git");
+    let source = dir.path().to_str().unwrap();
+    git(
+        bare.path(),
+        &["clone", "-q", "--bare", source, target.to_str().unwrap()],
+    );
+    let before = snapshot(&target);
+    scan(&target);
+    assert_eq!(snapshot(&target), before);
 }
