@@ -36,8 +36,8 @@ pub(super) fn add_findings(
     pool: &rayon::ThreadPool,
 ) -> Result<()> {
     let files = match &request.mode {
-        Mode::Staged => repo.index_files(is_manifest)?,
-        Mode::Range(spec) => repo.tree_files(repo.range_tip(spec)?, is_manifest)?,
+        Mode::Staged => repo.index_files(is_manifest_file)?,
+        Mode::Range(spec) => repo.tree_files(repo.range_tip(spec)?, is_manifest_file)?,
         Mode::History(_) | Mode::Worktree => return Ok(()),
     };
     let ignore = crate::source::filter::sealantignore(repo.root());
@@ -122,10 +122,6 @@ fn open_cache(repo: &GitRepo, request: &ScanRequest) -> SkipCache {
     }
     let tracked = repo.tracks(&format!("{}/", super::cache::DIR)) || repo.tracks(super::cache::DIR);
     SkipCache::open(repo.root(), ENTRY_APIS, tracked)
-}
-
-fn is_manifest(path: &str) -> bool {
-    is_manifest_file(crate::paths::file_name(path))
 }
 
 fn is_kustomization(path: &str) -> bool {
