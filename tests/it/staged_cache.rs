@@ -325,15 +325,27 @@ fn nothing_is_written_in_git_or_outside_the_root() {
 #[test]
 fn a_killed_run_s_temp_file_is_removed_by_the_next_write() {
     let dir = repo(&[("apps/app/configmap.yaml", CONFIGMAP)]);
-    fs::create_dir(dir.path().join(".sealant_cache")).unwrap();
-    let leftover = dir
-        .path()
-        .join(".sealant_cache/.sealant-999999999-aB3xYz.tmp");
-    fs::write(&leftover, "partial").unwrap();
     write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    // Killed between writing the temp file and renaming it (a debug build's test hook).
+    let killed = std::process::Command::new(env!("CARGO_BIN_EXE_sealant"))
+        .args(["scan", "--staged"])
+        .current_dir(dir.path())
+        .env("SEALANT_TEST_KILL_BEFORE_RENAME", "graph-skip-v1")
+        .output()
+        .unwrap();
+    assert_eq!(killed.status.code(), None, "killed");
+    let temps = || -> Vec<String> {
+        fs::read_dir(dir.path().join(".sealant_cache"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect()
+    };
+    assert_eq!(temps().len(), 1);
+    assert!(!dir.path().join(CACHE).exists());
     staged(dir.path(), &[]);
     assert!(dir.path().join(CACHE).is_file());
-    assert!(!leftover.exists());
+    assert_eq!(temps(), Vec::<String>::new());
 }
 
 #[test]
