@@ -154,7 +154,8 @@ fn read_entries(path: &Path, header: &[u8]) -> Option<Vec<ObjectId>> {
 }
 
 /// Writes the cache file (and the directory's `.gitignore` and `CACHEDIR.TAG` when it is
-/// made), each atomically; removes temp files a killed run left there.
+/// made), each atomically but unsynced (a torn file fails the checks of [`read_entries`]);
+/// removes temp files a killed run left there.
 fn write(dir: &Path, header: &[u8], ids: &[ObjectId]) -> crate::error::Result<()> {
     let sha1: Vec<&ObjectId> = ids.iter().filter(|id| id.as_bytes().len() == 20).collect();
     if sha1.len() != ids.len() {
@@ -170,7 +171,7 @@ fn write(dir: &Path, header: &[u8], ids: &[ObjectId]) -> crate::error::Result<()
     for (name, text) in [(".gitignore", "*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)] {
         let path = dir.join(name);
         if std::fs::symlink_metadata(&path).is_err() {
-            crate::io::write_atomic(&path, text.as_bytes(), 0o644)?;
+            crate::io::write_unsynced(&path, text.as_bytes())?;
         }
     }
     crate::io::remove_leftovers(dir);
@@ -179,7 +180,7 @@ fn write(dir: &Path, header: &[u8], ids: &[ObjectId]) -> crate::error::Result<()
     for id in ids {
         bytes.extend_from_slice(id.as_bytes());
     }
-    crate::io::write_atomic(&dir.join(FILE), &bytes, 0o644)
+    crate::io::write_unsynced(&dir.join(FILE), &bytes)
 }
 
 #[cfg(test)]
