@@ -305,7 +305,8 @@ fn tree_blobs(
     for entry in &decoded.entries {
         let name = entry.filename.to_str_lossy();
         let file = entry.mode.is_blob() || entry.mode.is_executable();
-        if !entry.mode.is_tree() && !(file && keep(&name)) {
+        let wanted = entry.mode.is_tree() || (file && keep(&name));
+        if !wanted {
             continue;
         }
         let path = if prefix.is_empty() {
