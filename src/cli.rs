@@ -379,6 +379,10 @@ pub struct ScanArgs {
     /// what REV reaches.
     #[arg(long = "ref", value_name = "REF", requires = "history")]
     pub refs: Vec<String>,
+    /// With --staged or --range: neither read nor write `.sealant_cache/` (the blob ids the
+    /// graph checks need not read again).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Worker threads (default: the number of CPUs; at most 4 per CPU and 256).
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,

@@ -416,12 +416,7 @@ fn write_atomic_as(path: &Path, contents: &[u8], keep: &Keep, rename: Rename) ->
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
-        .suffix(TEMP_SUFFIX)
-        .rand_bytes(TEMP_RANDOM)
-        .tempfile_in(dir)
-        .map_err(err)?;
+    let mut tmp = temp_file(dir).map_err(err)?;
     tmp.write_all(contents).map_err(err)?;
     if let Some((uid, gid)) = keep.owner {
         set_owner(tmp.as_file(), uid, gid).map_err(err)?;
@@ -444,6 +439,31 @@ fn write_atomic_as(path: &Path, contents: &[u8], keep: &Keep, rename: Rename) ->
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Replaces `path` by renaming a temp file over it, without syncing: for caches, which a crash
+/// may leave old, empty or missing (their reader checks them) but never mixed, and which must
+/// not make a hook wait for the disk. The temp file is named as [`write_atomic`]'s are, so
+/// [`remove_leftovers`] removes it after a kill.
+pub(crate) fn write_unsynced(path: &Path, contents: &[u8]) -> Result<()> {
+    let err = |source| write_error(path, source);
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = temp_file(dir).map_err(err)?;
+    tmp.write_all(contents).map_err(err)?;
+    simulated_crash(path).map_err(err)?;
+    tmp.persist(path).map(drop).map_err(|e| err(e.error))
+}
+
+/// A temp file in `dir` named `.sealant-PID-XXXXXX.tmp`.
+fn temp_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+        .suffix(TEMP_SUFFIX)
+        .rand_bytes(TEMP_RANDOM)
+        .tempfile_in(dir)
 }
 
 fn write_error(path: &Path, source: std::io::Error) -> Error {

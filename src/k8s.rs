@@ -15,30 +15,25 @@ pub(crate) fn is_kustomization_file(file_name: &str) -> bool {
 /// copies of YAML ones (`secret.yaml.bak`, `values.yml.j2`): people commit those with the same
 /// Secrets in them.
 pub(crate) fn is_manifest_file(file_name: &str) -> bool {
-    // No allocation: the git graph asks this of every path of a 100k-file index.
-    let name = strip_copy_suffix(file_name);
-    let ends = |suffix: &str| ends_with_ignore_case(name, suffix);
-    ends(".yaml") || ends(".yml") || ends(".json") || file_name == "Kustomization"
+    // The extension decides for most names, found by a byte loop: the git graph asks this of
+    // every path of a 100k-file index (suffix by suffix, that was a tenth of a hook's time).
+    let Some(dot) = file_name.bytes().rposition(|b| b == b'.') else {
+        return file_name == "Kustomization";
+    };
+    let is = |ext: &str| file_name[dot..].eq_ignore_ascii_case(ext);
+    if is(".yaml") || is(".yml") || is(".json") {
+        return true;
+    }
+    let stem = &file_name[..dot];
+    COPY_SUFFIXES.iter().any(|s| is(s))
+        && (ends_with_ignore_case(stem, ".yaml") || ends_with_ignore_case(stem, ".yml"))
 }
 
-/// Suffixes of backup and template copies that keep a manifest's content.
+/// Suffixes of backup and template copies that keep a manifest's content; only YAML copies
+/// count (`secret.yaml.bak`): a `.json.bak` or `.env.example` is not a manifest.
 const COPY_SUFFIXES: &[&str] = &[
     ".old", ".bak", ".back", ".orig", ".tpl", ".tmpl", ".j2", ".example",
 ];
-
-/// `secret.yaml.bak` → `secret.yaml`; any other name as it is. Only YAML copies count: a
-/// `.json.bak` or `.env.example` is not a manifest.
-fn strip_copy_suffix(file_name: &str) -> &str {
-    for suffix in COPY_SUFFIXES {
-        if ends_with_ignore_case(file_name, suffix) {
-            let stem = &file_name[..file_name.len() - suffix.len()];
-            if ends_with_ignore_case(stem, ".yaml") || ends_with_ignore_case(stem, ".yml") {
-                return stem;
-            }
-        }
-    }
-    file_name
-}
 
 fn ends_with_ignore_case(name: &str, suffix: &str) -> bool {
     name.len() >= suffix.len()

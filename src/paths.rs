@@ -41,7 +41,12 @@ pub(crate) fn relative_path(root: &Path, path: &Path) -> String {
 
 /// The last component of a `/`-separated repository path: the file's name.
 pub(crate) fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
+    // A byte loop: `rsplit`'s searcher cost more than the check of the name after it, asked
+    // of every path of a 100k-file index.
+    match path.bytes().rposition(|b| b == b'/') {
+        Some(slash) => &path[slash + 1..],
+        None => path,
+    }
 }
 
 /// Whether repository path `path` is `dir` or lies under it; `dir` empty or `.` is the whole

@@ -50,6 +50,7 @@ pub(super) fn run(args: &ScanArgs, stdin: &mut dyn Read, stdout: &mut dyn Write)
         progress: display
             .as_ref()
             .map(|_| &progress as &(dyn Fn(Progress) + Sync)),
+        cache: !args.no_cache,
     };
     if stream {
         return run_stream(args, &request, &root, stdin, started, stdout);

@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
+use super::cache::SkipCache;
 use super::graph::graph_finding;
 use super::{Mode, ScanOutput, ScanRequest};
 use crate::check::CheckContext;
@@ -35,8 +36,8 @@ pub(super) fn add_findings(
     pool: &rayon::ThreadPool,
 ) -> Result<()> {
     let files = match &request.mode {
-        Mode::Staged => repo.index_files(is_manifest)?,
-        Mode::Range(spec) => repo.tree_files(repo.range_tip(spec)?, is_manifest)?,
+        Mode::Staged => repo.index_files(is_manifest_file)?,
+        Mode::Range(spec) => repo.tree_files(repo.range_tip(spec)?, is_manifest_file)?,
         Mode::History(_) | Mode::Worktree => return Ok(()),
     };
     let ignore = crate::source::filter::sealantignore(repo.root());
@@ -51,7 +52,7 @@ pub(super) fn add_findings(
         .iter()
         .filter(|f| changed.contains(f.path.as_str()))
         .collect();
-    reader.read(pool, &ours, &[], &mut state);
+    reader.read(pool, &ours, false, &mut state);
     if state.facts.is_empty() {
         // Graph findings are at, or through, files with facts: none changed, none to report.
         return Ok(());
@@ -61,12 +62,13 @@ pub(super) fn add_findings(
         .iter()
         .filter(|f| is_kustomization(&f.path) && !state.read.contains(&f.path))
         .collect();
-    reader.read(pool, &shape, &[], &mut state);
+    reader.read(pool, &shape, false, &mut state);
+    state.cache = open_cache(repo, request);
     let rest: Vec<&GitBlob> = files
         .iter()
-        .filter(|f| !state.read.contains(&f.path))
+        .filter(|f| !state.read.contains(&f.path) && !state.cache.skips(&f.id))
         .collect();
-    reader.read(pool, &rest, ENTRY_APIS, &mut state);
+    reader.read(pool, &rest, true, &mut state);
     let manifests: Vec<&str> = files
         .iter()
         .map(|f| f.path.as_str())
@@ -82,7 +84,8 @@ pub(super) fn add_findings(
         .iter()
         .filter(|f| involved.builds.contains(&f.path) && !state.read.contains(&f.path))
         .collect();
-    reader.read(pool, &members, &[], &mut state);
+    reader.read(pool, &members, false, &mut state);
+    state.cache.save();
     let graph = Graph::new(&state.facts, manifests, &bases);
     // Only the per-file findings: a graph finding per cluster shares its place with another.
     let per_file = output.findings.len();
@@ -111,8 +114,14 @@ pub(super) fn add_findings(
     Ok(())
 }
 
-fn is_manifest(path: &str) -> bool {
-    is_manifest_file(crate::paths::file_name(path))
+/// The cache of blobs without [`ENTRY_APIS`]: in a working tree only (never in a bare
+/// repository's git directory), unless `--no-cache`.
+fn open_cache(repo: &GitRepo, request: &ScanRequest) -> SkipCache {
+    if !request.cache || !repo.has_worktree() {
+        return SkipCache::off();
+    }
+    let tracked = repo.tracks(&format!("{}/", super::cache::DIR)) || repo.tracks(super::cache::DIR);
+    SkipCache::open(repo.root(), ENTRY_APIS, tracked)
 }
 
 fn is_kustomization(path: &str) -> bool {
@@ -146,6 +155,8 @@ struct State {
     read: HashSet<String>,
     /// The suppression comments of files with facts and a `sealant:ignore` marker.
     marked: HashMap<String, Suppressions>,
+    /// Blobs known to hold none of [`ENTRY_APIS`].
+    cache: SkipCache,
 }
 
 /// Which files, and so which graph findings, a change involves.
@@ -215,32 +226,42 @@ struct Reader<'a> {
 /// A file's facts, and its suppression comments if it has a marker.
 type Read = (String, Vec<Fact>, Option<Suppressions>);
 
+/// What reading a blob gave: its facts (unless it was not read, or lacked the entry points
+/// asked for), and its id if it holds none of [`ENTRY_APIS`] (text without them, or binary).
+type Scanned = (Option<Read>, Option<gix::ObjectId>);
+
 impl Reader<'_> {
-    /// Scans `files` (those holding one of `needles`, when given) into `state`.
+    /// Scans `files` (with `entries_only`, those holding one of [`ENTRY_APIS`]) into `state`.
     fn read(
         &self,
         pool: &rayon::ThreadPool,
         files: &[&GitBlob],
-        needles: &[&[u8]],
+        entries_only: bool,
         state: &mut State,
     ) {
         // A repository handle per chunk, not per rayon job: making one costs more than
         // reading a small blob.
         let chunk = (files.len() / (4 * pool.current_num_threads().max(1))).max(64);
-        let found: Vec<Read> = pool.install(|| {
+        let found: Vec<Scanned> = pool.install(|| {
             files
                 .par_chunks(chunk)
                 .flat_map_iter(|chunk| {
                     let repo = self.repo.local();
-                    let read: Vec<Read> = chunk
+                    let read: Vec<Scanned> = chunk
                         .iter()
-                        .filter_map(|f| self.facts(&repo, f, needles))
+                        .map(|f| self.facts(&repo, f, entries_only))
                         .collect();
                     read
                 })
                 .collect()
         });
-        for (path, facts, suppressions) in found {
+        for (read, no_entry) in found {
+            if let Some(id) = no_entry {
+                state.cache.add(id);
+            }
+            let Some((path, facts, suppressions)) = read else {
+                continue;
+            };
             if let Some(s) = suppressions {
                 state.marked.insert(path.clone(), s);
             }
@@ -249,18 +270,21 @@ impl Reader<'_> {
         }
     }
 
-    fn facts(&self, repo: &gix::Repository, file: &GitBlob, needles: &[&[u8]]) -> Option<Read> {
+    fn facts(&self, repo: &gix::Repository, file: &GitBlob, entries_only: bool) -> Scanned {
         let config = self.request.config;
-        let bytes = read_blob(repo, file.id)?;
+        let Some(bytes) = read_blob(repo, file.id) else {
+            return (None, None);
+        };
         if bytes.len() as u64 > config.max_file_size {
-            return None;
+            return (None, None);
         }
         let Content::Text(text) = sniff(&bytes) else {
-            return None;
+            return (None, Some(file.id));
         };
         let holds = |n: &&[u8]| memchr::memmem::find(&text, n).is_some();
-        if !needles.is_empty() && !needles.iter().any(holds) {
-            return None;
+        let no_entry = (!ENTRY_APIS.iter().any(holds)).then_some(file.id);
+        if entries_only && no_entry.is_some() {
+            return (None, no_entry);
         }
         let context = FileContext {
             rules: RuleSet::builtin(),
@@ -271,6 +295,9 @@ impl Reader<'_> {
         let outcome = scan_file(&file.path, &text, &context);
         let marked = !outcome.facts.is_empty() && has_marker(&text);
         let suppressions = marked.then(|| Suppressions::new(&text));
-        Some((file.path.clone(), outcome.facts, suppressions))
+        (
+            Some((file.path.clone(), outcome.facts, suppressions)),
+            no_entry,
+        )
     }
 }

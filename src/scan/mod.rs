@@ -12,6 +12,7 @@ use crate::crypto::PrivateKey;
 use crate::error::Result;
 use crate::finding::{Finding, Note, Severity};
 
+mod cache;
 mod collect;
 mod git;
 mod git_graph;
@@ -58,6 +59,8 @@ pub struct ScanRequest<'a> {
     /// Private keys for decrypting SealedSecret values, if given.
     pub keys: Option<&'a [PrivateKey]>,
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+    /// Whether git modes may use `.sealant_cache/` at the repository root (`--no-cache`: no).
+    pub cache: bool,
 }
 
 /// Everything a reporter needs.

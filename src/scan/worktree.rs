@@ -164,6 +164,7 @@ fn graph_with_keys(
         mode: Mode::Worktree,
         keys,
         progress: None,
+        cache: false,
     };
     let collector = Once {
         inner: Collector::new(&request),

@@ -32,6 +32,7 @@ mod rule_examples;
 mod safety;
 mod scan;
 mod sealed;
+mod staged_cache;
 mod stdin;
 mod unseal;
 mod xcheck;
