@@ -9,7 +9,7 @@ use crate::finding::{Finding, Severity};
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/sealant-dev/sealant";
 
-pub(super) fn render(report: &Report, out: &mut Vec<u8>) -> std::io::Result<()> {
+pub(super) fn render(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let used = rules_used(report);
     let rules: Vec<Value> = used
         .iter()
