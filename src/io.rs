@@ -178,7 +178,12 @@ pub(crate) fn create_new(path: &Path, contents: &[u8], mode: u32) -> Result<()> 
         _ => Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists)),
     };
     exists().map_err(|source| write_error(path, source))?;
-    write_atomic_as(path, &mut bytes(contents), &Keep::mode(mode), Rename::NoClobber)
+    write_atomic_as(
+        path,
+        &mut bytes(contents),
+        &Keep::mode(mode),
+        Rename::NoClobber,
+    )
 }
 
 /// Like [`write_atomic`], but the file ends with mode 0600 whatever it had: for plaintext

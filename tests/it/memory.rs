@@ -38,7 +38,10 @@ fn assert_report_not_held_whole(format: &str) {
     fs::create_dir(&scanned).unwrap();
     let mut secret = String::from("apiVersion: v1\nkind: Secret\nmetadata:\n  name: big\ndata:\n");
     for i in 0..60_000u32 {
-        secret.push_str(&format!("  k{i}: {:024x}\n", u128::from(i) * 0x9e37_79b9_7f4a_7c15));
+        secret.push_str(&format!(
+            "  k{i}: {:024x}\n",
+            u128::from(i) * 0x9e37_79b9_7f4a_7c15
+        ));
     }
     fs::write(scanned.join("big.yaml"), secret).unwrap();
     // The same scan with every finding allowed: the same work, a report of a few hundred bytes.
