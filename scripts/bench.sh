@@ -254,7 +254,7 @@ corpus_main() {
   mkdir -p "$BENCH_CORPUS" "$OUT/corpus"
   local dir repos name tree tool files bytes rg_ms row header rule
   dir=$(cd "$BENCH_CORPUS" && pwd)
-  read -r -a repos <<<"${BENCH_REPOS:-$(awk -F'\t' '!/^#/ && NF {print $1}' testdata/corpus/repos.tsv)}"
+  read -r -a repos <<<"${BENCH_REPOS:-$(awk -F'\t' '!/^#/ && NF {printf "%s ", $1}' testdata/corpus/repos.tsv)}"
   for name in "${repos[@]}"; do
     scripts/bench/realworld.sh -c -s all -r "$name" "$dir" || die "no checkout of $name"
   done
