@@ -72,3 +72,8 @@ fn a_large_json_report_is_written_as_it_is_rendered_not_held_whole() {
 fn a_large_sarif_report_is_written_as_it_is_rendered_not_held_whole() {
     assert_report_not_held_whole("sarif");
 }
+
+#[test]
+fn a_large_human_report_is_written_as_it_is_rendered_not_held_whole() {
+    assert_report_not_held_whole("human");
+}
