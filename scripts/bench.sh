@@ -244,7 +244,7 @@ measure_repo() {
 # sealant's instructions at -j1 on tree $1 (callgrind: repeatable where wall times are not).
 instructions() {
   (cd "$(dirname "$1")" && valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-    "${BIN[sealant]}" scan -j1 --format json "$(basename "$1")" 2>&1 >/dev/null) |
+    "${BIN[sealant]}" scan -j1 --format json "$(basename "$1")" 2>&1 >/dev/null || true) |
     awk '/Collected :/{printf "%.2f G", $NF / 1e9}'
 }
 
@@ -333,7 +333,8 @@ main() {
     if [ -z "${BIN[$tool]:-}" ]; then
       rows+=("| $tool | not available | | | | | | | | |"); notes+=("$tool: not available: ${MISSING[$tool]}"); continue
     fi
-    VERSION[$tool]=$(version_of "$tool")
+    # `|| true`: `head -1` may close the pipe before the tool is done writing (pipefail).
+    VERSION[$tool]=$(version_of "$tool" || true)
     measure_big "$tool"
     if [ "$tool" = rg ] || [ "$tool" = sealant ]; then
       [ "$BIG_STATUS" = ok ] || die "$tool $BIG_STATUS on $BIG (see $OUT/$tool-big.report.err)"
