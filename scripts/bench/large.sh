@@ -4,7 +4,8 @@
 # and 40k token lines half of them marked `# sealant:ignore`.
 #   scripts/bench/large.sh                    # release build of this tree
 #   SEALANT=/path/to/sealant scripts/bench/large.sh   # a given binary
-# hyperfine when installed (BENCH_RUNS runs, default 3), else one /usr/bin/time run per case;
+# hyperfine when installed (BENCH_RUNS runs, default 3, after one /usr/bin/time run for the peak
+# RSS), else one /usr/bin/time run per case;
 # BENCH_CASES picks cases (default: tokens keys documents suppressed).
 # A run over BENCH_TIMEOUT seconds (default 300) is stopped and reported as such.
 set -euo pipefail
@@ -50,8 +51,9 @@ for case in ${BENCH_CASES:-tokens keys documents suppressed}; do
   dir="$out/$case"
   size=$(du -b "$dir"/big.* | cut -f1)
   if command -v hyperfine >/dev/null; then
-    found=$( (timeout "$limit" "$SEALANT" scan --format json "$dir" 2>/dev/null || true) | count)
-    echo "## $case: $size bytes, $found findings"
+    # This first run gives the count and the peak RSS.
+    found=$( (/usr/bin/time -f %M -o "$out/$case.rss" timeout "$limit" "$SEALANT" scan --format json "$dir" 2>/dev/null || true) | count)
+    echo "## $case: $size bytes, $found findings, peak RSS $(($(tail -1 "$out/$case.rss") / 1024)) MB"
     hyperfine --runs "$runs" -i "timeout $limit $SEALANT scan --format json $dir"
   else
     # One run; exit 1 means findings, so only the report tells success from a timeout.

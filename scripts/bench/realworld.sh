@@ -9,6 +9,7 @@
 #   scripts/bench/realworld.sh -s heldout DIR    # the held-out set (-s all: both)
 #   scripts/bench/realworld.sh -v DIR            # also list every unjudged finding (path:line rule)
 #   scripts/bench/realworld.sh -r owner/name DIR # one repository
+#   scripts/bench/realworld.sh -c -s all DIR     # only make the checkouts (scripts/bench.sh uses it)
 #
 # DIR holds one checkout per repository, DIR/owner+name (the files of the pinned commit, no .git).
 # A missing checkout is made from a bare mirror ($MIRRORS/owner+name/repo, default /work/.mirror)
@@ -26,8 +27,10 @@ RUNS=${REALWORLD_RUNS:-3}
 SET=tune
 VERBOSE=0
 ONLY=
-while getopts 's:vr:' opt; do
+CHECKOUTS_ONLY=0
+while getopts 's:vr:c' opt; do
   case $opt in
+    c) CHECKOUTS_ONLY=1 ;;
     s) SET=$OPTARG ;;
     v) VERBOSE=1 ;;
     r) ONLY=$OPTARG ;;
@@ -35,7 +38,7 @@ while getopts 's:vr:' opt; do
   esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || { echo "usage: $0 [-s tune|heldout|all] [-v] [-r owner/name] DIR" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [-s tune|heldout|all] [-v] [-c] [-r owner/name] DIR" >&2; exit 2; }
 mkdir -p "$1"
 DIR=$(cd "$1" && pwd)
 OUT=$DIR/.out
@@ -43,7 +46,9 @@ mkdir -p "$OUT"
 
 log() { printf '[realworld] %s\n' "$*" >&2; }
 
-if [ -z "${SEALANT:-}" ]; then
+if [ "$CHECKOUTS_ONLY" = 1 ]; then
+  SEALANT=true
+elif [ -z "${SEALANT:-}" ]; then
   SEALANT=$ROOT/target/release/sealant
   [ -x "$SEALANT" ] || (cd "$ROOT" && cargo build --release --locked -q)
 fi
@@ -134,6 +139,7 @@ while IFS=$'\t' read -r name url commit shape set; do
   [ "$SET" = all ] || [ "$set" = "$SET" ] || continue
   [ -z "$ONLY" ] || [ "$name" = "$ONLY" ] || continue
   checkout "$name" "$url" "$commit"
+  [ "$CHECKOUTS_ONLY" = 0 ] || continue
   NAMES+=("$name")
   dest=$DIR/${name/\//+}
   (cd "$dest" && "$SEALANT" scan --format json . >"$OUT/${name/\//+}.json" 2>"$OUT/${name/\//+}.stderr") || true
@@ -144,6 +150,7 @@ while IFS=$'\t' read -r name url commit shape set; do
     printf '%s\t%s\t%s\n' "$name" "$s" "$r" >>"$TIMES"
   fi
 done <"$CORPUS/repos.tsv"
+[ "$CHECKOUTS_ONLY" = 0 ] || exit 0
 
 python3 - "$CORPUS" "$OUT" "$VERBOSE" "${NAMES[@]}" <<'PY'
 import csv, fnmatch, json, os, sys

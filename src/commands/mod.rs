@@ -38,7 +38,7 @@ use std::path::Path;
 use crate::cli::{CertCommand, Cli, Command};
 use crate::crypto::{Cert, Scope};
 use crate::error::{Error, Result};
-use crate::io::{read_key_file, write_atomic};
+use crate::io::read_key_file;
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;
@@ -132,10 +132,19 @@ pub fn emit(
     new_mode: u32,
     stdout: &mut dyn Write,
 ) -> Result<()> {
+    emit_with(path, new_mode, stdout, &mut |out| out.write_all(contents))
+}
+
+/// [`emit`], with the contents written by `write` as they are made.
+pub(crate) fn emit_with(
+    path: Option<&Path>,
+    new_mode: u32,
+    stdout: &mut dyn Write,
+    write: crate::io::Writes,
+) -> Result<()> {
     match path {
-        Some(path) => write_atomic(path, contents, new_mode),
-        None => stdout
-            .write_all(contents)
+        Some(path) => crate::io::write_atomic_with(path, new_mode, write),
+        None => write(stdout)
             .and_then(|()| stdout.flush())
             .map_err(|source| Error::Write {
                 path: "<stdout>".into(),

@@ -4,9 +4,9 @@
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
-use super::{emit, EXIT_FINDINGS, EXIT_OK};
+use super::{emit_with, EXIT_FINDINGS, EXIT_OK};
 use crate::cli::{ColorChoice, ScanArgs};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::finding::Finding;
 use crate::report::{render, Format as ReportFormat, Provenance, Report, RuleDoc, Source, Summary};
 use crate::rules::RuleSet;
@@ -64,21 +64,13 @@ pub(super) fn report_from(
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let mut rendered = Vec::new();
-    render(args.format, &report, source, color, &mut rendered).map_err(|source| Error::Write {
-        path: "<report>".into(),
-        source,
+    emit_with(args.output.as_deref(), 0o644, stdout, &mut |out| {
+        render(args.format, &report, source, color, out)
     })?;
-    emit(args.output.as_deref(), &rendered, 0o644, stdout)?;
     if let Some(path) = &args.sarif {
-        let mut sarif = Vec::new();
-        render(ReportFormat::Sarif, &report, source, false, &mut sarif).map_err(|source| {
-            Error::Write {
-                path: path.clone(),
-                source,
-            }
+        crate::io::write_atomic_with(path, 0o644, &mut |out| {
+            render(ReportFormat::Sarif, &report, source, false, out)
         })?;
-        crate::io::write_atomic(path, &sarif, 0o644)?;
     }
     let failing = output.worst().is_some_and(|worst| worst >= args.fail_on);
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })

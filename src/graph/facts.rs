@@ -160,7 +160,14 @@ pub fn facts_of(
         Some(kind) => maker(root, path, api, kind).or_else(|| workload(root, path, kind, line_col)),
         None => None,
     };
-    out.extend(fact);
+    if let Some(fact) = fact {
+        // Most documents give one fact, and a first push reserves room for four: a file of
+        // 50k Secrets held 768 bytes of facts for each instead of 192.
+        if out.is_empty() {
+            out.reserve_exact(1);
+        }
+        out.push(fact);
+    }
 }
 
 fn flux(root: &Node, path: &str, line_col: &impl Fn(usize) -> (usize, usize)) -> Option<Fact> {
@@ -612,6 +619,12 @@ mod tests {
         let mut out = Vec::new();
         facts_of(&root, file, file, &|_| (1, 1), &mut out);
         out
+    }
+
+    #[test]
+    fn a_document_with_one_fact_holds_room_for_one() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {a: b}\n";
+        assert_eq!(facts(text, "s.yaml").capacity(), 1);
     }
 
     #[test]

@@ -111,29 +111,33 @@ fn write_file(
         return write(findings, &frames, out);
     }
     // 100k frames of one file took two seconds on one thread: render parts of them on each,
-    // every part with its own copy of the frames' cursor, and print the parts in order.
+    // every part with its own copy of the frames' cursor, and print the parts in order, a few
+    // per thread at a time (all of them at once held the whole report).
     use rayon::prelude::*;
-    let parts: Vec<(&[&Finding], Vec<Option<FileFrames>>)> = findings
-        .chunks(PARALLEL_FRAMES / 4)
-        .map(|part| {
-            (
-                part,
-                frames
-                    .iter()
-                    .map(|f| f.as_ref().map(FileFrames::share))
-                    .collect(),
-            )
-        })
-        .collect();
-    let texts: Vec<std::io::Result<Vec<u8>>> = parts
-        .into_par_iter()
-        .map(|(part, frames)| {
-            let mut text = Vec::new();
-            write(part, &frames, &mut text).map(|()| text)
-        })
-        .collect();
-    for text in texts {
-        out.write_all(&text?)?;
+    let batch = PARALLEL_FRAMES / 4 * 2 * rayon::current_num_threads();
+    for group in findings.chunks(batch) {
+        let parts: Vec<(&[&Finding], Vec<Option<FileFrames>>)> = group
+            .chunks(PARALLEL_FRAMES / 4)
+            .map(|part| {
+                (
+                    part,
+                    frames
+                        .iter()
+                        .map(|f| f.as_ref().map(FileFrames::share))
+                        .collect(),
+                )
+            })
+            .collect();
+        let texts: Vec<std::io::Result<Vec<u8>>> = parts
+            .into_par_iter()
+            .map(|(part, frames)| {
+                let mut text = Vec::new();
+                write(part, &frames, &mut text).map(|()| text)
+            })
+            .collect();
+        for text in texts {
+            out.write_all(&text?)?;
+        }
     }
     Ok(())
 }

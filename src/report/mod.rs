@@ -87,14 +87,18 @@ pub(crate) fn render(
     report: &Report,
     source: &Source,
     color: bool,
-    out: &mut Vec<u8>,
+    out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    // Written as rendered, not held whole (a 100k-finding JSON report is 35 MB); the buffer
+    // keeps the serializers' many small writes plain copies.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
     match format {
-        Format::Human => human::render(report, source, color, out),
-        Format::Json => json::render(report, out),
-        Format::Sarif => sarif::render(report, out),
-        Format::Github => github::render(report, out),
-    }
+        Format::Human => human::render(report, source, color, &mut out),
+        Format::Json => json::render(report, &mut out),
+        Format::Sarif => sarif::render(report, &mut out),
+        Format::Github => github::render(report, &mut out),
+    }?;
+    std::io::Write::flush(&mut out)
 }
 
 /// `scanned 13 files (24.1 KiB) in 4 ms: 3 findings (1 suppressed): 2 errors, 1 warning, 0 notes

@@ -1,6 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it: every result has a
 //! location, lines and columns start at 1, levels are error, warning or note.
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{commit_label, timestamp, unwrap_lines, Provenance, Report, RuleDoc};
@@ -9,36 +10,69 @@ use crate::finding::{Finding, Severity};
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/sealant-dev/sealant";
 
-pub(super) fn render(report: &Report, out: &mut Vec<u8>) -> std::io::Result<()> {
+/// The document, with keys in the order SARIF viewers show them.
+#[derive(Serialize)]
+struct Sarif<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    column_kind: &'static str,
+    results: Results<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_control_provenance: Option<[Value; 1]>,
+}
+
+/// The results, each made as it is written: a tree of them all took 10 kB per finding.
+struct Results<'a> {
+    report: &'a Report<'a>,
+    used: &'a [&'a str],
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (report, used) = (self.report, self.used);
+        serializer.collect_seq(
+            report
+                .findings
+                .iter()
+                .map(|f| result(f, used, report.rule(&f.rule))),
+        )
+    }
+}
+
+pub(super) fn render(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let used = rules_used(report);
     let rules: Vec<Value> = used
         .iter()
         .map(|id| descriptor(id, report.rule(id)))
         .collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| result(f, &used, report.rule(&f.rule)))
-        .collect();
-    let mut run = json!({
-        "tool": {"driver": {
+    let run = Run {
+        tool: json!({"driver": {
             "name": "sealant",
             "version": report.tool_version,
             "semanticVersion": report.tool_version,
             "informationUri": INFORMATION_URI,
             "rules": rules,
-        }},
-        "columnKind": "unicodeCodePoints",
-        "results": results,
-    });
-    if let Some(details) = report.provenance.and_then(version_control) {
-        run["versionControlProvenance"] = json!([details]);
-    }
-    let sarif = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [run],
-    });
+        }}),
+        column_kind: "unicodeCodePoints",
+        results: Results {
+            report,
+            used: &used,
+        },
+        version_control_provenance: report.provenance.and_then(version_control).map(|d| [d]),
+    };
+    let sarif = Sarif {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [run],
+    };
     super::json::write_pretty(out, &sarif)
 }
 

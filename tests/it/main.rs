@@ -21,6 +21,7 @@ mod hooks;
 mod integrations;
 mod kat;
 mod mcfix;
+mod memory;
 mod messages;
 mod misses;
 mod onboard;
