@@ -18,6 +18,7 @@ mod golden;
 mod graph;
 mod graphgit;
 mod hooks;
+mod image;
 mod integrations;
 mod kat;
 mod mcfix;
