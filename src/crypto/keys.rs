@@ -74,7 +74,10 @@ impl PrivateKey {
             return None;
         }
         let padding = Oaep::<Sha256>::new_with_label(label);
-        self.key.decrypt(padding, ciphertext).ok().map(Zeroizing::new)
+        self.key
+            .decrypt(padding, ciphertext)
+            .ok()
+            .map(Zeroizing::new)
     }
 }
 

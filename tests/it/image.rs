@@ -18,7 +18,9 @@ fn engine() -> Option<&'static str> {
             .is_ok_and(|out| out.status.success())
     });
     if found.is_none() {
-        eprintln!("note: skipping the image test, no container engine (podman or docker) runs here");
+        eprintln!(
+            "note: skipping the image test, no container engine (podman or docker) runs here"
+        );
     }
     found
 }
@@ -46,7 +48,10 @@ fn base_images(dockerfile: &str) -> Vec<String> {
 /// Pulls every base image; the first failure's last line, if one fails.
 fn pull_failure(engine: &str, images: &[String]) -> Option<String> {
     images.iter().find_map(|image| {
-        let out = Command::new(engine).args(["pull", "-q", image]).output().ok()?;
+        let out = Command::new(engine)
+            .args(["pull", "-q", image])
+            .output()
+            .ok()?;
         (!out.status.success()).then(|| {
             let err = stderr(&out);
             format!("{image}: {}", err.lines().last().unwrap_or("").trim())
