@@ -18,13 +18,14 @@ mod golden;
 mod graph;
 mod graphgit;
 mod hooks;
-mod image;
+
 mod integrations;
 mod kat;
 mod mcfix;
 mod messages;
 mod misses;
 mod onboard;
+mod packaging;
 mod paths;
 mod precision;
 mod redaction;

@@ -1,6 +1,7 @@
-//! The container image: the Dockerfile built by the engine found here (podman, else docker),
-//! then `sealant --version` and a scan of a mounted tree run in it. Skipped, saying why, when
-//! no engine runs here or the Dockerfile's base images cannot be pulled.
+//! Packaging: what a source build compiles, and the container image (the Dockerfile built by
+//! the engine found here, podman else docker, then `sealant --version` and a scan of a mounted
+//! tree run in it; skipped, saying why, when no engine runs here or a base image cannot be
+//! pulled).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -61,6 +62,45 @@ fn pull_failure(engine: &str, images: &[String]) -> Option<String> {
 
 fn run(engine: &str, args: &[&str]) -> Output {
     Command::new(engine).args(args).output().unwrap()
+}
+
+/// A cold `cargo install` must not build a C library (AWS-LC was a third of its CPU time and
+/// needs a C toolchain): nothing in the default build depends on `cc`.
+#[test]
+fn default_build_compiles_no_c() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--locked",
+            "--offline",
+            "-e",
+            "normal,build",
+            "-i",
+            "cc",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    // Cargo refuses `-i` of a package outside the resolved graph; any other failure is not an
+    // answer.
+    let absent = stderr(&out).contains("did not match any packages");
+    assert!(
+        absent || (out.status.success() && stdout(&out).trim().is_empty()),
+        "the default build needs cc:\n{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// podman, unlike docker, resolves no short names by default.
+#[test]
+fn dockerfile_base_images_name_their_registry() {
+    let dockerfile =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Dockerfile")).unwrap();
+    for image in base_images(&dockerfile) {
+        let host = image.split_once('/').map(|(host, _)| host);
+        assert!(host.is_some_and(|h| h.contains('.')), "{image}");
+    }
 }
 
 #[test]
