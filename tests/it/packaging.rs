@@ -64,8 +64,8 @@ fn run(engine: &str, args: &[&str]) -> Output {
     Command::new(engine).args(args).output().unwrap()
 }
 
-/// A cold `cargo install` must not build a C library (AWS-LC was a third of its CPU time and
-/// needs a C toolchain): nothing in the default build depends on `cc`.
+/// A cold `cargo install` must not build a C library (AWS-LC was its costliest crate and needs
+/// a C toolchain): nothing in the default build depends on `cc`.
 #[test]
 fn default_build_compiles_no_c() {
     let out = Command::new(env!("CARGO"))
