@@ -4,8 +4,8 @@
 # The release workflow builds it for linux/amd64 and linux/arm64 and pushes it to ghcr.io.
 
 ARG RUST_VERSION=1.89
-FROM rust:${RUST_VERSION}-alpine AS builder
-# A C toolchain for aws-lc-sys; on Alpine, Rust links musl statically by default. The builder's
+FROM docker.io/library/rust:${RUST_VERSION}-alpine AS builder
+# A C toolchain for aws-lc-sys (rustls, feature fetch); on Alpine, Rust links musl statically by default. The builder's
 # packages do not reach the image, so they follow the Alpine release rather than pinned versions.
 # hadolint ignore=DL3018
 RUN apk add --no-cache build-base cmake perl
@@ -14,8 +14,8 @@ COPY . .
 # .git is not sent to the builder (.dockerignore): the commit comes as a build argument.
 ARG SEALANT_BUILD_COMMIT=unknown
 ENV SEALANT_BUILD_COMMIT=${SEALANT_BUILD_COMMIT}
-RUN cargo build --locked --release --features full --bin sealant \
-    && cp target/release/sealant /sealant
+RUN cargo build --locked --profile dist --features full --bin sealant \
+    && cp target/dist/sealant /sealant
 
 FROM gcr.io/distroless/static-debian12:nonroot
 LABEL org.opencontainers.image.source="https://github.com/sealant-dev/sealant" \

@@ -297,8 +297,6 @@ impl ValueSpans {
 }
 
 fn digest(bytes: &[u8]) -> [u8; 32] {
-    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
-    let mut out = [0u8; 32];
-    out.copy_from_slice(d.as_ref());
-    out
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
 }

@@ -2,34 +2,35 @@
 //! findings, of the rule, path and identity). Stable across runs and line moves; with a per-repository salt (`fingerprint-salt` in `.sealant.yaml`,
 //! written by `sealant init`) a report alone cannot confirm a guessed weak value.
 
-use aws_lc_rs::{digest, hmac};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
 
 /// Salt used when the configuration sets none.
 pub(crate) const DEFAULT_SALT: &str = "sealant-fingerprint-v1";
 
 thread_local! {
-    /// The HMAC key of the last salt used on this thread.
-    static KEY: std::cell::RefCell<Option<(String, hmac::Key)>> = const { std::cell::RefCell::new(None) };
+    /// The HMAC keyed with the last salt used on this thread.
+    static KEY: std::cell::RefCell<Option<(String, Hmac<Sha256>)>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The fingerprint of `value` found by `rule`: 32 hex digits.
 pub(crate) fn fingerprint(salt: &str, rule: &str, value: &[u8]) -> String {
-    // AWS-LC's SHA-256 uses the CPU's SHA instructions: a seventh of a scan with many
+    // sha2 picks the CPU's SHA instructions at run time: a seventh of a scan with many
     // findings went to a software SHA-256 here.
     let mut mac = KEY.with(|cached| {
         let mut cached = cached.borrow_mut();
         // One salt per scan: the key schedule is made once per thread, not once per finding.
         if cached.as_ref().is_none_or(|(s, _)| s != salt) {
-            let key = hmac::Key::new(hmac::HMAC_SHA256, salt.as_bytes());
+            let key = Hmac::new_from_slice(salt.as_bytes()).expect("HMAC takes any key length");
             *cached = Some((salt.to_string(), key));
         }
         let (_, key) = cached.as_ref().expect("set just above");
-        hmac::Context::with_key(key)
+        key.clone()
     });
     mac.update(rule.as_bytes());
     mac.update(&[0]);
     mac.update(value);
-    crate::crypto::hex(&mac.sign().as_ref()[..16])
+    crate::crypto::hex(&mac.finalize().into_bytes()[..16])
 }
 
 /// The fingerprint of a structural finding: the rule and what it is about (`identity`: object,
@@ -40,7 +41,7 @@ pub(crate) fn of_identity(salt: &str, rule: &str, path: &str, identity: &str) ->
 
 /// A short digest of a value, to put a value into an identity without the value itself.
 pub(crate) fn digest(value: &[u8]) -> String {
-    crate::crypto::hex(&digest::digest(&digest::SHA256, value).as_ref()[..16])
+    crate::crypto::hex(&Sha256::digest(value)[..16])
 }
 
 #[cfg(test)]

@@ -1,15 +1,14 @@
-//! Key generation the way the controller does it: an RSA key (AWS-LC) and a self-signed
+//! Key generation the way the controller does it: an RSA key (RustCrypto `rsa`) and a self-signed
 //! certificate with CA:TRUE, KeyUsage EncipherOnly, a 128-bit random serial, the given CN as
 //! subject and issuer, NotBefore = now, signed sha256WithRSA.
 
 use std::time::{Duration, SystemTime};
 
-use aws_lc_rs::digest::{digest, SHA1_FOR_LEGACY_USE_ONLY};
-use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
-use pkcs8::der::Decode;
+use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, EncodeRsaPublicKey};
+use rsa::pkcs8::EncodePublicKey;
+use rsa::sha2::Sha256;
+use rsa::traits::PublicKeyParts;
+use rsa::PrivateKey;
 use x509_cert::der::DateTime;
 use zeroize::Zeroizing;
 
@@ -50,13 +49,10 @@ impl std::fmt::Debug for KeyMaterial {
     }
 }
 
-/// Key sizes AWS-LC generates.
-pub(crate) fn key_size(bits: usize) -> Result<KeySize, CryptoError> {
+/// The key sizes offered: upstream's and the common ones.
+pub(crate) fn key_size(bits: usize) -> Result<usize, CryptoError> {
     match bits {
-        2048 => Ok(KeySize::Rsa2048),
-        3072 => Ok(KeySize::Rsa3072),
-        4096 => Ok(KeySize::Rsa4096),
-        8192 => Ok(KeySize::Rsa8192),
+        2048 | 3072 | 4096 | 8192 => Ok(bits),
         _ => Err(CryptoError::Key(format!(
             "cannot generate a {bits}-bit key: use 2048, 3072, 4096 or 8192"
         ))),
@@ -69,14 +65,14 @@ pub(crate) fn generate(
     options: &CertOptions,
     now: SystemTime,
 ) -> Result<KeyMaterial, CryptoError> {
-    let pair = KeyPair::generate(key_size(bits)?)
+    let pair = PrivateKey::new(&mut crate::crypto::os_rng(), key_size(bits)?)
         .map_err(|_| CryptoError::Key("RSA key generation failed".into()))?;
-    let pkcs8: Pkcs8V1Der = pair
-        .as_der()
-        .map_err(|_| CryptoError::Key("cannot encode the new key".into()))?;
-    let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8.as_ref())
-        .map_err(|e| CryptoError::Key(format!("cannot re-encode the new key: {e}")))?;
-    let pkcs1_der = Zeroizing::new(info.private_key.as_bytes().to_vec());
+    let pkcs1_der = Zeroizing::new(
+        pair.to_pkcs1_der()
+            .map_err(|_| CryptoError::Key("cannot encode the new key".into()))?
+            .as_bytes()
+            .to_vec(),
+    );
     let cert_der = sign_cert(&pair, options, now)?;
     Ok(KeyMaterial {
         pkcs1_der,
@@ -90,23 +86,27 @@ pub(crate) fn self_signed(
     options: &CertOptions,
     now: SystemTime,
 ) -> Result<Vec<u8>, CryptoError> {
-    let pair = KeyPair::from_der(pkcs1_der)
+    let pair = PrivateKey::from_pkcs1_der(pkcs1_der)
         .map_err(|e| CryptoError::Key(format!("not a PKCS#1 RSA private key: {e}")))?;
     sign_cert(&pair, options, now)
 }
 
 fn sign_cert(
-    pair: &KeyPair,
+    pair: &PrivateKey,
     options: &CertOptions,
     now: SystemTime,
 ) -> Result<Vec<u8>, CryptoError> {
     let fail = |what: &str| CryptoError::Cert(format!("cannot build the certificate: {what}"));
-    let spki: PublicKeyX509Der = pair
-        .public_key()
-        .as_der()
+    let public = pair.to_public_key();
+    let spki = public
+        .to_public_key_der()
         .map_err(|_| fail("public key encoding"))?;
-    // Go's subject key identifier: SHA-1 of the PKCS#1 RSAPublicKey.
-    let ski = digest(&SHA1_FOR_LEGACY_USE_ONLY, pair.public_key().as_ref());
+    let pkcs1_public = public
+        .to_pkcs1_der()
+        .map_err(|_| fail("public key encoding"))?;
+    // Go's subject key identifier: SHA-1 of the PKCS#1 RSAPublicKey. sha1dc is the SHA-1 gix
+    // already links; a collision cannot occur on a key made just now.
+    let ski = sha1dc::digest(pkcs1_public.as_bytes()).map_err(|_| fail("key identifier"))?;
     let mut serial = [0u8; 16];
     getrandom::fill(&mut serial).map_err(|_| CryptoError::Random)?;
     let not_before = now;
@@ -131,17 +131,13 @@ fn sign_cert(
         &name,
         &seq(&[&der_time(not_before)?, &der_time(not_after)?]),
         &name,
-        spki.as_ref(),
+        spki.as_bytes(),
         &tlv(0xa3, &extensions),
     ]);
-    let mut signature = vec![0u8; pair.public_modulus_len()];
-    pair.sign(
-        &RSA_PKCS1_SHA256,
-        &SystemRandom::new(),
-        &tbs,
-        &mut signature,
-    )
-    .map_err(|_| fail("signing failed"))?;
+    let signature = pair
+        .pkcs1v15_sign::<Sha256>(&tbs)
+        .map_err(|_| fail("signing failed"))?;
+    debug_assert_eq!(signature.len(), pair.size());
     let mut bits = vec![0u8];
     bits.extend_from_slice(&signature);
     let der = seq(&[&tbs, &sha256_with_rsa, &tlv(0x03, &bits)]);
@@ -273,7 +269,7 @@ mod tests {
     }
 
     #[test]
-    fn rejects_sizes_aws_lc_cannot_make() {
+    fn rejects_sizes_not_offered() {
         assert!(key_size(1024).is_err());
         assert!(key_size(4096).is_ok());
     }

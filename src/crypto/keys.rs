@@ -1,18 +1,21 @@
-//! Private keys for unsealing, held by AWS-LC so that every private-key operation is
-//! constant-time (RUSTSEC-2023-0071 concerns the pure-Rust `rsa` crate's private-key path).
+//! Private keys for unsealing. RustCrypto's `rsa` 0.10 does every private-key operation on
+//! constant-time integers with base, exponent and modulus blinding (the fix for
+//! RUSTSEC-2023-0071, which concerned its earlier variable-time path).
 
-use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
-use aws_lc_rs::rsa::{
-    KeyPair, OaepPrivateDecryptingKey, PrivateDecryptingKey, OAEP_SHA256_MGF1SHA256,
-};
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
+use rsa::sha2::Sha256;
+use rsa::traits::PublicKeyParts;
+use rsa::Oaep;
 use zeroize::Zeroizing;
 
+use super::cert::MIN_KEY_BITS;
 use super::pem::pem_blocks;
 use crate::error::CryptoError;
 
 /// An RSA private key that can open sealed values.
 pub struct PrivateKey {
-    key: OaepPrivateDecryptingKey,
+    key: rsa::PrivateKey,
     spki_der: Vec<u8>,
 }
 
@@ -25,30 +28,35 @@ impl std::fmt::Debug for PrivateKey {
 impl PrivateKey {
     /// Parses a PKCS#1 `RSAPrivateKey` (PEM label "RSA PRIVATE KEY", the controller's format).
     pub fn from_pkcs1_der(der: &[u8]) -> Result<PrivateKey, CryptoError> {
-        let pair = KeyPair::from_der(der)
+        let key = rsa::PrivateKey::from_pkcs1_der(der)
             .map_err(|e| CryptoError::Key(format!("not a PKCS#1 RSA private key: {e}")))?;
-        let pkcs8: Pkcs8V1Der = pair
-            .as_der()
-            .map_err(|_| CryptoError::Key("cannot re-encode the key".into()))?;
-        PrivateKey::from_pkcs8_der(pkcs8.as_ref())
+        PrivateKey::new(key)
     }
 
     /// Parses a PKCS#8 `PrivateKeyInfo` holding an RSA key (PEM label "PRIVATE KEY").
     pub fn from_pkcs8_der(der: &[u8]) -> Result<PrivateKey, CryptoError> {
-        let key = PrivateDecryptingKey::from_pkcs8(der)
+        let key = rsa::PrivateKey::from_pkcs8_der(der)
             .map_err(|e| CryptoError::Key(format!("not a usable RSA private key: {e}")))?;
-        let public: PublicKeyX509Der = key
-            .public_key()
-            .as_der()
-            .map_err(|_| CryptoError::Key("cannot encode the public key".into()))?;
-        let spki_der = public.as_ref().to_vec();
-        let key = OaepPrivateDecryptingKey::new(key)
-            .map_err(|_| CryptoError::Key("RSA-OAEP refused the key".into()))?;
+        PrivateKey::new(key)
+    }
+
+    fn new(key: rsa::PrivateKey) -> Result<PrivateKey, CryptoError> {
+        let bits = key.size() * 8;
+        if bits < MIN_KEY_BITS {
+            return Err(CryptoError::Key(format!(
+                "not a usable RSA private key: {bits} bits; at least {MIN_KEY_BITS} are required"
+            )));
+        }
+        let spki_der = key
+            .to_public_key()
+            .to_public_key_der()
+            .map_err(|_| CryptoError::Key("cannot encode the public key".into()))?
+            .into_vec();
         Ok(PrivateKey { key, spki_der })
     }
 
     pub fn bits(&self) -> usize {
-        self.key.key_size_bits()
+        self.key.size() * 8
     }
 
     /// DER `SubjectPublicKeyInfo` of the matching public key, to pair a key with its cert.
@@ -62,17 +70,14 @@ impl PrivateKey {
         ciphertext: &[u8],
         label: &[u8],
     ) -> Option<Zeroizing<Vec<u8>>> {
-        if ciphertext.len() != self.key.key_size_bytes() {
+        if ciphertext.len() != self.key.size() {
             return None;
         }
-        let mut out = Zeroizing::new(vec![0u8; self.key.min_output_size()]);
-        let len = self
-            .key
-            .decrypt(&OAEP_SHA256_MGF1SHA256, ciphertext, &mut out, Some(label))
-            .ok()?
-            .len();
-        out.truncate(len);
-        Some(out)
+        let padding = Oaep::<Sha256>::new_with_label(label);
+        self.key
+            .decrypt(padding, ciphertext)
+            .ok()
+            .map(Zeroizing::new)
     }
 }
 

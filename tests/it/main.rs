@@ -18,6 +18,7 @@ mod golden;
 mod graph;
 mod graphgit;
 mod hooks;
+
 mod integrations;
 mod kat;
 mod mcfix;
@@ -25,6 +26,7 @@ mod memory;
 mod messages;
 mod misses;
 mod onboard;
+mod packaging;
 mod paths;
 mod precision;
 mod redaction;
