@@ -8,6 +8,7 @@ mod kube;
 mod kustomize;
 mod sops;
 mod suppress;
+mod triage;
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -281,6 +282,17 @@ struct DocFile<'a> {
 
 impl DocFile<'_> {
     fn scan(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
+        let start = doc.range.start;
+        let at_line_start = start == 0 || self.text.as_bytes()[start - 1] == b'\n';
+        if !self.kustomization && !triage::needs_tree(&self.text[doc.range.clone()], at_line_start)
+        {
+            return DocOutcome::default();
+        }
+        self.scan_tree(doc)
+    }
+
+    /// Judges a document from its tree.
+    fn scan_tree(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
         let (text, file_name) = (self.text, self.file_name);
         let lines = LineIndex::with_starts(text.as_bytes(), self.line_starts);
         let at = |offset| lines.line_col(offset);
