@@ -33,5 +33,6 @@ mod safety;
 mod scan;
 mod sealed;
 mod stdin;
+mod triage;
 mod unseal;
 mod xcheck;
