@@ -18,7 +18,7 @@ use crate::finding::{Detection, Finding, LineIndex};
 use crate::fingerprint::{fingerprint, of_identity};
 use crate::k8s::{is_kustomization_file, is_manifest_file, REFERENCE_KINDS};
 use crate::rules::{Hits, RuleSet};
-use crate::yaml::{parse_expanded, split_documents, Node};
+use crate::yaml::{check_parses, parse_expanded, split_documents, Node};
 
 pub use config::SECRET_CONFIG;
 pub(crate) use identity::report_credentials_inside;
@@ -133,8 +133,14 @@ fn yaml_text(bytes: &[u8]) -> Cow<'_, str> {
     let suspect = |&b: &u8| {
         (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || matches!(b, 0x7f | 0xc2 | 0xef)
     };
+    // In blocks without an early exit, so that the test over every byte is vectorized.
+    let any_suspect = || {
+        bytes
+            .chunks(64)
+            .any(|c| c.iter().fold(false, |seen, b| seen | suspect(b)))
+    };
     if let Ok(text) = std::str::from_utf8(bytes) {
-        if !bytes.iter().any(suspect) || !text.chars().any(not_yaml) {
+        if !any_suspect() || !text.chars().any(not_yaml) {
             return Cow::Borrowed(text);
         }
     }
@@ -284,11 +290,17 @@ impl DocFile<'_> {
     fn scan(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
         let start = doc.range.start;
         let at_line_start = start == 0 || self.text.as_bytes()[start - 1] == b'\n';
-        if !self.kustomization && !triage::needs_tree(&self.text[doc.range.clone()], at_line_start)
-        {
-            return DocOutcome::default();
+        if self.kustomization {
+            return self.scan_tree(doc);
         }
-        self.scan_tree(doc)
+        match triage::need(&self.text[doc.range.clone()], at_line_start) {
+            triage::Need::Tree => self.scan_tree(doc),
+            triage::Need::Parse => match check_parses(self.text, doc.range.clone()) {
+                Ok(()) => DocOutcome::default(),
+                Err(e) => self.not_parsed(doc, e),
+            },
+            triage::Need::Nothing => DocOutcome::default(),
+        }
     }
 
     /// Judges a document from its tree.
@@ -327,15 +339,24 @@ impl DocFile<'_> {
                 }
             }
             Ok(None) => {}
-            // Helm templates are not YAML until rendered; their values are placeholders.
-            Err(_) if text[doc.range.clone()].contains("{{") => out.quiet.push(doc.range.clone()),
-            Err(e) => {
-                let (line, column) = at(e.offset);
-                out.note = Some(format!(
-                    "{line}:{column}: not valid YAML ({}); scanned as plain text",
-                    e.message
-                ));
-            }
+            Err(e) => return self.not_parsed(doc, e),
+        }
+        out
+    }
+
+    /// A document that does not parse: quiet if a Helm template, else noted.
+    fn not_parsed(&self, doc: &crate::yaml::DocSpan, e: crate::yaml::ParseError) -> DocOutcome {
+        let mut out = DocOutcome::default();
+        // Helm templates are not YAML until rendered; their values are placeholders.
+        if self.text[doc.range.clone()].contains("{{") {
+            out.quiet.push(doc.range.clone());
+        } else {
+            let lines = LineIndex::with_starts(self.text.as_bytes(), self.line_starts);
+            let (line, column) = lines.line_col(e.offset);
+            out.note = Some(format!(
+                "{line}:{column}: not valid YAML ({}); scanned as plain text",
+                e.message
+            ));
         }
         out
     }

@@ -55,25 +55,43 @@ struct TopLevel<'a> {
     api: Option<&'a str>,
 }
 
-/// Whether a tree-based check may apply to `doc` (one document of a file not named as a
-/// kustomization). False only when its top-level keys are read for certain, none is `sops`,
-/// and its kind is one of [`NO_TREE_KINDS`]. `at_line_start`: whether the document starts a
-/// line (not after `--- ` on the marker's line).
-pub(crate) fn needs_tree(doc: &str, at_line_start: bool) -> bool {
-    // A template that fails to parse quietens its values: only a parse can tell.
-    if memmem::find(doc.as_bytes(), b"{{").is_some() {
-        return true;
-    }
+/// What judging a document takes.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Need {
+    /// Its tree: a tree-based check may apply, or its top-level keys cannot be read for certain.
+    Tree,
+    /// Only whether it parses: no tree-based check applies, but it holds `{{`, and a Helm
+    /// template that does not parse is quiet.
+    Parse,
+    /// Nothing: only the line rules apply.
+    Nothing,
+}
+
+/// What judging `doc` (one document of a file not named as a kustomization) takes. Less than
+/// its tree only when its top-level keys are read for certain, none is `sops`, and it has no
+/// kind or one of [`NO_TREE_KINDS`]. `at_line_start`: whether the document starts a line (not
+/// after `--- ` on the marker's line).
+pub(crate) fn need(doc: &str, at_line_start: bool) -> Need {
     let top = match doc.trim_start().as_bytes().first() {
         Some(b'{') => json_top_level(doc),
         _ if at_line_start => block_top_level(doc),
         _ => None,
     };
-    !top.is_some_and(|top| is_no_tree_kind(&top))
+    if !top.is_some_and(|top| is_no_tree_kind(&top)) {
+        Need::Tree
+    } else if memmem::find(doc.as_bytes(), b"{{").is_some() {
+        Need::Parse
+    } else {
+        Need::Nothing
+    }
 }
 
 fn is_no_tree_kind(top: &TopLevel) -> bool {
-    let (Some(kind), Some(api)) = (top.kind, top.api) else {
+    // Without a kind, only a kustomization (by its file name) or `sops:` is read.
+    let Some(kind) = top.kind else {
+        return true;
+    };
+    let Some(api) = top.api else {
         return false;
     };
     let group = match api.rsplit_once('/') {
@@ -99,7 +117,18 @@ fn block_top_level(doc: &str) -> Option<TopLevel<'_>> {
     let mut in_mapping = false;
     // After `kind:`/`apiVersion:`, the next content line must not continue the value.
     let mut value_may_continue = false;
-    for line in doc.split('\n') {
+    let mut next = 0;
+    while next < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[next..]).map_or(bytes.len(), |i| next + i);
+        let line = &doc[next..end];
+        next = end + 1;
+        // Most lines are indented inside a top-level value: nothing to read there.
+        if in_mapping
+            && !value_may_continue
+            && matches!(line.as_bytes().first(), Some(b' ' | b'\t'))
+        {
+            continue;
+        }
         let line = line.strip_suffix('\r').unwrap_or(line);
         let content = line.trim_start_matches([' ', '\t']);
         if content.is_empty() {
@@ -343,7 +372,7 @@ mod tests {
 
     #[test]
     fn only_listed_kinds_of_their_group_skip_the_tree() {
-        let skips = |doc: &str| !needs_tree(doc, true);
+        let skips = |doc: &str| need(doc, true) == Need::Nothing;
         assert!(skips(
             "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
         ));
@@ -353,19 +382,24 @@ mod tests {
             "apiVersion: kafka.strimzi.io/v1\nkind: ConfigMap\n",
             "apiVersion: v2\nkind: ConfigMap\n",
             "kind: ConfigMap\n",
-            "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: \"{{ .Values.x }}\"\n",
             "apiVersion: v1\nkind: List\nitems:\n- kind: Secret\n",
         ] {
             assert!(!skips(doc), "{doc:?}");
         }
+        assert!(skips("image: {tag: x}\npassword: x\n"));
+        assert!(!skips("password: x\nsops: {version: 3}\n"));
         let doc = "x: 1\n--- apiVersion: v1\nkind: ConfigMap\n";
-        assert!(needs_tree(&doc[9..], false));
+        assert_eq!(need(&doc[9..], false), Need::Tree);
+        let doc = "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: \"{{ .Values.x }}\"\n";
+        assert_eq!(need(doc, true), Need::Parse);
+        assert_eq!(need("kind: Secret\na: \"{{ x }}\"\n", true), Need::Tree);
     }
 
     /// Everything any tree-based check reads, under a given kind.
-    fn judged_from_tree(api: &str, kind: &str) -> bool {
+    fn judged_from_tree(api: &str, kind: Option<&str>) -> bool {
+        let kind = kind.map(|k| format!("kind: {k}\n")).unwrap_or_default();
         let text = format!(
-            "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: x\n  namespace: ns\n  annotations:\n    secret.reloader.stakater.com/reload: db\n    service.beta.openshift.io/serving-cert-secret-name: db\ndata:\n  password: aGVsbG8=\nstringData:\n  password: hello\nitems:\n- apiVersion: v1\n  kind: Secret\n  stringData: {{password: hello}}\nspec:\n  path: ./x\n  secretName: db\n  destination: {{name: db, namespace: ns}}\n  source: {{path: x}}\n  managedSecret: {{name: db}}\n  template:\n    spec:\n      containers:\n      - name: c\n        env:\n        - name: P\n          valueFrom: {{secretKeyRef: {{name: db, key: p}}}}\n      imagePullSecrets: [{{name: db}}]\nresources: [a.yaml]\nsecretGenerator:\n- name: db\n  literals: [password=hello]\nencryptedData:\n  password: AgBy8hCi\n"
+            "apiVersion: {api}\n{kind}metadata:\n  name: x\n  namespace: ns\n  annotations:\n    secret.reloader.stakater.com/reload: db\n    service.beta.openshift.io/serving-cert-secret-name: db\ndata:\n  password: aGVsbG8=\nstringData:\n  password: hello\nitems:\n- apiVersion: v1\n  kind: Secret\n  stringData: {{password: hello}}\nspec:\n  path: ./x\n  secretName: db\n  destination: {{name: db, namespace: ns}}\n  source: {{path: x}}\n  managedSecret: {{name: db}}\n  template:\n    spec:\n      containers:\n      - name: c\n        env:\n        - name: P\n          valueFrom: {{secretKeyRef: {{name: db, key: p}}}}\n      imagePullSecrets: [{{name: db}}]\nresources: [a.yaml]\nsecretGenerator:\n- name: db\n  literals: [password=hello]\nencryptedData:\n  password: AgBy8hCi\n"
         );
         let check = crate::check::CheckContext::default();
         let lines = crate::finding::LineIndex::new(text.as_bytes());
@@ -389,8 +423,8 @@ mod tests {
             && out.note.is_none())
     }
 
-    /// A kind listed as needing no tree gives nothing from its tree, whatever it holds: a check
-    /// that starts reading one of these kinds must take it off the list.
+    /// A kind listed as needing no tree (or no kind) gives nothing from its tree, whatever it
+    /// holds: a check that starts reading one of these kinds must take it off the list.
     #[test]
     fn no_tree_kinds_give_nothing_from_a_tree() {
         for (group, kinds) in NO_TREE_KINDS {
@@ -400,9 +434,10 @@ mod tests {
                 format!("{group}/v1")
             };
             for kind in *kinds {
-                assert!(!judged_from_tree(&api, kind), "{api} {kind}");
+                assert!(!judged_from_tree(&api, Some(kind)), "{api} {kind}");
             }
         }
+        assert!(!judged_from_tree("v1", None), "no kind");
         for (api, kind) in [
             ("v1", "Secret"),
             ("v1", "List"),
@@ -413,7 +448,7 @@ mod tests {
             ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
             ("argoproj.io/v1alpha1", "Application"),
         ] {
-            assert!(judged_from_tree(api, kind), "{api} {kind}");
+            assert!(judged_from_tree(api, Some(kind)), "{api} {kind}");
         }
     }
 }

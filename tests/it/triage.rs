@@ -87,6 +87,13 @@ fn a_helm_template_of_a_skipped_kind_that_fails_to_parse_stays_quiet() {
     assert_eq!(scan(&[("a.yaml", &with_crd(&doc))]).0, Vec::<String>::new());
 }
 
+/// One that parses is not quiet: its values are found as anywhere else.
+#[test]
+fn a_helm_value_in_a_document_of_a_skipped_kind_that_parses_is_not_quiet() {
+    let doc = format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\ndata:\n  release: \"{{{{ .Release.Name }}}}\"\n  token: {TOKEN}\n");
+    assert_eq!(scan(&[("a.yaml", &with_crd(&doc))]).0, ["github-token"]);
+}
+
 #[test]
 fn a_kustomization_file_is_still_judged_whatever_its_kind() {
     let doc = "apiVersion: v1\nkind: ConfigMap\nsecretGenerator:\n- name: db\n  literals: [password=Zq8r2Lm5Nv9Wt1Xy]\n";
@@ -113,13 +120,17 @@ fn a_reference_kind_stays_quiet() {
     assert_eq!(scan(&[("a.yaml", &with_crd(&doc))]).0, Vec::<String>::new());
 }
 
-/// A skipped document is not parsed, so one that is not valid YAML is no longer noted: it is
-/// scanned as plain text either way, and no check that a parse would run reads its kind.
+/// A skipped document (of a listed kind, or of none) is not parsed, so one that is not valid
+/// YAML is no longer noted: it is scanned as plain text either way, and no check that a parse
+/// would run reads it.
 /// A document a check reads still is.
 #[test]
 fn an_invalid_document_of_a_skipped_kind_is_not_noted() {
     let broken = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  password: [unclosed\n";
     let (_, notes) = scan(&[("a.yaml", broken)]);
+    assert!(!notes.contains("not valid YAML"), "{notes}");
+    let kindless = "image: {tag: x}\npassword: [unclosed\n";
+    let (_, notes) = scan(&[("values.yaml", kindless)]);
     assert!(!notes.contains("not valid YAML"), "{notes}");
     let broken = "apiVersion: v1\nkind: Secret\nstringData:\n  password: [unclosed\n";
     let (_, notes) = scan(&[("a.yaml", broken)]);
