@@ -130,17 +130,8 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
 /// NUL and other controls), which a parser would reject along with every Secret in the file.
 /// The length stays, so spans are offsets into the file either way.
 fn yaml_text(bytes: &[u8]) -> Cow<'_, str> {
-    let suspect = |&b: &u8| {
-        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || matches!(b, 0x7f | 0xc2 | 0xef)
-    };
-    // In blocks without an early exit, so that the test over every byte is vectorized.
-    let any_suspect = || {
-        bytes
-            .chunks(64)
-            .any(|c| c.iter().fold(false, |seen, b| seen | suspect(b)))
-    };
     if let Ok(text) = std::str::from_utf8(bytes) {
-        if !any_suspect() || !text.chars().any(not_yaml) {
+        if !has_not_yaml(bytes) {
             return Cow::Borrowed(text);
         }
     }
@@ -156,6 +147,23 @@ fn yaml_text(bytes: &[u8]) -> Cow<'_, str> {
         out.extend(std::iter::repeat_n(' ', chunk.invalid().len()));
     }
     Cow::Owned(out)
+}
+
+/// Whether valid UTF-8 `bytes` hold a character [`not_yaml`] names: a control byte, or the
+/// encoding of a C1 control other than NEL (`C2 80`–`C2 9F`) or of U+FFFE/U+FFFF (`EF BF BE`,
+/// `EF BF BF`). Tests of bytes, so that text costs one vectorized pass and a search for two
+/// rare bytes, not a decoding of every character.
+fn has_not_yaml(bytes: &[u8]) -> bool {
+    let control = |&b: &u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f;
+    // In blocks without an early exit, so that the test of every byte is vectorized.
+    let any_control = bytes
+        .chunks(64)
+        .any(|c| c.iter().fold(false, |seen, b| seen | control(b)));
+    any_control
+        || memchr::memchr2_iter(0xc2, 0xef, bytes).any(|i| match bytes[i] {
+            0xc2 => matches!(bytes.get(i + 1), Some(0x80..=0x84 | 0x86..=0x9f)),
+            _ => bytes.get(i + 1) == Some(&0xbf) && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)),
+        })
 }
 
 /// Characters YAML does not allow in a stream (it allows tab, line breaks, NEL, BOM).
@@ -520,6 +528,15 @@ mod tests {
                 "SealedSecret prod/web spec.encryptedData"
             )
         );
+    }
+
+    /// The byte test finds exactly the characters `not_yaml` names, every one of them.
+    #[test]
+    fn has_not_yaml_agrees_with_not_yaml_on_every_character() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            assert_eq!(has_not_yaml(text.as_bytes()), not_yaml(c), "{c:?}");
+        }
     }
 
     #[test]

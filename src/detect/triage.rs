@@ -222,7 +222,10 @@ fn json_top_level(doc: &str) -> Option<TopLevel<'_>> {
     while i < bytes.len() {
         let c = bytes[i];
         if c.is_ascii_whitespace() {
-            i += 1;
+            i += bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(bytes.len() - i);
             continue;
         }
         if closed {
