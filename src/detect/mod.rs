@@ -86,15 +86,18 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     }
     let mut detections = Vec::new();
     let mut quiet: Vec<Range<usize>> = Vec::new();
-    if is_manifest_file(file_name) {
+    let text = is_manifest_file(file_name).then(|| yaml_text(bytes));
+    let mut templates = Templates::new(text.as_deref().unwrap_or_default());
+    if let Some(text) = &text {
         scan_documents(
-            &yaml_text(bytes),
+            text,
             path,
             file_name,
             &hits,
             &ctx.check,
             &mut detections,
             &mut quiet,
+            &mut templates.docs,
             &mut outcome,
         );
     }
@@ -105,7 +108,7 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     let covered = Ranges::new(detections.iter().map(|d| d.span.clone()).collect());
     let quiet_ranges = Ranges::new(quiet.clone());
     for m in rules.find_outside(file_name, bytes, &hits, &quiet) {
-        if quiet_ranges.contains(&m.span) || covered.overlaps(&m.span) {
+        if quiet_ranges.contains(&m.span) || covered.overlaps(&m.span) || templates.quiet(&m.span) {
             continue;
         }
         let value = bytes[m.span.clone()].to_vec();
@@ -171,6 +174,43 @@ fn not_yaml(c: char) -> bool {
     matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
 }
 
+/// Documents that no tree-based check reads but that hold `{{`: quiet if they do not parse (a
+/// Helm template). Whether one parses is asked only when a line rule matches in it, which few
+/// (mostly chart values files) have.
+struct Templates<'a> {
+    text: &'a str,
+    /// In document order (disjoint).
+    docs: Vec<Range<usize>>,
+    parses: Vec<Option<bool>>,
+}
+
+impl<'a> Templates<'a> {
+    fn new(text: &'a str) -> Templates<'a> {
+        Templates {
+            text,
+            docs: Vec::new(),
+            parses: Vec::new(),
+        }
+    }
+
+    /// Whether `span` lies in one of the documents, and that one does not parse.
+    fn quiet(&mut self, span: &Range<usize>) -> bool {
+        let Some(i) = self
+            .docs
+            .partition_point(|d| d.start <= span.start)
+            .checked_sub(1)
+        else {
+            return false;
+        };
+        if span.end > self.docs[i].end {
+            return false;
+        }
+        self.parses.resize(self.docs.len(), None);
+        let (text, doc) = (self.text, self.docs[i].clone());
+        !*self.parses[i].get_or_insert_with(|| check_parses(text, doc).is_ok())
+    }
+}
+
 /// Byte ranges sorted by start, with the furthest end reached so far: whether a span lies in
 /// or overlaps any of them is a binary search, not a walk over all of them.
 struct Ranges {
@@ -223,6 +263,7 @@ fn scan_documents(
     check: &CheckContext,
     detections: &mut Vec<Detection>,
     quiet: &mut Vec<Range<usize>>,
+    templates: &mut Vec<Range<usize>>,
     outcome: &mut FileOutcome,
 ) {
     let docs = if file_name.to_ascii_lowercase().ends_with(".json") {
@@ -264,6 +305,7 @@ fn scan_documents(
     for r in results {
         detections.extend(r.detections);
         quiet.extend(r.quiet);
+        templates.extend(r.template);
         outcome.facts.extend(r.facts);
         outcome.generator_inputs.extend(r.generator_inputs);
         outcome.notes.extend(r.note);
@@ -281,6 +323,8 @@ struct DocOutcome {
     facts: Vec<crate::graph::Fact>,
     generator_inputs: Vec<GeneratorInput>,
     note: Option<String>,
+    /// Its range, when it is quiet only if it does not parse (see [`Templates`]).
+    template: Option<Range<usize>>,
 }
 
 /// The file a document belongs to, and what judging a document needs of it.
@@ -303,9 +347,9 @@ impl DocFile<'_> {
         }
         match triage::need(&self.text[doc.range.clone()], at_line_start) {
             triage::Need::Tree => self.scan_tree(doc),
-            triage::Need::Parse => match check_parses(self.text, doc.range.clone()) {
-                Ok(()) => DocOutcome::default(),
-                Err(e) => self.not_parsed(doc, e),
+            triage::Need::Parse => DocOutcome {
+                template: Some(doc.range.clone()),
+                ..DocOutcome::default()
             },
             triage::Need::Nothing => DocOutcome::default(),
         }

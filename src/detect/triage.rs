@@ -60,8 +60,8 @@ struct TopLevel<'a> {
 pub(crate) enum Need {
     /// Its tree: a tree-based check may apply, or its top-level keys cannot be read for certain.
     Tree,
-    /// Only whether it parses: no tree-based check applies, but it holds `{{`, and a Helm
-    /// template that does not parse is quiet.
+    /// Only whether it parses, if a line rule matches in it: no tree-based check applies, but
+    /// it holds `{{`, and a Helm template that does not parse is quiet.
     Parse,
     /// Nothing: only the line rules apply.
     Nothing,
