@@ -8,6 +8,7 @@ mod kube;
 mod kustomize;
 mod sops;
 mod suppress;
+mod triage;
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -17,7 +18,7 @@ use crate::finding::{Detection, Finding, LineIndex};
 use crate::fingerprint::{fingerprint, of_identity};
 use crate::k8s::{is_kustomization_file, is_manifest_file, REFERENCE_KINDS};
 use crate::rules::{Hits, RuleSet};
-use crate::yaml::{parse_expanded, split_documents, Node};
+use crate::yaml::{check_parses, parse_expanded, split_documents, Node};
 
 pub use config::SECRET_CONFIG;
 pub(crate) use identity::report_credentials_inside;
@@ -85,15 +86,18 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     }
     let mut detections = Vec::new();
     let mut quiet: Vec<Range<usize>> = Vec::new();
-    if is_manifest_file(file_name) {
+    let text = is_manifest_file(file_name).then(|| yaml_text(bytes));
+    let mut templates = Templates::new(text.as_deref().unwrap_or_default());
+    if let Some(text) = &text {
         scan_documents(
-            &yaml_text(bytes),
+            text,
             path,
             file_name,
             &hits,
             &ctx.check,
             &mut detections,
             &mut quiet,
+            &mut templates.docs,
             &mut outcome,
         );
     }
@@ -104,7 +108,7 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     let covered = Ranges::new(detections.iter().map(|d| d.span.clone()).collect());
     let quiet_ranges = Ranges::new(quiet.clone());
     for m in rules.find_outside(file_name, bytes, &hits, &quiet) {
-        if quiet_ranges.contains(&m.span) || covered.overlaps(&m.span) {
+        if quiet_ranges.contains(&m.span) || covered.overlaps(&m.span) || templates.quiet(&m.span) {
             continue;
         }
         let value = bytes[m.span.clone()].to_vec();
@@ -129,11 +133,8 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
 /// NUL and other controls), which a parser would reject along with every Secret in the file.
 /// The length stays, so spans are offsets into the file either way.
 fn yaml_text(bytes: &[u8]) -> Cow<'_, str> {
-    let suspect = |&b: &u8| {
-        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || matches!(b, 0x7f | 0xc2 | 0xef)
-    };
     if let Ok(text) = std::str::from_utf8(bytes) {
-        if !bytes.iter().any(suspect) || !text.chars().any(not_yaml) {
+        if !has_not_yaml(bytes) {
             return Cow::Borrowed(text);
         }
     }
@@ -151,9 +152,63 @@ fn yaml_text(bytes: &[u8]) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether valid UTF-8 `bytes` hold a character [`not_yaml`] names: a control byte, or the
+/// encoding of a C1 control other than NEL (`C2 80`–`C2 9F`) or of U+FFFE/U+FFFF (`EF BF BE`,
+/// `EF BF BF`). Tests of bytes, so that text costs one vectorized pass and a search for two
+/// rare bytes, not a decoding of every character.
+fn has_not_yaml(bytes: &[u8]) -> bool {
+    let control = |&b: &u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f;
+    // In blocks without an early exit, so that the test of every byte is vectorized.
+    let any_control = bytes
+        .chunks(64)
+        .any(|c| c.iter().fold(false, |seen, b| seen | control(b)));
+    any_control
+        || memchr::memchr2_iter(0xc2, 0xef, bytes).any(|i| match bytes[i] {
+            0xc2 => matches!(bytes.get(i + 1), Some(0x80..=0x84 | 0x86..=0x9f)),
+            _ => bytes.get(i + 1) == Some(&0xbf) && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)),
+        })
+}
+
 /// Characters YAML does not allow in a stream (it allows tab, line breaks, NEL, BOM).
 fn not_yaml(c: char) -> bool {
     matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// Documents that no tree-based check reads but that hold `{{`: quiet if they do not parse (a
+/// Helm template). Whether one parses is asked only when a line rule matches in it, which few
+/// (mostly chart values files) have.
+struct Templates<'a> {
+    text: &'a str,
+    /// In document order (disjoint).
+    docs: Vec<Range<usize>>,
+    parses: Vec<Option<bool>>,
+}
+
+impl<'a> Templates<'a> {
+    fn new(text: &'a str) -> Templates<'a> {
+        Templates {
+            text,
+            docs: Vec::new(),
+            parses: Vec::new(),
+        }
+    }
+
+    /// Whether `span` lies in one of the documents, and that one does not parse.
+    fn quiet(&mut self, span: &Range<usize>) -> bool {
+        let Some(i) = self
+            .docs
+            .partition_point(|d| d.start <= span.start)
+            .checked_sub(1)
+        else {
+            return false;
+        };
+        if span.end > self.docs[i].end {
+            return false;
+        }
+        self.parses.resize(self.docs.len(), None);
+        let (text, doc) = (self.text, self.docs[i].clone());
+        !*self.parses[i].get_or_insert_with(|| check_parses(text, doc).is_ok())
+    }
 }
 
 /// Byte ranges sorted by start, with the furthest end reached so far: whether a span lies in
@@ -208,6 +263,7 @@ fn scan_documents(
     check: &CheckContext,
     detections: &mut Vec<Detection>,
     quiet: &mut Vec<Range<usize>>,
+    templates: &mut Vec<Range<usize>>,
     outcome: &mut FileOutcome,
 ) {
     let docs = if file_name.to_ascii_lowercase().ends_with(".json") {
@@ -249,6 +305,7 @@ fn scan_documents(
     for r in results {
         detections.extend(r.detections);
         quiet.extend(r.quiet);
+        templates.extend(r.template);
         outcome.facts.extend(r.facts);
         outcome.generator_inputs.extend(r.generator_inputs);
         outcome.notes.extend(r.note);
@@ -266,6 +323,8 @@ struct DocOutcome {
     facts: Vec<crate::graph::Fact>,
     generator_inputs: Vec<GeneratorInput>,
     note: Option<String>,
+    /// Its range, when it is quiet only if it does not parse (see [`Templates`]).
+    template: Option<Range<usize>>,
 }
 
 /// The file a document belongs to, and what judging a document needs of it.
@@ -281,6 +340,23 @@ struct DocFile<'a> {
 
 impl DocFile<'_> {
     fn scan(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
+        let start = doc.range.start;
+        let at_line_start = start == 0 || self.text.as_bytes()[start - 1] == b'\n';
+        if self.kustomization {
+            return self.scan_tree(doc);
+        }
+        match triage::need(&self.text[doc.range.clone()], at_line_start) {
+            triage::Need::Tree => self.scan_tree(doc),
+            triage::Need::Parse => DocOutcome {
+                template: Some(doc.range.clone()),
+                ..DocOutcome::default()
+            },
+            triage::Need::Nothing => DocOutcome::default(),
+        }
+    }
+
+    /// Judges a document from its tree.
+    fn scan_tree(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
         let (text, file_name) = (self.text, self.file_name);
         let lines = LineIndex::with_starts(text.as_bytes(), self.line_starts);
         let at = |offset| lines.line_col(offset);
@@ -315,15 +391,24 @@ impl DocFile<'_> {
                 }
             }
             Ok(None) => {}
-            // Helm templates are not YAML until rendered; their values are placeholders.
-            Err(_) if text[doc.range.clone()].contains("{{") => out.quiet.push(doc.range.clone()),
-            Err(e) => {
-                let (line, column) = at(e.offset);
-                out.note = Some(format!(
-                    "{line}:{column}: not valid YAML ({}); scanned as plain text",
-                    e.message
-                ));
-            }
+            Err(e) => return self.not_parsed(doc, e),
+        }
+        out
+    }
+
+    /// A document that does not parse: quiet if a Helm template, else noted.
+    fn not_parsed(&self, doc: &crate::yaml::DocSpan, e: crate::yaml::ParseError) -> DocOutcome {
+        let mut out = DocOutcome::default();
+        // Helm templates are not YAML until rendered; their values are placeholders.
+        if self.text[doc.range.clone()].contains("{{") {
+            out.quiet.push(doc.range.clone());
+        } else {
+            let lines = LineIndex::with_starts(self.text.as_bytes(), self.line_starts);
+            let (line, column) = lines.line_col(e.offset);
+            out.note = Some(format!(
+                "{line}:{column}: not valid YAML ({}); scanned as plain text",
+                e.message
+            ));
         }
         out
     }
@@ -487,6 +572,15 @@ mod tests {
                 "SealedSecret prod/web spec.encryptedData"
             )
         );
+    }
+
+    /// The byte test finds exactly the characters `not_yaml` names, every one of them.
+    #[test]
+    fn has_not_yaml_agrees_with_not_yaml_on_every_character() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            assert_eq!(has_not_yaml(text.as_bytes()), not_yaml(c), "{c:?}");
+        }
     }
 
     #[test]

@@ -13,4 +13,4 @@ mod tree;
 pub use message::parse_error_message;
 
 pub use split::{split_documents, DocSpan};
-pub use tree::{parse_expanded, parse_node, Node, NodeKind, ParseError, MAX_NODES};
+pub use tree::{check_parses, parse_expanded, parse_node, Node, NodeKind, ParseError, MAX_NODES};

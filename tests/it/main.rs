@@ -37,5 +37,6 @@ mod scan;
 mod sealed;
 mod staged_cache;
 mod stdin;
+mod triage;
 mod unseal;
 mod xcheck;

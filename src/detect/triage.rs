@@ -1,0 +1,457 @@
+//! Which documents need a tree. Parsing is most of a scan's cost, and most of the bytes that
+//! reach the parser are documents that no tree-based check reads (CustomResourceDefinitions
+//! above all). A cheap look at a document's top-level keys proves that for a few built-in
+//! kinds; a document it cannot read for certain is parsed as before.
+
+use memchr::memmem;
+
+/// Built-in API groups and kinds that no tree-based check reads: none is a Secret, a List, a
+/// kustomize, Flux or Argo CD object, a SealedSecret or other reference kind, a maker of
+/// Secrets, a workload or a Service. `""` is the core group (`apiVersion: v1`).
+const NO_TREE_KINDS: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "ConfigMap",
+            "ServiceAccount",
+            "Namespace",
+            "PersistentVolumeClaim",
+            "PersistentVolume",
+            "LimitRange",
+            "ResourceQuota",
+        ],
+    ),
+    ("apiextensions.k8s.io", &["CustomResourceDefinition"]),
+    (
+        "rbac.authorization.k8s.io",
+        &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
+    ),
+    (
+        "networking.k8s.io",
+        &["Ingress", "IngressClass", "NetworkPolicy"],
+    ),
+    ("policy", &["PodDisruptionBudget", "PodSecurityPolicy"]),
+    ("autoscaling", &["HorizontalPodAutoscaler"]),
+    (
+        "admissionregistration.k8s.io",
+        &[
+            "MutatingWebhookConfiguration",
+            "ValidatingWebhookConfiguration",
+        ],
+    ),
+    ("scheduling.k8s.io", &["PriorityClass"]),
+    ("storage.k8s.io", &["StorageClass"]),
+    ("apiregistration.k8s.io", &["APIService"]),
+    (
+        "monitoring.coreos.com",
+        &["ServiceMonitor", "PodMonitor", "PrometheusRule"],
+    ),
+];
+
+/// The top-level `kind` and `apiVersion` of a document, as written.
+#[derive(Default, Debug, PartialEq)]
+struct TopLevel<'a> {
+    kind: Option<&'a str>,
+    api: Option<&'a str>,
+}
+
+/// What judging a document takes.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Need {
+    /// Its tree: a tree-based check may apply, or its top-level keys cannot be read for certain.
+    Tree,
+    /// Only whether it parses, if a line rule matches in it: no tree-based check applies, but
+    /// it holds `{{`, and a Helm template that does not parse is quiet.
+    Parse,
+    /// Nothing: only the line rules apply.
+    Nothing,
+}
+
+/// What judging `doc` (one document of a file not named as a kustomization) takes. Less than
+/// its tree only when its top-level keys are read for certain, none is `sops`, and it has no
+/// kind or one of [`NO_TREE_KINDS`]. `at_line_start`: whether the document starts a line (not
+/// after `--- ` on the marker's line).
+pub(crate) fn need(doc: &str, at_line_start: bool) -> Need {
+    let top = match doc.trim_start().as_bytes().first() {
+        Some(b'{') => json_top_level(doc),
+        _ if at_line_start => block_top_level(doc),
+        _ => None,
+    };
+    if !top.is_some_and(|top| is_no_tree_kind(&top)) {
+        Need::Tree
+    } else if memmem::find(doc.as_bytes(), b"{{").is_some() {
+        Need::Parse
+    } else {
+        Need::Nothing
+    }
+}
+
+fn is_no_tree_kind(top: &TopLevel) -> bool {
+    // Without a kind, only a kustomization (by its file name) or `sops:` is read.
+    let Some(kind) = top.kind else {
+        return true;
+    };
+    let Some(api) = top.api else {
+        return false;
+    };
+    let group = match api.rsplit_once('/') {
+        Some((group, _)) => group,
+        None if api == "v1" => "",
+        None => return false,
+    };
+    NO_TREE_KINDS
+        .iter()
+        .any(|(g, kinds)| *g == group && kinds.contains(&kind))
+}
+
+/// The top-level keys of a block mapping written from column 0. Its keys are then exactly its
+/// lines that start at column 0 with a key; a line at column 0 that is neither such a key, a
+/// comment nor a `- ` item of a key's sequence gives up (None).
+fn block_top_level(doc: &str) -> Option<TopLevel<'_>> {
+    // A lone `\r` breaks lines for YAML; lines here are split on `\n`.
+    let bytes = doc.as_bytes();
+    if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+        return None;
+    }
+    let mut top = TopLevel::default();
+    let mut in_mapping = false;
+    // After `kind:`/`apiVersion:`, the next content line must not continue the value.
+    let mut value_may_continue = false;
+    let mut next = 0;
+    while next < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[next..]).map_or(bytes.len(), |i| next + i);
+        let line = &doc[next..end];
+        next = end + 1;
+        // Most lines are indented inside a top-level value: nothing to read there.
+        if in_mapping
+            && !value_may_continue
+            && matches!(line.as_bytes().first(), Some(b' ' | b'\t'))
+        {
+            continue;
+        }
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let content = line.trim_start_matches([' ', '\t']);
+        if content.is_empty() {
+            continue;
+        }
+        let indented = content.len() < line.len();
+        if std::mem::take(&mut value_may_continue) && indented && !content.starts_with('#') {
+            return None;
+        }
+        if content.starts_with('#') || (indented && in_mapping) {
+            continue;
+        }
+        if in_mapping && (line == "-" || line.starts_with("- ")) {
+            continue;
+        }
+        let (key, value) = key_line(line)?;
+        in_mapping = true;
+        let slot = match key {
+            "kind" => &mut top.kind,
+            "apiVersion" => &mut top.api,
+            "sops" => return None,
+            _ => continue,
+        };
+        if slot.replace(scalar(value)?).is_some() {
+            return None;
+        }
+        value_may_continue = true;
+    }
+    Some(top)
+}
+
+/// `key: rest` (the key plain or quoted without escapes) → (key, rest).
+fn key_line(line: &str) -> Option<(&str, &str)> {
+    let (key, after) = match line.as_bytes().first()? {
+        b'"' | b'\'' => {
+            let (key, after) = quoted(line)?;
+            (key, after.trim_start_matches([' ', '\t']))
+        }
+        c if c.is_ascii_alphanumeric() || *c == b'_' => {
+            let end = line
+                .match_indices(':')
+                .map(|(i, _)| i)
+                .find(|&i| matches!(line.as_bytes().get(i + 1), None | Some(b' ' | b'\t')))?;
+            (line[..end].trim_end_matches([' ', '\t']), &line[end..])
+        }
+        _ => return None,
+    };
+    let rest = after.strip_prefix(':')?;
+    (rest.is_empty() || rest.starts_with([' ', '\t'])).then_some((key, rest))
+}
+
+/// A one-line scalar value: plain (letters, digits, `.`, `/`, `-`, `_`) or quoted without
+/// escapes, then nothing but a comment.
+fn scalar(rest: &str) -> Option<&str> {
+    let rest = rest.trim_start_matches([' ', '\t']);
+    let (value, after) = match rest.as_bytes().first()? {
+        b'"' | b'\'' => quoted(rest)?,
+        _ => {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '-' | '_')))
+                .unwrap_or(rest.len());
+            rest.split_at(end)
+        }
+    };
+    let tail = after.trim_start_matches([' ', '\t']);
+    let ends = after.is_empty()
+        || (tail.len() < after.len() && (tail.is_empty() || tail.starts_with('#')));
+    (!value.is_empty() && ends).then_some(value)
+}
+
+/// `"text"` or `'text'` at the start of `s`, closed on the same line and free of escapes
+/// (`\` in double quotes, `''` in single ones) → (text, what follows).
+fn quoted(s: &str) -> Option<(&str, &str)> {
+    let quote = s.chars().next()?;
+    let end = s[1..].find(quote)? + 1;
+    let text = &s[1..end];
+    let after = &s[end + 1..];
+    (!text.contains('\\') && !after.starts_with(quote)).then_some((text, after))
+}
+
+/// The top-level keys of a JSON object (or a YAML flow mapping in JSON's syntax); None for
+/// anything else JSON does not write (unquoted keys, comments, single quotes, escapes in a
+/// top-level key or in the value of `kind`/`apiVersion`, text after the object).
+fn json_top_level(doc: &str) -> Option<TopLevel<'_>> {
+    let bytes = doc.as_bytes();
+    let mut top = TopLevel::default();
+    let (mut depth, mut i, mut closed) = (0usize, 0, false);
+    // At depth 1: whether a key comes next, and which key's value does.
+    let mut expect_key = false;
+    let mut value_of: Option<&str> = None;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_whitespace() {
+            i += bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(bytes.len() - i);
+            continue;
+        }
+        if closed {
+            return None;
+        }
+        match c {
+            b'"' => {
+                let end = string_end(bytes, i)?;
+                let text = &doc[i + 1..end];
+                if depth == 1 && (expect_key || value_of.is_some()) && text.contains('\\') {
+                    return None;
+                }
+                if depth == 1 && expect_key {
+                    expect_key = false;
+                    value_of = match text {
+                        "kind" | "apiVersion" => Some(text),
+                        "sops" => return None,
+                        _ => None,
+                    };
+                } else if let (1, Some(key)) = (depth, value_of.take()) {
+                    let slot = if key == "kind" {
+                        &mut top.kind
+                    } else {
+                        &mut top.api
+                    };
+                    if slot.replace(text).is_some() {
+                        return None;
+                    }
+                }
+                i = end + 1;
+                if !matches!(bytes.get(i), None | Some(b',' | b':' | b'}' | b']'))
+                    && !bytes[i].is_ascii_whitespace()
+                {
+                    return None;
+                }
+                continue;
+            }
+            b'{' | b'[' => {
+                if depth == 1 && (expect_key || value_of.is_some()) {
+                    return None;
+                }
+                depth += 1;
+                expect_key = depth == 1 && c == b'{';
+                if depth == 1 && c != b'{' {
+                    return None;
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                closed = depth == 0;
+            }
+            b',' => expect_key = depth == 1,
+            b':' if depth == 1 && expect_key => return None,
+            b':' => {}
+            _ => {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-')))
+                    .map_or(bytes.len(), |n| i + n);
+                let literal = end > i
+                    && (depth != 1 || (!expect_key && value_of.is_none()))
+                    && bytes
+                        .get(end)
+                        .is_none_or(|b| b.is_ascii_whitespace() || b",:}]".contains(b));
+                if !literal {
+                    return None;
+                }
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    closed.then_some(top)
+}
+
+/// The index of the quote that closes the string opening at `start`.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', &bytes[i..])?;
+        if bytes[i] == b'"' {
+            return Some(i);
+        }
+        i += 2;
+        if i > bytes.len() {
+            return None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn top(doc: &str) -> Option<TopLevel<'_>> {
+        match doc.trim_start().as_bytes().first() {
+            Some(b'{') => json_top_level(doc),
+            _ => block_top_level(doc),
+        }
+    }
+
+    fn known<'a>(kind: &'a str, api: &'a str) -> Option<TopLevel<'a>> {
+        Some(TopLevel {
+            kind: Some(kind),
+            api: Some(api),
+        })
+    }
+
+    #[test]
+    fn reads_plain_quoted_and_commented_top_level_keys() {
+        let doc =
+            "# c\napiVersion: v1\nkind: ConfigMap # why\nmetadata:\n  kind: Secret\ndata:\n- a\n";
+        assert_eq!(top(doc), known("ConfigMap", "v1"));
+        let doc = "\"apiVersion\": 'v1'\n'kind' : \"ConfigMap\"\r\n";
+        assert_eq!(top(doc), known("ConfigMap", "v1"));
+        let doc = "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"data\": {\"kind\": \"Secret\", \"n\": [1, true]}}\n";
+        assert_eq!(top(doc), known("ConfigMap", "v1"));
+    }
+
+    #[test]
+    fn gives_up_on_what_it_cannot_read_for_certain() {
+        for doc in [
+            "apiVersion: v1\nkind: !!str ConfigMap\n",
+            "apiVersion: v1\nkind: &k ConfigMap\n",
+            "apiVersion: v1\nkind: Config\n  Map\n",
+            "apiVersion: v1\nkind: Config\n\n  Map\n",
+            "apiVersion: v1\nkind:\n  ConfigMap\n",
+            "apiVersion: v1\nkind: \"Config\\u004dap\"\n",
+            "apiVersion: v1\n\"\\x6bind\": Secret\n",
+            "apiVersion: v1\nkind: ConfigMap\nkind: Secret\n",
+            "apiVersion: v1\nkind: ConfigMap\nsops:\n  version: 3\n",
+            "apiVersion: v1\nkind: ConfigMap\r? kind\r: Secret\n",
+            "apiVersion: v1\nkind: ConfigMap\n? kind\n: Secret\n",
+            "  apiVersion: v1\nkind: ConfigMap\n",
+            "- kind: ConfigMap\n",
+            "{apiVersion: v1, kind: ConfigMap}",
+            "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"sops\": {}}",
+            "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\"} {\"kind\": \"Secret\"}",
+            "{\"apiVersion\": \"v1\", \"k\\u0069nd\": \"Secret\"}",
+            "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"a\": x\"y, \"kind\": \"Secret\"}",
+            "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\" # c\n}",
+        ] {
+            assert_eq!(top(doc), None, "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn only_listed_kinds_of_their_group_skip_the_tree() {
+        let skips = |doc: &str| need(doc, true) == Need::Nothing;
+        assert!(skips(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        ));
+        assert!(skips("{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\"}"));
+        for doc in [
+            "apiVersion: v1\nkind: Secret\n",
+            "apiVersion: kafka.strimzi.io/v1\nkind: ConfigMap\n",
+            "apiVersion: v2\nkind: ConfigMap\n",
+            "kind: ConfigMap\n",
+            "apiVersion: v1\nkind: List\nitems:\n- kind: Secret\n",
+        ] {
+            assert!(!skips(doc), "{doc:?}");
+        }
+        assert!(skips("image: {tag: x}\npassword: x\n"));
+        assert!(!skips("password: x\nsops: {version: 3}\n"));
+        let doc = "x: 1\n--- apiVersion: v1\nkind: ConfigMap\n";
+        assert_eq!(need(&doc[9..], false), Need::Tree);
+        let doc = "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: \"{{ .Values.x }}\"\n";
+        assert_eq!(need(doc, true), Need::Parse);
+        assert_eq!(need("kind: Secret\na: \"{{ x }}\"\n", true), Need::Tree);
+    }
+
+    /// Everything any tree-based check reads, under a given kind.
+    fn judged_from_tree(api: &str, kind: Option<&str>) -> bool {
+        let kind = kind.map(|k| format!("kind: {k}\n")).unwrap_or_default();
+        let text = format!(
+            "apiVersion: {api}\n{kind}metadata:\n  name: x\n  namespace: ns\n  annotations:\n    secret.reloader.stakater.com/reload: db\n    service.beta.openshift.io/serving-cert-secret-name: db\ndata:\n  password: aGVsbG8=\nstringData:\n  password: hello\nitems:\n- apiVersion: v1\n  kind: Secret\n  stringData: {{password: hello}}\nspec:\n  path: ./x\n  secretName: db\n  destination: {{name: db, namespace: ns}}\n  source: {{path: x}}\n  managedSecret: {{name: db}}\n  template:\n    spec:\n      containers:\n      - name: c\n        env:\n        - name: P\n          valueFrom: {{secretKeyRef: {{name: db, key: p}}}}\n      imagePullSecrets: [{{name: db}}]\nresources: [a.yaml]\nsecretGenerator:\n- name: db\n  literals: [password=hello]\nencryptedData:\n  password: AgBy8hCi\n"
+        );
+        let check = crate::check::CheckContext::default();
+        let lines = crate::finding::LineIndex::new(text.as_bytes());
+        let file = super::super::DocFile {
+            text: &text,
+            path: "x.yaml",
+            file_name: "x.yaml",
+            check: &check,
+            line_starts: lines.starts(),
+            kustomization: false,
+        };
+        let doc = crate::yaml::DocSpan {
+            range: 0..text.len(),
+            first_line: 1,
+        };
+        let out = file.scan_tree(&doc);
+        !(out.detections.is_empty()
+            && out.quiet.is_empty()
+            && out.facts.is_empty()
+            && out.generator_inputs.is_empty()
+            && out.note.is_none())
+    }
+
+    /// A kind listed as needing no tree (or no kind) gives nothing from its tree, whatever it
+    /// holds: a check that starts reading one of these kinds must take it off the list.
+    #[test]
+    fn no_tree_kinds_give_nothing_from_a_tree() {
+        for (group, kinds) in NO_TREE_KINDS {
+            let api = if group.is_empty() {
+                "v1".to_string()
+            } else {
+                format!("{group}/v1")
+            };
+            for kind in *kinds {
+                assert!(!judged_from_tree(&api, Some(kind)), "{api} {kind}");
+            }
+        }
+        assert!(!judged_from_tree("v1", None), "no kind");
+        for (api, kind) in [
+            ("v1", "Secret"),
+            ("v1", "List"),
+            ("apps/v1", "Deployment"),
+            ("v1", "Service"),
+            ("bitnami.com/v1alpha1", "SealedSecret"),
+            ("secrets.doppler.com/v1alpha1", "DopplerSecret"),
+            ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
+            ("argoproj.io/v1alpha1", "Application"),
+        ] {
+            assert!(judged_from_tree(api, Some(kind)), "{api} {kind}");
+        }
+    }
+}
