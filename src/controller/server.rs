@@ -201,7 +201,10 @@ async fn run(state: Arc<State>) -> Result<()> {
                 });
             }
             None => {
-                tokio::spawn(over_budget(state.clone(), stream, peer));
+                // A place taken here, in accept order: a probe that comes after a flood is
+                // not sent away by flood connections whose tasks happened to start later.
+                let place = state.waiting.enter();
+                tokio::spawn(over_budget(state.clone(), stream, peer, place));
             }
         }
     };
@@ -264,8 +267,12 @@ fn connection(
 
 /// A connection beyond its client's budget or the global cap: served if it asks for /healthz
 /// or /metrics within [`PROBE_WAIT`], else refused with 503.
-async fn over_budget(state: Arc<State>, stream: TcpStream, peer: SocketAddr) {
-    let (place, evicted) = state.waiting.enter();
+async fn over_budget(
+    state: Arc<State>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    (place, evicted): (u64, tokio::sync::oneshot::Receiver<()>),
+) {
     let probe = tokio::select! {
         asked = tokio::time::timeout(PROBE_WAIT, asks_for_probe(&stream)) => asked.unwrap_or(false),
         _ = evicted => false,
