@@ -106,6 +106,11 @@ pub fn normalize(path: &str) -> String {
     crate::paths::normalize(path)
 }
 
+/// `.yaml` or `.yml`, as Flux's generated kustomization takes (not `.json`, not `.YAML`).
+fn is_yaml(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
+}
+
 fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
@@ -258,6 +263,8 @@ impl<'a> Graph<'a> {
         let mut built: Vec<String> = Vec::new();
         for file in self.files_under(dir) {
             match self.outermost_kustomization(dir, file) {
+                // Flux's generator takes YAML files only.
+                None if !is_yaml(file) => {}
                 // Files are sorted, so a subdirectory's files are one run.
                 Some(sub) if built.last().is_some_and(|b| b == sub) => {}
                 Some(sub) => {

@@ -23,8 +23,16 @@ use crate::source::git::{read_blob, GitBlob, GitRepo};
 use crate::source::{relative_path, sniff, Content};
 
 /// Every Flux Kustomization's apiVersion holds the first, every Argo CD Application's the
-/// second: the build entry points besides kustomizations.
-const ENTRY_APIS: &[&[u8]] = &[b"kustomize.toolkit.fluxcd.io", b"argoproj.io"];
+/// second: the build entry points besides kustomizations. An escape (JSON's or a YAML
+/// double-quoted string's) could spell either without its text, so a blob holding one is
+/// read too.
+const ENTRY_APIS: &[&[u8]] = &[
+    b"kustomize.toolkit.fluxcd.io",
+    b"argoproj.io",
+    b"\\u",
+    b"\\x",
+    b"\\U",
+];
 
 /// Adds the graph findings that the `changed` files (the blobs the scan read) involve, judged
 /// on the state of `request.mode`; nothing for `--history`.

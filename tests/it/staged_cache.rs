@@ -98,7 +98,7 @@ fn blob_id(dir: &Path, path: &str) -> Vec<u8> {
 fn cache_file(version: &str, mut ids: Vec<Vec<u8>>) -> Vec<u8> {
     ids.sort();
     let mut bytes = format!(
-        "sealant-cache 1 {version} skip-graph-without:kustomize.toolkit.fluxcd.io,argoproj.io\n{} sha1\n",
+        "sealant-cache 1 {version} skip-graph-without:kustomize.toolkit.fluxcd.io,argoproj.io,\\u,\\x,\\U\n{} sha1\n",
         ids.len()
     )
     .into_bytes();
@@ -202,6 +202,20 @@ fn a_flux_kustomization_in_a_blob_seen_before_under_another_path_is_read() {
     git(dir.path(), &["mv", "archive/app.yaml", "clusters/app.yaml"]);
     commit(dir.path());
     write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
+}
+
+/// JSON (or a YAML double-quoted string) can spell the apiVersion with an escape: the blob
+/// is read all the same, as the working-tree scan parses it.
+#[test]
+fn a_flux_kustomization_whose_api_version_is_escaped_is_read() {
+    let escaped = r#"{"apiVersion": "kustomize.toolkit.fluxcd\u002eio/v1", "kind": "Kustomization", "metadata": {"name": "app", "namespace": "flux-system"}, "spec": {"interval": "10m", "path": "./apps/app", "targetNamespace": "other", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "flux-system"}}}"#;
+    let dir = repo(&[
+        ("clusters/prod/app.yaml", escaped),
+        ("apps/app/configmap.yaml", CONFIGMAP),
+    ]);
+    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
 }
 
