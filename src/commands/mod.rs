@@ -143,8 +143,11 @@ pub(crate) fn emit_with(
     write: crate::io::Writes,
 ) -> Result<()> {
     match path {
-        Some(path) => crate::io::write_atomic_with(path, new_mode, write),
-        None => write(stdout)
+        // `-` is standard output, as it is standard input for the paths read.
+        Some(path) if path.as_os_str() != "-" => {
+            crate::io::write_atomic_with(path, new_mode, write)
+        }
+        _ => write(stdout)
             .and_then(|()| stdout.flush())
             .map_err(|source| Error::Write {
                 path: "<stdout>".into(),

@@ -59,7 +59,7 @@ pub(super) fn report_from(
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none()
+            args.output.as_ref().is_none_or(|o| o.as_os_str() == "-")
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none()
         }
@@ -68,7 +68,7 @@ pub(super) fn report_from(
         render(args.format, &report, source, color, out)
     })?;
     if let Some(path) = &args.sarif {
-        crate::io::write_atomic_with(path, 0o644, &mut |out| {
+        emit_with(Some(path), 0o644, stdout, &mut |out| {
             render(ReportFormat::Sarif, &report, source, false, out)
         })?;
     }

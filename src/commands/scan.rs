@@ -16,6 +16,7 @@ use crate::source::stdin;
 pub(super) fn run(args: &ScanArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8> {
     let started = Instant::now();
     let stream = reads_stdin(args)?;
+    distinct_outputs(args)?;
     let first = match stream {
         true => stream_dir(args),
         false => args.paths.first().map_or(Path::new("."), |p| p.as_path()),
@@ -132,6 +133,34 @@ fn reads_stdin(args: &ScanArgs) -> Result<bool> {
     match refusal {
         Some((message, help)) => Err(Error::usage(message, Some(help.to_string()))),
         None => Ok(dash),
+    }
+}
+
+/// The report and the SARIF file go to two places: one file for both would keep only the
+/// last written.
+fn distinct_outputs(args: &ScanArgs) -> Result<()> {
+    let Some(sarif) = &args.sarif else {
+        return Ok(());
+    };
+    let stdout = std::path::PathBuf::from("-");
+    let output = args.output.as_ref().unwrap_or(&stdout);
+    // Where a path lands, whether the file exists yet or not.
+    let place = |p: &Path| {
+        std::fs::canonicalize(p).ok().or_else(|| {
+            let dir = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+        })
+    };
+    let same = output == sarif || place(output).is_some_and(|o| place(sarif) == Some(o));
+    match same {
+        true => Err(Error::usage(
+            format!("-o and --sarif name the same file, {}", output.display()),
+            Some("write the SARIF report to a file of its own, or use `--format sarif`".into()),
+        )),
+        false => Ok(()),
     }
 }
 

@@ -683,3 +683,49 @@ fn usage_errors_exit_2() {
     ));
     assert!(err.contains("unknown scope"), "{err}");
 }
+
+/// `-o -` is standard output, as `-` is standard input for the paths; no file named `-`.
+#[test]
+fn output_dash_is_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = crate::common::testdata("demo");
+    let out = crate::common::sealant_in(
+        Some(dir.path()),
+        &[
+            "scan",
+            "-o",
+            "-",
+            "--format",
+            "json",
+            crate::common::path_str(&demo),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the report on standard output");
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+    assert!(!dir.path().join("-").exists());
+}
+
+/// One file named by both `-o` and `--sarif` would keep only the last report written.
+#[test]
+fn output_and_sarif_to_the_same_file_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = crate::common::testdata("demo");
+    let demo = crate::common::path_str(&demo);
+    for (output, sarif) in [("r.json", "./r.json"), ("-", "-")] {
+        let mut args = vec!["scan", "--sarif", sarif, demo];
+        if output != "-" {
+            args.extend(["-o", output]);
+        }
+        let out = crate::common::sealant_in(Some(dir.path()), &args, b"");
+        assert_eq!(out.status.code(), Some(2), "{output} {sarif}");
+        assert!(
+            crate::common::stderr(&out).contains("name the same file"),
+            "{}",
+            crate::common::stderr(&out)
+        );
+        assert!(!dir.path().join("r.json").exists());
+    }
+}
