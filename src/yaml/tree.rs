@@ -39,10 +39,26 @@ pub struct ParseError {
 
 impl<'a> Node<'a> {
     /// The value of `key` in a mapping.
+    /// The value of `key`, or else of a merge key's map (`<<: {kind: Secret}`, `<<: [*a, *b]`,
+    /// the first that has it), as Kubernetes' YAML decoder reads them.
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
-        self.entries()
-            .find(|(k, _)| k.as_str() == Some(key))
-            .map(|(_, v)| v)
+        self.get_within(key, MERGE_DEPTH)
+    }
+
+    fn get_within(&self, key: &str, depth: usize) -> Option<&Node<'a>> {
+        let mut merged = None;
+        for (k, v) in self.entries() {
+            match k.as_str() {
+                Some(k) if k == key => return Some(v),
+                Some("<<") if merged.is_none() => merged = Some(v),
+                _ => {}
+            }
+        }
+        let merged = merged.filter(|_| depth > 0)?;
+        match &merged.kind {
+            NodeKind::Seq(maps) => maps.iter().find_map(|m| m.get_within(key, depth - 1)),
+            _ => merged.get_within(key, depth - 1),
+        }
     }
 
     pub fn entries(&self) -> impl Iterator<Item = (&Node<'a>, &Node<'a>)> {
@@ -76,6 +92,10 @@ impl<'a> Node<'a> {
         self.at(path)?.as_str()
     }
 }
+
+/// Merge keys followed through merge keys, at most: the tree is bounded by the alias budget,
+/// this bounds the lookups.
+const MERGE_DEPTH: usize = 8;
 
 /// Parses the first document of `text[range]` into a tree; spans are offsets into `text`.
 /// Aliases stay leaves: the tree is the text as written, for editing it.
@@ -303,6 +323,20 @@ mod tests {
 
     fn expanded(src: &str) -> Node<'_> {
         parse_expanded(src, 0..src.len()).unwrap().unwrap()
+    }
+
+    /// Explicit keys first, then merge keys' maps in order, through merges of merges.
+    #[test]
+    fn get_reads_through_merge_keys() {
+        let src = "a: &a {kind: Secret, x: 1}\nb: &b {x: 2, y: 3}\nc: {<<: [*a, *b], x: 0}\nd: {<<: *a}\ne: {<<: {<<: {deep: 4}}}\n";
+        let root = expanded(src);
+        let c = root.get("c").unwrap();
+        assert_eq!(c.str_at(&["x"]), Some("0"));
+        assert_eq!(c.str_at(&["kind"]), Some("Secret"));
+        assert_eq!(c.str_at(&["y"]), Some("3"));
+        assert_eq!(root.str_at(&["d", "kind"]), Some("Secret"));
+        assert_eq!(root.str_at(&["e", "deep"]), Some("4"));
+        assert_eq!(root.str_at(&["d", "y"]), None);
     }
 
     #[test]
