@@ -206,3 +206,13 @@ pub(crate) fn pin_test_cert(repo: &Path) {
     );
     std::fs::write(repo.join(".sealant.yaml"), config).unwrap();
 }
+
+/// Writes files into the repository `dir` and stages them.
+pub(crate) fn stage(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        git(dir, &["add", name]);
+    }
+}

@@ -23,6 +23,18 @@ fn findings() -> Vec<Value> {
 // Which findings the fixtures give, with and without the keys, is their `# expect:` markers
 // (tests/it/golden.rs); the tests here check what the findings say.
 
+/// The message of the `sealed-undecryptable` finding on apps/web/base/sealed-strict.yaml.
+fn strict_web_undecryptable(report: &Value) -> String {
+    let finding = report["findings"].as_array().unwrap().iter().find(|f| {
+        f["rule"] == "sealed-undecryptable"
+            && f["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("web/base/sealed-strict.yaml")
+    });
+    finding.unwrap()["message"].as_str().unwrap().to_string()
+}
+
 /// With the controller's key, every value is decrypted with the label of the namespace and
 /// name a deployment applies: the moved ones fail and say why, the one that only gets its
 /// namespace from its kustomization (apps/nons-ok) and the untouched ones open.
@@ -30,21 +42,7 @@ fn findings() -> Vec<Value> {
 fn with_keys_values_decrypt_under_the_label_a_deployment_applies() {
     let keys = vector("key2048.pem");
     let report = report(&["--keys", path_str(&keys)]);
-    let message = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| {
-            f["rule"] == "sealed-undecryptable"
-                && f["path"]
-                    .as_str()
-                    .unwrap()
-                    .ends_with("web/base/sealed-strict.yaml")
-        })
-        .unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let message = strict_web_undecryptable(&report);
     assert!(
         message.contains("strict label \"web/web-creds\"")
             && message.contains("decrypts as sealed, for web/creds")
@@ -269,21 +267,7 @@ fn a_kustomization_that_moves_and_renames_is_named_once() {
         b"",
     );
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let message = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| {
-            f["rule"] == "sealed-undecryptable"
-                && f["path"]
-                    .as_str()
-                    .unwrap()
-                    .ends_with("web/base/sealed-strict.yaml")
-        })
-        .unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let message = strict_web_undecryptable(&report);
     let file = "apps/web/base/kustomization.yaml";
     assert!(
         message.contains(&format!("but {file} applies it as web2/web-creds")),

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{git, path_str, sealant_in, stderr, stdout, testdata, vector};
+use crate::common::{git, path_str, sealant_in, stage, stderr, stdout, testdata, vector};
 
 /// A strict SealedSecret for `api/db` (name on line 5, its value on line 9), sealed with the
 /// vectors' 2048-bit key.
@@ -33,20 +33,10 @@ const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nd
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q", "-b", "main"]);
-    write(dir.path(), &[("README.md", README)]);
-    write(dir.path(), files);
+    stage(dir.path(), &[("README.md", README)]);
+    stage(dir.path(), files);
     commit(dir.path());
     dir
-}
-
-/// Writes and stages files.
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let path = dir.join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-        git(dir, &["add", name]);
-    }
 }
 
 fn commit(dir: &Path) -> String {
@@ -99,7 +89,7 @@ fn a_sealed_secret_staged_into_a_directory_of_another_namespace_is_moved() {
         "app/kustomization.yaml",
         &kustomization(Some("other"), &["sealed.yaml"]),
     )]);
-    write(dir.path(), &[("app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("app/sealed.yaml", &sealed())]);
     assert_eq!(graph(dir.path(), &["--staged"]), moved("app/sealed.yaml"));
     // As pre-commit runs it: the staged files named.
     let named = graph(dir.path(), &["--staged", "app/sealed.yaml"]);
@@ -117,7 +107,7 @@ fn a_staged_namespace_over_a_committed_sealed_secret_moves_it() {
     ]);
     assert_eq!(graph(dir.path(), &["--staged"]), []);
     let moving = kustomization(Some("other"), &["sealed.yaml"]);
-    write(dir.path(), &[("app/kustomization.yaml", &moving)]);
+    stage(dir.path(), &[("app/kustomization.yaml", &moving)]);
     assert_eq!(graph(dir.path(), &["--staged"]), moved("app/sealed.yaml"));
 }
 
@@ -132,7 +122,7 @@ fn a_range_judges_the_tree_at_its_end() {
     ]);
     let a = commit(dir.path());
     let moving = kustomization(Some("other"), &["sealed.yaml"]);
-    write(dir.path(), &[("app/kustomization.yaml", &moving)]);
+    stage(dir.path(), &[("app/kustomization.yaml", &moving)]);
     let b = commit(dir.path());
     let range = format!("{a}..{b}");
     assert_eq!(
@@ -141,7 +131,7 @@ fn a_range_judges_the_tree_at_its_end() {
     );
     // Moved back at HEAD: the range up to B still moved it; a range to HEAD does not.
     let back = kustomization(Some("api"), &["sealed.yaml"]);
-    write(dir.path(), &[("app/kustomization.yaml", &back)]);
+    stage(dir.path(), &[("app/kustomization.yaml", &back)]);
     commit(dir.path());
     assert_eq!(
         graph(dir.path(), &["--range", &range]),
@@ -165,14 +155,14 @@ fn an_unrelated_change_does_not_report_a_moved_sealed_secret_already_there() {
         moved("app/sealed.yaml"),
         "the working-tree scan sees it"
     );
-    write(
+    stage(
         dir.path(),
         &[("docs/configmap.yaml", CONFIGMAP), ("README.md", "#\n")],
     );
     assert_eq!(graph(dir.path(), &["--staged"]), []);
     // A ConfigMap of the same build is no change to the SealedSecret either.
     let edited = format!("{CONFIGMAP}# edited\n");
-    write(dir.path(), &[("app/configmap.yaml", &edited)]);
+    stage(dir.path(), &[("app/configmap.yaml", &edited)]);
     assert_eq!(graph(dir.path(), &["--staged"]), []);
 }
 
@@ -183,7 +173,7 @@ fn the_index_is_judged_not_the_working_tree() {
         &kustomization(None, &["sealed.yaml"]),
     )]);
     let moving = kustomization(Some("other"), &["sealed.yaml"]);
-    write(
+    stage(
         dir.path(),
         &[
             ("app/kustomization.yaml", &moving),
@@ -211,7 +201,7 @@ fn a_sealant_ignore_in_the_staged_blob_suppresses() {
         "  name: db  # sealant:ignore sealed-moved\n",
     );
     assert_ne!(ignored, sealed());
-    write(dir.path(), &[("app/sealed.yaml", &ignored)]);
+    stage(dir.path(), &[("app/sealed.yaml", &ignored)]);
     fs::write(dir.path().join("app/sealed.yaml"), sealed()).unwrap();
     assert_eq!(graph(dir.path(), &["--staged"]), []);
     // The marker only in the working tree does not.
@@ -227,7 +217,7 @@ fn a_flux_kustomization_elsewhere_moves_a_staged_sealed_secret() {
         ("clusters/prod/app.yaml", flux),
         ("apps/app/configmap.yaml", CONFIGMAP),
     ]);
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     assert_eq!(
         graph(dir.path(), &["--staged"]),
         moved("apps/app/sealed.yaml")
@@ -251,7 +241,7 @@ fn a_staged_rename_of_a_sealed_secret_breaks_the_references_of_its_build() {
         ("other/deployment.yaml", deployment),
     ]);
     assert_eq!(graph(dir.path(), &["--staged"]), []);
-    write(
+    stage(
         dir.path(),
         &[(
             "app/sealed.yaml",
@@ -273,7 +263,7 @@ fn with_keys_a_moved_value_is_undecryptable_once() {
         "app/kustomization.yaml",
         &kustomization(Some("other"), &["sealed.yaml"]),
     )]);
-    write(dir.path(), &[("app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("app/sealed.yaml", &sealed())]);
     let keys = vector("key2048.pem");
     let args = ["--staged", "--keys", path_str(&keys)];
     let mut want = moved("app/sealed.yaml");

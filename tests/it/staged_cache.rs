@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::common::{git, sealant_in, snapshot, stderr, stdout, testdata};
+use crate::common::{git, sealant_in, snapshot, stage, stderr, stdout, testdata};
 
 const CACHE: &str = ".sealant_cache/graph-skip-v1";
 const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n";
@@ -29,16 +29,6 @@ fn kustomization(namespace: Option<&str>) -> String {
     format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{ns}resources:\n  - sealed.yaml\n  - configmap.yaml\n")
 }
 
-/// Writes and stages files.
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let path = dir.join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-        git(dir, &["add", name]);
-    }
-}
-
 fn commit(dir: &Path) {
     git(dir, &["commit", "-q", "--allow-empty", "-m", "change"]);
 }
@@ -50,12 +40,12 @@ fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     git(dir.path(), &["init", "-q", "-b", "main"]);
     for i in 0..30 {
         let name = format!("config/c{i}.yaml");
-        write(
+        stage(
             dir.path(),
             &[(&name, &format!("name: c{i}\nreplicas: {i}\n"))],
         );
     }
-    write(dir.path(), files);
+    stage(dir.path(), files);
     commit(dir.path());
     dir
 }
@@ -116,7 +106,7 @@ fn forged() -> (tempfile::TempDir, Vec<u8>) {
         ("clusters/prod/app.yaml", &flux("app")),
         ("apps/app/configmap.yaml", CONFIGMAP),
     ]);
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     let id = blob_id(dir.path(), "clusters/prod/app.yaml");
     let bytes = cache_file(env!("CARGO_PKG_VERSION"), vec![id]);
     fs::create_dir_all(dir.path().join(".sealant_cache")).unwrap();
@@ -135,7 +125,7 @@ fn cold_warm_and_uncached_staged_scans_find_the_same() {
     ]);
     // A Flux Kustomization moves a staged SealedSecret; a staged kustomization moves a
     // committed one.
-    write(
+    stage(
         dir.path(),
         &[
             ("apps/app/sealed.yaml", &sealed()),
@@ -161,9 +151,9 @@ fn cold_warm_and_uncached_staged_scans_find_the_same() {
         &["rm", "-q", "--cached", "clusters/prod/app.yaml"],
     );
     commit(dir.path());
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     assert_eq!(staged(dir.path(), &[]), []);
-    write(dir.path(), &[("clusters/prod/app.yaml", &flux("app"))]);
+    stage(dir.path(), &[("clusters/prod/app.yaml", &flux("app"))]);
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
     assert_eq!(
         staged(dir.path(), &["--no-cache"]),
@@ -177,14 +167,14 @@ fn a_file_the_cache_holds_without_an_entry_point_is_read_again_once_it_has_one()
         ("clusters/prod/app.yaml", CONFIGMAP),
         ("apps/app/configmap.yaml", CONFIGMAP),
     ]);
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     assert_eq!(staged(dir.path(), &[]), []);
     assert!(dir.path().join(CACHE).exists());
     // The same path now holds a Flux Kustomization (committed: not itself a change).
     git(dir.path(), &["reset", "-q"]);
-    write(dir.path(), &[("clusters/prod/app.yaml", &flux("app"))]);
+    stage(dir.path(), &[("clusters/prod/app.yaml", &flux("app"))]);
     commit(dir.path());
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
 }
 
@@ -194,14 +184,14 @@ fn a_flux_kustomization_in_a_blob_seen_before_under_another_path_is_read() {
         ("archive/app.yaml", &flux("app")),
         ("apps/app/configmap.yaml", CONFIGMAP),
     ]);
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
     // The same bytes under a new path, committed; the archived copy gone.
     git(dir.path(), &["reset", "-q"]);
     fs::create_dir(dir.path().join("clusters")).unwrap();
     git(dir.path(), &["mv", "archive/app.yaml", "clusters/app.yaml"]);
     commit(dir.path());
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
 }
 
@@ -214,7 +204,7 @@ fn a_flux_kustomization_whose_api_version_is_escaped_is_read() {
         ("clusters/prod/app.yaml", escaped),
         ("apps/app/configmap.yaml", CONFIGMAP),
     ]);
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
 }
@@ -291,7 +281,7 @@ fn a_cache_that_cannot_be_written_does_not_fail_the_scan() {
         ("clusters/prod/app.yaml", &flux("app")),
         ("apps/app/configmap.yaml", CONFIGMAP),
     ]);
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     // A directory where the file goes: every write fails (as in a read-only checkout, which
     // root, who runs these tests in CI, could still write).
     fs::create_dir_all(dir.path().join(CACHE).join("x")).unwrap();
@@ -316,7 +306,7 @@ fn nothing_is_written_in_git_or_outside_the_root() {
         ("clusters/prod/app.yaml", &flux("app")),
         ("apps/app/configmap.yaml", CONFIGMAP),
     ]);
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     let git_dir = snapshot(&dir.path().join(".git"));
     // A symlink in the cache's place is not followed.
     std::os::unix::fs::symlink(&elsewhere, dir.path().join(".sealant_cache")).unwrap();
@@ -339,7 +329,7 @@ fn nothing_is_written_in_git_or_outside_the_root() {
 #[test]
 fn a_killed_run_s_temp_file_is_removed_by_the_next_write() {
     let dir = repo(&[("apps/app/configmap.yaml", CONFIGMAP)]);
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     // Killed between writing the temp file and renaming it (a debug build's test hook).
     let killed = std::process::Command::new(env!("CARGO_BIN_EXE_sealant"))
         .args(["scan", "--staged"])
@@ -368,7 +358,7 @@ fn the_worktree_scan_is_the_same_with_a_cache_in_the_root() {
         ("clusters/prod/app.yaml", &flux("app")),
         ("apps/app/configmap.yaml", CONFIGMAP),
     ]);
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     let scan = || {
         let out = sealant_in(Some(dir.path()), &["scan", "--format", "json", "."], b"");
         let mut report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -387,7 +377,7 @@ fn a_range_in_a_bare_repository_writes_no_cache_into_it() {
         ("clusters/prod/app.yaml", &flux("app")),
         ("apps/app/configmap.yaml", CONFIGMAP),
     ]);
-    write(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     commit(dir.path());
     let range = "HEAD~1..HEAD";
     let scan = |at: &Path| {
