@@ -211,8 +211,7 @@ pub(crate) struct FileState {
     modified: Option<std::time::SystemTime>,
     sha256: [u8; 32],
     /// Mode and owner, for putting the file back as it was (not part of "unchanged").
-    mode: u32,
-    owner: Option<(u32, u32)>,
+    keep: Keep,
 }
 
 impl FileState {
@@ -240,13 +239,11 @@ impl FileState {
 
     fn of(meta: &fs::Metadata, bytes: &[u8]) -> FileState {
         use sha2::Digest;
-        let keep = Keep::of(meta);
         FileState {
             len: meta.len(),
             modified: meta.modified().ok(),
             sha256: sha2::Sha256::digest(bytes).into(),
-            mode: keep.mode,
-            owner: keep.owner,
+            keep: Keep::of(meta),
         }
     }
 
@@ -264,11 +261,7 @@ impl FileState {
 /// Writes `contents` back to a file read as `was` (undoing a rewrite or a deletion), with the
 /// mode and owner it had: a deleted 0600 env file must not come back world-readable.
 pub(crate) fn restore(path: &Path, contents: &[u8], was: &FileState) -> Result<()> {
-    let keep = Keep {
-        mode: was.mode,
-        owner: was.owner,
-    };
-    write_atomic_as(path, &mut bytes(contents), &keep, Rename::Over)
+    write_atomic_as(path, &mut bytes(contents), &was.keep, Rename::Over)
 }
 
 /// What `--fix` says when a file changed under it.
@@ -396,6 +389,7 @@ fn write_through(path: &Path, write: Writes, private: Option<u32>) -> Result<()>
 }
 
 /// Mode, and owner and group where known, for the file that replaces another.
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Keep {
     mode: u32,
     owner: Option<(u32, u32)>,
@@ -432,10 +426,7 @@ enum Rename<'a> {
 
 fn write_atomic_as(path: &Path, write: Writes, keep: &Keep, rename: Rename) -> Result<()> {
     let err = |source| write_error(path, source);
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let mut tmp = temp_file(dir).map_err(err)?;
     write(tmp.as_file_mut()).map_err(err)?;
     if let Some((uid, gid)) = keep.owner {
@@ -467,14 +458,19 @@ fn write_atomic_as(path: &Path, write: Writes, keep: &Keep, rename: Rename) -> R
 /// [`remove_leftovers`] removes it after a kill.
 pub(crate) fn write_unsynced(path: &Path, contents: &[u8]) -> Result<()> {
     let err = |source| write_error(path, source);
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let mut tmp = temp_file(dir).map_err(err)?;
     tmp.write_all(contents).map_err(err)?;
     simulated_crash(path).map_err(err)?;
     tmp.persist(path).map(drop).map_err(|e| err(e.error))
+}
+
+/// The directory `path` is in: `.` for a bare file name.
+pub(crate) fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
 }
 
 /// A temp file in `dir` named `.sealant-PID-XXXXXX.tmp`.

@@ -147,11 +147,8 @@ fn distinct_outputs(args: &ScanArgs) -> Result<()> {
     // Where a path lands, whether the file exists yet or not.
     let place = |p: &Path| {
         std::fs::canonicalize(p).ok().or_else(|| {
-            let dir = match p.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
-            Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+            let dir = std::fs::canonicalize(crate::io::parent_dir(p)).ok()?;
+            Some(dir.join(p.file_name()?))
         })
     };
     let same = output == sarif || place(output).is_some_and(|o| place(sarif) == Some(o));

@@ -76,18 +76,14 @@ fn subset_graph_findings(
     };
     let (findings, notes) = (output.findings.len(), output.notes.len());
     graph_findings(output, &input, &whole.bases, request);
-    let added: Vec<_> = output
-        .findings
-        .drain(findings..)
-        .filter(|f| inside(&f.path))
-        .collect();
-    output.findings.extend(added);
-    let noted: Vec<_> = output
-        .notes
-        .drain(notes..)
-        .filter(|n| inside(&n.path))
-        .collect();
-    output.notes.extend(noted);
+    keep_added(&mut output.findings, findings, |f| inside(&f.path));
+    keep_added(&mut output.notes, notes, |n| inside(&n.path));
+}
+
+/// Of the items added to `items` from index `from` on, keeps those `keep` accepts.
+fn keep_added<T>(items: &mut Vec<T>, from: usize, keep: impl Fn(&T) -> bool) {
+    let added: Vec<T> = items.drain(from..).filter(|item| keep(item)).collect();
+    items.extend(added);
 }
 
 /// Where each file of the repository at `root` is deployed: for every build that includes
