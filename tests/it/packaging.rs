@@ -103,6 +103,27 @@ fn dockerfile_base_images_name_their_registry() {
     }
 }
 
+/// The Dockerfile passes hadolint with no finding at any level: the one check of the image that
+/// runs where no base image can be pulled (then the build test below skips).
+#[test]
+fn dockerfile_passes_hadolint() {
+    let Some(hadolint) = crate::git::tool("hadolint") else {
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(hadolint)
+        .args(["--no-color", "--failure-threshold", "style"])
+        .arg(root.join("Dockerfile"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "hadolint:\n{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
 #[test]
 fn base_images_come_from_the_from_lines_with_arg_defaults() {
     let images = base_images(
