@@ -15,6 +15,23 @@ use crate::error::CryptoError;
 /// breakable.
 pub const MIN_KEY_BITS: usize = 2048;
 
+/// The bit length of an RSA modulus in a DER `SubjectPublicKeyInfo`, if it holds one.
+fn spki_modulus_bits(spki: &[u8]) -> Option<usize> {
+    let info = pkcs8::spki::SubjectPublicKeyInfoRef::from_der(spki).ok()?;
+    let key = pkcs1::RsaPublicKey::<pkcs1::UintRef>::from_der(info.subject_public_key.raw_bytes())
+        .ok()?;
+    Some(big_endian_bits(key.modulus.as_bytes()))
+}
+
+/// The bit length of an unsigned big-endian integer.
+pub(crate) fn big_endian_bits(bytes: &[u8]) -> usize {
+    let skip = bytes.iter().take_while(|&&b| b == 0).count();
+    match bytes.get(skip) {
+        Some(first) => (bytes.len() - skip) * 8 - first.leading_zeros() as usize,
+        None => 0,
+    }
+}
+
 /// A parsed X.509 certificate carrying an RSA public key.
 #[derive(Clone, Debug)]
 pub struct Cert {
@@ -45,6 +62,12 @@ impl Cert {
             .subject_public_key_info()
             .to_der()
             .map_err(|e| CryptoError::Cert(e.to_string()))?;
+        // The rsa crate refuses short keys with an opaque error: say how short first.
+        if let Some(bits) = spki_modulus_bits(&spki).filter(|&bits| bits < MIN_KEY_BITS) {
+            return Err(CryptoError::Cert(format!(
+                "the certificate's RSA key has {bits} bits; at least {MIN_KEY_BITS} are required"
+            )));
+        }
         let public_key = rsa::PublicKey::from_public_key_der(&spki).map_err(|e| {
             CryptoError::Cert(format!(
                 "the certificate's key is not a usable RSA key ({e}); sealed-secrets only uses RSA"

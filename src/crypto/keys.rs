@@ -7,9 +7,10 @@ use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
 use rsa::sha2::Sha256;
 use rsa::traits::PublicKeyParts;
 use rsa::Oaep;
+use x509_cert::der::Decode;
 use zeroize::Zeroizing;
 
-use super::cert::MIN_KEY_BITS;
+use super::cert::{big_endian_bits, MIN_KEY_BITS};
 use super::pem::pem_blocks;
 use crate::error::CryptoError;
 
@@ -28,6 +29,7 @@ impl std::fmt::Debug for PrivateKey {
 impl PrivateKey {
     /// Parses a PKCS#1 `RSAPrivateKey` (PEM label "RSA PRIVATE KEY", the controller's format).
     pub fn from_pkcs1_der(der: &[u8]) -> Result<PrivateKey, CryptoError> {
+        refuse_short(pkcs1_modulus_bits(der))?;
         let key = rsa::PrivateKey::from_pkcs1_der(der)
             .map_err(|e| CryptoError::Key(format!("not a PKCS#1 RSA private key: {e}")))?;
         PrivateKey::new(key)
@@ -35,18 +37,15 @@ impl PrivateKey {
 
     /// Parses a PKCS#8 `PrivateKeyInfo` holding an RSA key (PEM label "PRIVATE KEY").
     pub fn from_pkcs8_der(der: &[u8]) -> Result<PrivateKey, CryptoError> {
+        let info = pkcs8::PrivateKeyInfoRef::from_der(der).ok();
+        refuse_short(info.and_then(|info| pkcs1_modulus_bits(info.private_key.as_bytes())))?;
         let key = rsa::PrivateKey::from_pkcs8_der(der)
             .map_err(|e| CryptoError::Key(format!("not a usable RSA private key: {e}")))?;
         PrivateKey::new(key)
     }
 
     fn new(key: rsa::PrivateKey) -> Result<PrivateKey, CryptoError> {
-        let bits = key.size() * 8;
-        if bits < MIN_KEY_BITS {
-            return Err(CryptoError::Key(format!(
-                "not a usable RSA private key: {bits} bits; at least {MIN_KEY_BITS} are required"
-            )));
-        }
+        refuse_short(Some(key.size() * 8))?;
         let spki_der = key
             .to_public_key()
             .to_public_key_der()
@@ -81,14 +80,43 @@ impl PrivateKey {
     }
 }
 
+/// The bit length of the modulus of a DER PKCS#1 private key, read before the rsa crate, which
+/// refuses short keys with an opaque error.
+fn pkcs1_modulus_bits(der: &[u8]) -> Option<usize> {
+    let key = pkcs1::RsaPrivateKeyRef::from_der(der).ok()?;
+    Some(big_endian_bits(key.modulus.as_bytes()))
+}
+
+fn refuse_short(bits: Option<usize>) -> Result<(), CryptoError> {
+    match bits {
+        Some(bits) if bits < MIN_KEY_BITS => Err(CryptoError::Key(format!(
+            "not a usable RSA private key: {bits} bits; at least {MIN_KEY_BITS} are required"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A passphrase-protected key: sealant never asks for passphrases (it runs in hooks and CI).
+fn encrypted_key(command: &str) -> CryptoError {
+    CryptoError::Key(format!(
+        "the private key is encrypted with a passphrase; decrypt it to a file only you can read \
+         (`{command}`) and give that"
+    ))
+}
+
 /// Every RSA private key in a PEM text ("RSA PRIVATE KEY" or "PRIVATE KEY" blocks; other
 /// blocks such as certificates are skipped).
 pub fn parse_private_keys(text: &str) -> Result<Vec<PrivateKey>, CryptoError> {
+    // OpenSSL's legacy encryption puts headers in the block, which RFC 7468 PEM refuses.
+    if text.contains("Proc-Type: 4,ENCRYPTED") {
+        return Err(encrypted_key("openssl rsa -in KEY -out PLAIN"));
+    }
     pem_blocks(text)?
         .iter()
         .filter_map(|block| match block.label.as_str() {
             "RSA PRIVATE KEY" => Some(PrivateKey::from_pkcs1_der(&block.der)),
             "PRIVATE KEY" => Some(PrivateKey::from_pkcs8_der(&block.der)),
+            "ENCRYPTED PRIVATE KEY" => Some(Err(encrypted_key("openssl pkcs8 -in KEY -out PLAIN"))),
             _ => None,
         })
         .collect()

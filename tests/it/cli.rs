@@ -429,6 +429,7 @@ fn certs_that_cannot_be_trusted_are_refused() {
     for (cert, expected) in [
         ("certs/expired2048.pem", "expired"),
         ("certs/rsa1024.pem", "at least 2048"),
+        ("certs/rsa512.pem", "512 bits; at least 2048"),
         ("certs/ec-p256.pem", "RSA"),
     ] {
         let path = testdata(cert);
@@ -566,6 +567,31 @@ fn unseal_accepts_every_key_format() {
         b"",
     ));
     assert!(err.contains("no RSA private key found"), "{err}");
+}
+
+/// A key sealant cannot use says why and what to do, never "no key found".
+#[test]
+fn keys_that_cannot_be_used_say_why() {
+    let sealed = vector("sealedsecret-strict.json");
+    for (key, expected) in [
+        ("keys/key1024.pem", "1024 bits; at least 2048"),
+        ("keys/key1024-pkcs8.pem", "1024 bits; at least 2048"),
+        (
+            "keys/key2048-encrypted-pkcs8.pem",
+            "`openssl pkcs8 -in KEY -out PLAIN`",
+        ),
+        (
+            "keys/key2048-encrypted-legacy.pem",
+            "`openssl rsa -in KEY -out PLAIN`",
+        ),
+    ] {
+        let path = testdata(key);
+        let err = fails(sealant(
+            &["unseal", "--keys", path_str(&path), "-f", path_str(&sealed)],
+            b"",
+        ));
+        assert!(err.contains(expected), "{key}: {err}");
+    }
 }
 
 #[test]
