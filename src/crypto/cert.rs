@@ -141,3 +141,17 @@ pub fn hex(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_endian_bits_skips_leading_zeros() {
+        assert_eq!(big_endian_bits(&[]), 0);
+        assert_eq!(big_endian_bits(&[0, 0]), 0);
+        assert_eq!(big_endian_bits(&[0, 1]), 1);
+        assert_eq!(big_endian_bits(&[0x80, 0]), 16);
+        assert_eq!(big_endian_bits(&[0, 0x7f, 0xff]), 15);
+    }
+}
