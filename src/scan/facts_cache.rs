@@ -435,3 +435,124 @@ impl Cursor<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transform(path: &str, namespace: Option<&str>) -> Transform {
+        Transform {
+            file: path.into(),
+            namespace: namespace.map(Into::into),
+            prefix: "p-".into(),
+            suffix: String::new(),
+        }
+    }
+
+    /// An entry with a fact of each kind the cache keeps, every field set.
+    fn entry(n: u8, path: &str) -> Entry {
+        let generator = Provider {
+            kind: GENERATOR,
+            name: "creds".into(),
+            namespace: Some("ns".into()),
+            keys: Some(vec!["a".into(), "b".into()]),
+            refs_follow_renames: true,
+            fixed_name: false,
+            names_derived: false,
+        };
+        Entry {
+            id: ObjectId::from_bytes_or_panic(&[n; 20]),
+            path: path.into(),
+            size: 1234,
+            entry_point: true,
+            facts: vec![
+                Fact::Kustomization {
+                    path: path.into(),
+                    transform: transform(path, Some("prod")),
+                    resources: vec!["../base".into(), "s.yaml".into()],
+                    generators: vec![
+                        generator.clone(),
+                        Provider {
+                            keys: None,
+                            ..generator
+                        },
+                    ],
+                    patched: vec!["web".into()],
+                },
+                Fact::Flux {
+                    path: path.into(),
+                    line: 9,
+                    dir: "apps/x".into(),
+                    target_namespace: None,
+                },
+                Fact::Argo {
+                    path: path.into(),
+                    dir: "apps/y".into(),
+                    namespace: Some("argo".into()),
+                    recurse: true,
+                    kustomize: transform(path, None),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn saved_entries_are_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = FactsCache::open(Some(dir.path().to_path_buf()));
+        cache.add(entry(2, "b/kustomization.yaml"));
+        cache.add(entry(1, "a/kustomization.yaml"));
+        cache.save();
+        let cache = FactsCache::open(Some(dir.path().to_path_buf()));
+        let id = ObjectId::from_bytes_or_panic(&[1; 20]);
+        let got = cache.get(&id, "a/kustomization.yaml").unwrap();
+        let want = entry(1, "a/kustomization.yaml");
+        assert_eq!(format!("{got:?}"), format!("{want:?}"));
+        assert!(
+            cache.get(&id, "b/kustomization.yaml").is_none(),
+            "by path too"
+        );
+        assert!(FactsCache::open(None)
+            .get(&id, "a/kustomization.yaml")
+            .is_none());
+    }
+
+    #[test]
+    fn facts_with_a_sealed_secret_or_another_path_are_not_kept() {
+        let mut sealed = entry(1, "a.yaml");
+        sealed.facts.push(Fact::Provider {
+            path: "a.yaml".into(),
+            provider: Provider {
+                kind: "Secret",
+                name: "s".into(),
+                namespace: None,
+                keys: None,
+                refs_follow_renames: true,
+                fixed_name: false,
+                names_derived: false,
+            },
+        });
+        let mut elsewhere = entry(2, "a.yaml");
+        elsewhere.path = "b.yaml".into();
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = FactsCache::open(Some(dir.path().to_path_buf()));
+        cache.add(sealed);
+        cache.add(elsewhere);
+        assert!(cache.found.is_empty());
+        cache.save();
+        assert!(!dir.path().join(FILE).exists(), "nothing to write");
+    }
+
+    #[test]
+    fn every_truncation_of_a_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let bytes = encode_file(&[entry(1, "a.yaml"), entry(1, "b.yaml")]);
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(read_entries(&path, &header()).map(|e| e.len()), Some(2));
+        for len in 0..bytes.len() {
+            std::fs::write(&path, &bytes[..len]).unwrap();
+            assert!(read_entries(&path, &header()).is_none(), "{len}");
+        }
+    }
+}
