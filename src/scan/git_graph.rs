@@ -18,7 +18,7 @@ use crate::check::CheckContext;
 use crate::detect::{has_marker, scan_file, FileContext, Suppressions};
 use crate::error::Result;
 use crate::graph::{check_builds, Build, Fact, Graph, GraphFinding, MISSING_KEY, MISSING_SECRET};
-use crate::k8s::{is_kustomization_file, is_manifest_file};
+use crate::k8s::{is_kustomization_file, is_manifest_name};
 use crate::rules::RuleSet;
 use crate::source::git::{read_blob, GitBlob, GitRepo};
 use crate::source::{relative_path, sniff, Content};
@@ -45,15 +45,19 @@ pub(super) fn add_findings(
     pool: &rayon::ThreadPool,
 ) -> Result<()> {
     let files = match &request.mode {
-        Mode::Staged => repo.index_files(is_manifest_file)?,
-        Mode::Range(spec) => repo.tree_files(repo.range_tip(spec)?, is_manifest_file)?,
+        Mode::Staged => repo.index_files(is_manifest_name)?,
+        Mode::Range(spec) => repo.tree_files(repo.range_tip(spec)?, is_manifest_name)?,
         Mode::History(_) | Mode::Worktree => return Ok(()),
     };
     let ignore = crate::source::filter::sealantignore(repo.root());
-    let files: Vec<GitBlob> = files
-        .into_iter()
-        .filter(|f| !crate::source::filter::is_ignored(&f.path, request.config, &ignore))
-        .collect();
+    // Checking each of thousands of paths for nothing to ignore was 4% of a hook's time.
+    let files: Vec<GitBlob> = match request.config.exclude.is_empty() && ignore.is_empty() {
+        true => files,
+        false => files
+            .into_iter()
+            .filter(|f| !crate::source::filter::is_ignored(&f.path, request.config, &ignore))
+            .collect(),
+    };
     let changed: HashSet<&str> = changed.iter().map(|b| b.path.as_str()).collect();
     let reader = Reader { repo, request };
     let mut state = State::default();
@@ -77,7 +81,7 @@ pub(super) fn add_findings(
     state.cache = SkipCache::open(cache_dir, ENTRY_APIS);
     let rest: Vec<&GitBlob> = files
         .iter()
-        .filter(|f| !state.read.contains(&f.path) && !state.cache.skips(&f.id))
+        .filter(|f| !state.cache.skips(&f.id) && !state.read.contains(&f.path))
         .collect();
     reader.read(pool, &rest, true, &mut state);
     let manifests: Vec<&str> = files
