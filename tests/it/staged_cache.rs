@@ -98,15 +98,22 @@ fn cache_file(version: &str, mut ids: Vec<Vec<u8>>) -> Vec<u8> {
     bytes
 }
 
-/// A repository where the committed Flux Kustomization `clusters/prod/app.yaml` moves a
-/// staged SealedSecret, and a cache that lists the Flux Kustomization's blob (as a wrong
-/// entry would): `(repo, cache bytes)`.
-fn forged() -> (tempfile::TempDir, Vec<u8>) {
+/// A repository where the committed Flux Kustomization `clusters/prod/app.yaml` moves the
+/// staged SealedSecret `apps/app/sealed.yaml`.
+fn moving_flux() -> tempfile::TempDir {
     let dir = repo(&[
         ("clusters/prod/app.yaml", &flux("app")),
         ("apps/app/configmap.yaml", CONFIGMAP),
     ]);
     stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    dir
+}
+
+/// A repository where the committed Flux Kustomization `clusters/prod/app.yaml` moves a
+/// staged SealedSecret, and a cache that lists the Flux Kustomization's blob (as a wrong
+/// entry would): `(repo, cache bytes)`.
+fn forged() -> (tempfile::TempDir, Vec<u8>) {
+    let dir = moving_flux();
     let id = blob_id(dir.path(), "clusters/prod/app.yaml");
     let bytes = cache_file(env!("CARGO_PKG_VERSION"), vec![id]);
     fs::create_dir_all(dir.path().join(".sealant_cache")).unwrap();
@@ -114,15 +121,30 @@ fn forged() -> (tempfile::TempDir, Vec<u8>) {
     (dir, bytes)
 }
 
-#[test]
-fn cold_warm_and_uncached_staged_scans_find_the_same() {
-    let dir = repo(&[
+/// Commits `text` as `clusters/prod/app.yaml` (unstaging the rest), then stages
+/// `apps/app/sealed.yaml` again.
+fn recommit_flux(dir: &Path, text: &str) {
+    git(dir, &["reset", "-q"]);
+    stage(dir, &[("clusters/prod/app.yaml", text)]);
+    commit(dir);
+    stage(dir, &[("apps/app/sealed.yaml", &sealed())]);
+}
+
+/// A repository with the Flux Kustomization of `moving_flux` and a kustomization without a
+/// namespace over a committed SealedSecret, `apps/web/sealed.yaml`.
+fn two_builds() -> tempfile::TempDir {
+    repo(&[
         ("clusters/prod/app.yaml", &flux("app")),
         ("apps/app/configmap.yaml", CONFIGMAP),
         ("apps/web/kustomization.yaml", &kustomization(None)),
         ("apps/web/sealed.yaml", &sealed()),
         ("apps/web/configmap.yaml", CONFIGMAP),
-    ]);
+    ])
+}
+
+#[test]
+fn cold_warm_and_uncached_staged_scans_find_the_same() {
+    let dir = two_builds();
     // A Flux Kustomization moves a staged SealedSecret; a staged kustomization moves a
     // committed one.
     stage(
@@ -171,10 +193,7 @@ fn a_file_the_cache_holds_without_an_entry_point_is_read_again_once_it_has_one()
     assert_eq!(staged(dir.path(), &[]), []);
     assert!(dir.path().join(CACHE).exists());
     // The same path now holds a Flux Kustomization (committed: not itself a change).
-    git(dir.path(), &["reset", "-q"]);
-    stage(dir.path(), &[("clusters/prod/app.yaml", &flux("app"))]);
-    commit(dir.path());
-    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    recommit_flux(dir.path(), &flux("app"));
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
 }
 
@@ -436,11 +455,7 @@ fn flux_entry(id: &[u8], path: &str, dir: &str) -> Vec<u8> {
 /// Flux Kustomization builds another directory (as a forged entry would):
 /// `(repo, forged bytes)`.
 fn forged_facts() -> (tempfile::TempDir, Vec<u8>) {
-    let dir = repo(&[
-        ("clusters/prod/app.yaml", &flux("app")),
-        ("apps/app/configmap.yaml", CONFIGMAP),
-    ]);
-    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    let dir = moving_flux();
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
     let id = blob_id(dir.path(), "clusters/prod/app.yaml");
     let mut bytes = facts_header(dir.path());
@@ -451,13 +466,7 @@ fn forged_facts() -> (tempfile::TempDir, Vec<u8>) {
 
 #[test]
 fn the_facts_cache_keeps_kustomizations_and_flux_kustomizations_and_finds_the_same() {
-    let dir = repo(&[
-        ("clusters/prod/app.yaml", &flux("app")),
-        ("apps/app/configmap.yaml", CONFIGMAP),
-        ("apps/web/kustomization.yaml", &kustomization(None)),
-        ("apps/web/sealed.yaml", &sealed()),
-        ("apps/web/configmap.yaml", CONFIGMAP),
-    ]);
+    let dir = two_builds();
     stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
     let expected = moved("apps/app/sealed.yaml");
     assert_eq!(staged(dir.path(), &[]), expected, "cold");
@@ -486,24 +495,14 @@ fn the_facts_cache_keeps_kustomizations_and_flux_kustomizations_and_finds_the_sa
 
 #[test]
 fn a_flux_kustomization_that_changed_is_read_again() {
-    let dir = repo(&[
-        ("clusters/prod/app.yaml", &flux("app")),
-        ("apps/app/configmap.yaml", CONFIGMAP),
-    ]);
-    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    let dir = moving_flux();
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
     // Committed with the SealedSecret's own namespace: nothing moves any more.
-    git(dir.path(), &["reset", "-q"]);
     let same = flux("app").replace("targetNamespace: other", "targetNamespace: api");
-    stage(dir.path(), &[("clusters/prod/app.yaml", &same)]);
-    commit(dir.path());
-    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    recommit_flux(dir.path(), &same);
     assert_eq!(staged(dir.path(), &[]), []);
     // And back: the first blob's entry holds again.
-    git(dir.path(), &["reset", "-q"]);
-    stage(dir.path(), &[("clusters/prod/app.yaml", &flux("app"))]);
-    commit(dir.path());
-    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    recommit_flux(dir.path(), &flux("app"));
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
 }
 
