@@ -479,6 +479,11 @@ impl Globs {
     pub fn is_match(&self, path: &str) -> bool {
         self.0.iter().any(|set| set.is_match(path))
     }
+
+    /// Whether no path matches: there are no globs.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(GlobSet::is_empty)
+    }
 }
 
 /// Compiles `exclude:`; an error names the entry (`exclude[INDEX]`, counted from 0).

@@ -15,29 +15,65 @@ pub(crate) fn is_kustomization_file(file_name: &str) -> bool {
 /// copies of YAML ones (`secret.yaml.bak`, `values.yml.j2`): people commit those with the same
 /// Secrets in them.
 pub(crate) fn is_manifest_file(file_name: &str) -> bool {
-    // The extension decides for most names, found by a byte loop: the git graph asks this of
-    // every path of a 100k-file index (suffix by suffix, that was a tenth of a hook's time).
-    let Some(dot) = file_name.bytes().rposition(|b| b == b'.') else {
-        return file_name == "Kustomization";
-    };
-    let is = |ext: &str| file_name[dot..].eq_ignore_ascii_case(ext);
-    if is(".yaml") || is(".yml") || is(".json") {
-        return true;
-    }
-    let stem = &file_name[..dot];
-    COPY_SUFFIXES.iter().any(|s| is(s))
-        && (ends_with_ignore_case(stem, ".yaml") || ends_with_ignore_case(stem, ".yml"))
+    is_manifest_name(file_name.as_bytes())
 }
 
-/// Suffixes of backup and template copies that keep a manifest's content; only YAML copies
-/// count (`secret.yaml.bak`): a `.json.bak` or `.env.example` is not a manifest.
-const COPY_SUFFIXES: &[&str] = &[
-    ".old", ".bak", ".back", ".orig", ".tpl", ".tmpl", ".j2", ".example",
+/// [`is_manifest_file`] of a file name's bytes: the git graph asks it of every path of a
+/// 100k-file index, before converting any (str slices and conversions there were a tenth of
+/// a hook's time).
+pub(crate) fn is_manifest_name(name: &[u8]) -> bool {
+    // The longest extension taken is `example`: a dot further back decides nothing, and a
+    // name without one is a manifest only as `Kustomization`.
+    let tail = name.len().saturating_sub(LONGEST_EXTENSION + 1);
+    let Some(dot) = name[tail..].iter().rposition(|&b| b == b'.') else {
+        return name == b"Kustomization";
+    };
+    let dot = tail + dot;
+    let key = extension_key(&name[dot + 1..]);
+    if MANIFEST_EXTENSIONS.contains(&key) {
+        return true;
+    }
+    let stem = &name[..dot];
+    COPY_EXTENSIONS.contains(&key)
+        && (ends_with_ignore_case(stem, b".yaml") || ends_with_ignore_case(stem, b".yml"))
+}
+
+/// The length of `example`, the longest extension [`is_manifest_name`] takes.
+const LONGEST_EXTENSION: usize = 7;
+
+/// An extension of at most [`LONGEST_EXTENSION`] bytes, lowercased, as one number (its length
+/// in the top byte): compared at once, not byte by byte and call by call.
+const fn extension_key(ext: &[u8]) -> u64 {
+    let mut key = ext.len() as u64;
+    let mut i = 0;
+    while i < ext.len() {
+        key = key << 8 | ext[i].to_ascii_lowercase() as u64;
+        i += 1;
+    }
+    key
+}
+
+const MANIFEST_EXTENSIONS: [u64; 3] = [
+    extension_key(b"yaml"),
+    extension_key(b"yml"),
+    extension_key(b"json"),
 ];
 
-fn ends_with_ignore_case(name: &str, suffix: &str) -> bool {
-    name.len() >= suffix.len()
-        && name.as_bytes()[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+/// Backup and template copies that keep a manifest's content; only YAML copies count
+/// (`secret.yaml.bak`): a `.json.bak` or `.env.example` is not a manifest.
+const COPY_EXTENSIONS: [u64; 8] = [
+    extension_key(b"old"),
+    extension_key(b"bak"),
+    extension_key(b"back"),
+    extension_key(b"orig"),
+    extension_key(b"tpl"),
+    extension_key(b"tmpl"),
+    extension_key(b"j2"),
+    extension_key(b"example"),
+];
+
+fn ends_with_ignore_case(name: &[u8], suffix: &[u8]) -> bool {
+    name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
 /// Kinds whose documents hold encrypted values or references to secrets, never secrets.
@@ -134,6 +170,12 @@ mod tests {
             "a.yaml.txt",
             "README.md",
             "secret.yaml.bak.gz",
+            "a.yaml.examples",
+            "a.b.c.d.e.f.g.h.i.j",
+            "Kustomization.go",
+            "kustomization",
+            "",
+            ".",
         ] {
             assert!(!is_manifest_file(name), "{name}");
         }

@@ -63,6 +63,17 @@ pub enum Fact {
     },
 }
 
+impl Fact {
+    /// Whether it is part of the graph's shape, what builds are made of: a kustomization, a
+    /// Flux Kustomization or an Argo CD source.
+    pub fn is_shape(&self) -> bool {
+        matches!(
+            self,
+            Fact::Kustomization { .. } | Fact::Flux { .. } | Fact::Argo { .. }
+        )
+    }
+}
+
 /// A sealed value that passed the shape checks.
 #[derive(Clone, Debug)]
 pub struct SealedValue {

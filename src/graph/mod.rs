@@ -335,60 +335,70 @@ impl<'a> Graph<'a> {
     /// Every check that needs the graph; decryption only when private keys are given. A
     /// SealedSecret is judged for each cluster whose `roots:` deploy it.
     pub fn check(&self, keys: Option<&[PrivateKey]>, config: &Config) -> Checked {
-        let builds = self.builds();
-        let deployments = Deployments::new(config, &builds);
-        // The chains that reach each SealedSecret's file: the only files these checks look up.
-        let sealed: HashSet<&str> = self
-            .facts
-            .iter()
-            .filter_map(|f| match f {
-                Fact::Sealed { path, .. } => Some(path.as_str()),
-                _ => None,
-            })
-            .collect();
-        let mut reached: HashMap<&str, Vec<Reach>> = HashMap::new();
-        for (i, build) in builds.iter().enumerate() {
-            for (file, chain) in &build.members {
-                if sealed.contains(file.as_str()) {
-                    let clusters = deployments.clusters(i, chain, file);
-                    reached
-                        .entry(file)
-                        .or_default()
-                        .push(Reach { chain, clusters });
-                }
+        check_builds(self.facts, &self.builds(), keys, config)
+    }
+}
+
+/// [`Graph::check`] on builds made before: `facts` must hold the shape facts (kustomizations,
+/// Flux Kustomizations, Argo CD sources) that the builds were made from, and may hold more of
+/// the other kinds.
+pub fn check_builds(
+    facts: &[Fact],
+    builds: &[Build],
+    keys: Option<&[PrivateKey]>,
+    config: &Config,
+) -> Checked {
+    let deployments = Deployments::new(config, builds);
+    // The chains that reach each SealedSecret's file: the only files these checks look up.
+    let sealed: HashSet<&str> = facts
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Sealed { path, .. } => Some(path.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut reached: HashMap<&str, Vec<Reach>> = HashMap::new();
+    for (i, build) in builds.iter().enumerate() {
+        for (file, chain) in &build.members {
+            if sealed.contains(file.as_str()) {
+                let clusters = deployments.clusters(i, chain, file);
+                reached
+                    .entry(file)
+                    .or_default()
+                    .push(Reach { chain, clusters });
             }
         }
-        let mut out = Vec::new();
-        moved::check(self.facts, &reached, &mut out); // looks up Fact::Sealed paths only
-        refs::check(self.facts, &builds, &mut out);
-        let mut unpinned = Vec::new();
-        if config.has_roots() {
-            wrong_key::check(self.facts, &deployments, &mut out, &mut unpinned);
-        }
-        if let Some(keys) = keys {
-            decrypt::check(self.facts, &reached, keys, &deployments, &mut out);
-        }
-        out.sort_by(|a, b| {
-            (&a.path, a.line, a.column, a.rule, &a.identity, &a.message).cmp(&(
-                &b.path,
-                b.line,
-                b.column,
-                b.rule,
-                &b.identity,
-                &b.message,
-            ))
-        });
-        // One finding per fingerprint: a file one cert reaches through two roots is one
-        // finding, not two that differ only in the root they name.
-        out.dedup_by(|b, a| {
-            (a.rule, &a.path, a.line, a.column, &a.identity)
-                == (b.rule, &b.path, b.line, b.column, &b.identity)
-        });
-        unpinned.sort_unstable();
-        Checked {
-            findings: out,
-            unpinned,
-        }
+    }
+    let mut out = Vec::new();
+    moved::check(facts, &reached, &mut out); // looks up Fact::Sealed paths only
+    refs::check(facts, builds, &mut out);
+    let mut unpinned = Vec::new();
+    if config.has_roots() {
+        wrong_key::check(facts, &deployments, &mut out, &mut unpinned);
+    }
+    if let Some(keys) = keys {
+        decrypt::check(facts, &reached, keys, &deployments, &mut out);
+    }
+    out.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.rule, &a.identity, &a.message).cmp(&(
+            &b.path,
+            b.line,
+            b.column,
+            b.rule,
+            &b.identity,
+            &b.message,
+        ))
+    });
+    // One finding per fingerprint: a file one cert reaches through two roots is one
+    // finding, not two that differ only in the root they name.
+    out.dedup_by(|b, a| {
+        (a.rule, &a.path, a.line, a.column, &a.identity)
+            == (b.rule, &b.path, b.line, b.column, &b.identity)
+    });
+    unpinned.sort_unstable();
+    Checked {
+        findings: out,
+        unpinned,
     }
 }
 

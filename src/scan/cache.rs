@@ -58,17 +58,12 @@ impl SkipCache {
         }
     }
 
-    /// The cache of `root` for blobs holding none of `needles`; off when `tracked` (git tracks
-    /// something under [`DIR`]) or [`DIR`] is there and is not a plain directory.
-    pub(crate) fn open(root: &Path, needles: &[&[u8]], tracked: bool) -> SkipCache {
-        let dir = root.join(DIR);
-        let plain = match std::fs::symlink_metadata(&dir) {
-            Ok(meta) => meta.is_dir(),
-            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
-        };
-        if tracked || !plain {
+    /// The cache in `dir` (see [`usable_dir`]) for blobs holding none of `needles`; off
+    /// without one.
+    pub(crate) fn open(dir: Option<PathBuf>, needles: &[&[u8]]) -> SkipCache {
+        let Some(dir) = dir else {
             return SkipCache::off();
-        }
+        };
         let header = header(needles);
         let known = read_entries(&dir.join(FILE), &header).unwrap_or_default();
         SkipCache {
@@ -108,6 +103,17 @@ impl SkipCache {
         ids.truncate(MAX_ENTRIES);
         let _ = write(&dir, &self.header, &ids);
     }
+}
+
+/// [`DIR`] under `root`, unless `tracked` (git tracks something under it) or it is there and
+/// is not a plain directory.
+pub(crate) fn usable_dir(root: &Path, tracked: bool) -> Option<PathBuf> {
+    let dir = root.join(DIR);
+    let plain = match std::fs::symlink_metadata(&dir) {
+        Ok(meta) => meta.is_dir(),
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    };
+    (!tracked && plain).then_some(dir)
 }
 
 /// The first line: what the entries mean, so that another format, sealant version or needle
@@ -153,15 +159,25 @@ fn read_entries(path: &Path, header: &[u8]) -> Option<Vec<ObjectId>> {
     ids.windows(2).all(|w| w[0] < w[1]).then_some(ids)
 }
 
-/// Writes the cache file (and the directory's `.gitignore` and `CACHEDIR.TAG` when it is
-/// made), each atomically but unsynced (a torn file fails the checks of [`read_entries`]);
-/// removes temp files a killed run left there.
+/// Writes the cache file.
 fn write(dir: &Path, header: &[u8], ids: &[ObjectId]) -> crate::error::Result<()> {
     let sha1: Vec<&ObjectId> = ids.iter().filter(|id| id.as_bytes().len() == 20).collect();
     if sha1.len() != ids.len() {
         // SHA-256 repositories: not cached yet.
         return Ok(());
     }
+    let mut bytes = header.to_vec();
+    bytes.extend_from_slice(format!("{} sha1\n", ids.len()).as_bytes());
+    for id in ids {
+        bytes.extend_from_slice(id.as_bytes());
+    }
+    write_file(dir, FILE, &bytes)
+}
+
+/// Writes file `name` of the cache (and the directory's `.gitignore` and `CACHEDIR.TAG` when
+/// it is made), each atomically but unsynced (a torn file fails its reader's checks); removes
+/// temp files a killed run left there.
+pub(crate) fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> crate::error::Result<()> {
     if !dir.exists() {
         std::fs::create_dir(dir).map_err(|source| crate::error::Error::Write {
             path: dir.to_path_buf(),
@@ -175,12 +191,7 @@ fn write(dir: &Path, header: &[u8], ids: &[ObjectId]) -> crate::error::Result<()
         }
     }
     crate::io::remove_leftovers(dir);
-    let mut bytes = header.to_vec();
-    bytes.extend_from_slice(format!("{} sha1\n", ids.len()).as_bytes());
-    for id in ids {
-        bytes.extend_from_slice(id.as_bytes());
-    }
-    crate::io::write_unsynced(&dir.join(FILE), &bytes)
+    crate::io::write_unsynced(&dir.join(name), bytes)
 }
 
 #[cfg(test)]
@@ -194,14 +205,16 @@ mod tests {
     #[test]
     fn saved_ids_are_read_back_and_other_needles_read_none() {
         let dir = tempfile::tempdir().unwrap();
-        let mut cache = SkipCache::open(dir.path(), &[b"a"], false);
+        let open =
+            |needles: &[&[u8]], tracked| SkipCache::open(usable_dir(dir.path(), tracked), needles);
+        let mut cache = open(&[b"a"], false);
         cache.add(id(2));
         cache.add(id(1));
         cache.save();
-        let cache = SkipCache::open(dir.path(), &[b"a"], false);
+        let cache = open(&[b"a"], false);
         assert!(cache.skips(&id(1)) && cache.skips(&id(2)) && !cache.skips(&id(3)));
-        assert!(!SkipCache::open(dir.path(), &[b"b"], false).skips(&id(1)));
-        assert!(!SkipCache::open(dir.path(), &[b"a"], true).skips(&id(1)));
+        assert!(!open(&[b"b"], false).skips(&id(1)));
+        assert!(!open(&[b"a"], true).skips(&id(1)));
     }
 
     #[test]

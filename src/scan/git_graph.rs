@@ -11,13 +11,14 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::cache::SkipCache;
+use super::facts_cache::{self, FactsCache};
 use super::graph::graph_finding;
 use super::{Mode, ScanOutput, ScanRequest};
 use crate::check::CheckContext;
 use crate::detect::{has_marker, scan_file, FileContext, Suppressions};
 use crate::error::Result;
-use crate::graph::{Build, Fact, Graph, GraphFinding, MISSING_KEY, MISSING_SECRET};
-use crate::k8s::{is_kustomization_file, is_manifest_file};
+use crate::graph::{check_builds, Build, Fact, Graph, GraphFinding, MISSING_KEY, MISSING_SECRET};
+use crate::k8s::{is_kustomization_file, is_manifest_name};
 use crate::rules::RuleSet;
 use crate::source::git::{read_blob, GitBlob, GitRepo};
 use crate::source::{relative_path, sniff, Content};
@@ -44,15 +45,19 @@ pub(super) fn add_findings(
     pool: &rayon::ThreadPool,
 ) -> Result<()> {
     let files = match &request.mode {
-        Mode::Staged => repo.index_files(is_manifest_file)?,
-        Mode::Range(spec) => repo.tree_files(repo.range_tip(spec)?, is_manifest_file)?,
+        Mode::Staged => repo.index_files(is_manifest_name)?,
+        Mode::Range(spec) => repo.tree_files(repo.range_tip(spec)?, is_manifest_name)?,
         Mode::History(_) | Mode::Worktree => return Ok(()),
     };
     let ignore = crate::source::filter::sealantignore(repo.root());
-    let files: Vec<GitBlob> = files
-        .into_iter()
-        .filter(|f| !crate::source::filter::is_ignored(&f.path, request.config, &ignore))
-        .collect();
+    // Checking each of thousands of paths for nothing to ignore was 4% of a hook's time.
+    let files: Vec<GitBlob> = match request.config.exclude.is_empty() && ignore.is_empty() {
+        true => files,
+        false => files
+            .into_iter()
+            .filter(|f| !crate::source::filter::is_ignored(&f.path, request.config, &ignore))
+            .collect(),
+    };
     let changed: HashSet<&str> = changed.iter().map(|b| b.path.as_str()).collect();
     let reader = Reader { repo, request };
     let mut state = State::default();
@@ -66,15 +71,17 @@ pub(super) fn add_findings(
         return Ok(());
     }
     // The graph's shape: kustomizations, then Flux Kustomizations.
+    let cache_dir = cache_dir(repo, request);
+    state.facts_cache = FactsCache::open(cache_dir.clone());
     let shape: Vec<&GitBlob> = files
         .iter()
         .filter(|f| is_kustomization(&f.path) && !state.read.contains(&f.path))
         .collect();
     reader.read(pool, &shape, false, &mut state);
-    state.cache = open_cache(repo, request);
+    state.cache = SkipCache::open(cache_dir, ENTRY_APIS);
     let rest: Vec<&GitBlob> = files
         .iter()
-        .filter(|f| !state.read.contains(&f.path) && !state.cache.skips(&f.id))
+        .filter(|f| !state.cache.skips(&f.id) && !state.read.contains(&f.path))
         .collect();
     reader.read(pool, &rest, true, &mut state);
     let manifests: Vec<&str> = files
@@ -83,21 +90,26 @@ pub(super) fn add_findings(
         .filter(|p| [".yaml", ".yml", ".json"].iter().any(|e| p.ends_with(e)))
         .collect();
     let bases = bases(request, repo);
-    let involved = {
-        let graph = Graph::new(&state.facts, manifests.clone(), &bases);
-        Involved::new(&graph.builds(), &changed, &state.facts)
-    };
+    let builds = Graph::new(&state.facts, manifests.clone(), &bases).builds();
+    let involved = Involved::new(&builds, &changed, &state.facts);
     // Every member of a build a change reaches: its providers and workloads too.
     let members: Vec<&GitBlob> = files
         .iter()
         .filter(|f| involved.builds.contains(&f.path) && !state.read.contains(&f.path))
         .collect();
+    let before = state.facts.len();
     reader.read(pool, &members, false, &mut state);
     state.cache.save();
-    let graph = Graph::new(&state.facts, manifests, &bases);
+    std::mem::take(&mut state.facts_cache).save();
+    // Members are rarely kustomizations (those were read for the shape): the builds stand
+    // unless one is.
+    let builds = match state.facts[before..].iter().any(Fact::is_shape) {
+        true => Graph::new(&state.facts, manifests, &bases).builds(),
+        false => builds,
+    };
     // Only the per-file findings: a graph finding per cluster shares its place with another.
     let per_file = output.findings.len();
-    let checked = graph.check(request.keys, request.config);
+    let checked = check_builds(&state.facts, &builds, request.keys, request.config);
     if let Some(path) = checked
         .unpinned
         .iter()
@@ -122,14 +134,14 @@ pub(super) fn add_findings(
     Ok(())
 }
 
-/// The cache of blobs without [`ENTRY_APIS`]: in a working tree only (never in a bare
-/// repository's git directory), unless `--no-cache`.
-fn open_cache(repo: &GitRepo, request: &ScanRequest) -> SkipCache {
+/// The caches' directory: in a working tree only (never in a bare repository's git
+/// directory), unless `--no-cache`.
+fn cache_dir(repo: &GitRepo, request: &ScanRequest) -> Option<std::path::PathBuf> {
     if !request.cache || !repo.has_worktree() {
-        return SkipCache::off();
+        return None;
     }
     let tracked = repo.tracks(&format!("{}/", super::cache::DIR)) || repo.tracks(super::cache::DIR);
-    SkipCache::open(repo.root(), ENTRY_APIS, tracked)
+    super::cache::usable_dir(repo.root(), tracked)
 }
 
 fn is_kustomization(path: &str) -> bool {
@@ -165,6 +177,8 @@ struct State {
     marked: HashMap<String, Suppressions>,
     /// Blobs known to hold none of [`ENTRY_APIS`].
     cache: SkipCache,
+    /// The facts of blobs read before.
+    facts_cache: FactsCache,
 }
 
 /// Which files, and so which graph findings, a change involves.
@@ -234,9 +248,16 @@ struct Reader<'a> {
 /// A file's facts, and its suppression comments if it has a marker.
 type Read = (String, Vec<Fact>, Option<Suppressions>);
 
-/// What reading a blob gave: its facts (unless it was not read, or lacked the entry points
-/// asked for), and its id if it holds none of [`ENTRY_APIS`] (text without them, or binary).
-type Scanned = (Option<Read>, Option<gix::ObjectId>);
+/// What reading a blob gave.
+#[derive(Default)]
+struct Scanned {
+    /// Its facts (unless it was not read, or lacked the entry points asked for).
+    read: Option<Read>,
+    /// Its id if it holds none of [`ENTRY_APIS`] (text without them, or binary).
+    no_entry: Option<gix::ObjectId>,
+    /// What the facts cache may keep of it.
+    learnt: Option<facts_cache::Entry>,
+}
 
 impl Reader<'_> {
     /// Scans `files` (with `entries_only`, those holding one of [`ENTRY_APIS`]) into `state`.
@@ -247,6 +268,7 @@ impl Reader<'_> {
         entries_only: bool,
         state: &mut State,
     ) {
+        let cache = &state.facts_cache;
         // A repository handle per chunk, not per rayon job: making one costs more than
         // reading a small blob.
         let chunk = (files.len() / (4 * pool.current_num_threads().max(1))).max(64);
@@ -257,17 +279,23 @@ impl Reader<'_> {
                     let repo = self.repo.local();
                     let read: Vec<Scanned> = chunk
                         .iter()
-                        .map(|f| self.facts(&repo, f, entries_only))
+                        .map(|f| match cache.get(&f.id, &f.path) {
+                            Some(entry) => self.cached(entry, entries_only),
+                            None => self.facts(&repo, f, entries_only, cache.is_on()),
+                        })
                         .collect();
                     read
                 })
                 .collect()
         });
-        for (read, no_entry) in found {
-            if let Some(id) = no_entry {
+        for scanned in found {
+            if let Some(id) = scanned.no_entry {
                 state.cache.add(id);
             }
-            let Some((path, facts, suppressions)) = read else {
+            if let Some(entry) = scanned.learnt {
+                state.facts_cache.add(entry);
+            }
+            let Some((path, facts, suppressions)) = scanned.read else {
                 continue;
             };
             if let Some(s) = suppressions {
@@ -278,21 +306,53 @@ impl Reader<'_> {
         }
     }
 
-    fn facts(&self, repo: &gix::Repository, file: &GitBlob, entries_only: bool) -> Scanned {
+    /// What [`Reader::facts`] gives for a blob the facts cache holds, without reading it.
+    fn cached(&self, entry: &facts_cache::Entry, entries_only: bool) -> Scanned {
+        if entry.size > self.request.config.max_file_size {
+            return Scanned::default();
+        }
+        let no_entry = (!entry.entry_point).then_some(entry.id);
+        if entries_only && no_entry.is_some() {
+            return Scanned {
+                no_entry,
+                ..Scanned::default()
+            };
+        }
+        Scanned {
+            read: Some((entry.path.clone(), entry.facts.clone(), None)),
+            no_entry,
+            learnt: None,
+        }
+    }
+
+    /// Reads and scans a blob; with `learn`, gives what the facts cache may keep of it.
+    fn facts(
+        &self,
+        repo: &gix::Repository,
+        file: &GitBlob,
+        entries_only: bool,
+        learn: bool,
+    ) -> Scanned {
         let config = self.request.config;
         let Some(bytes) = read_blob(repo, file.id) else {
-            return (None, None);
+            return Scanned::default();
         };
         if bytes.len() as u64 > config.max_file_size {
-            return (None, None);
+            return Scanned::default();
         }
         let Content::Text(text) = sniff(&bytes) else {
-            return (None, Some(file.id));
+            return Scanned {
+                no_entry: Some(file.id),
+                ..Scanned::default()
+            };
         };
         let holds = |n: &&[u8]| memchr::memmem::find(&text, n).is_some();
         let no_entry = (!ENTRY_APIS.iter().any(holds)).then_some(file.id);
         if entries_only && no_entry.is_some() {
-            return (None, no_entry);
+            return Scanned {
+                no_entry,
+                ..Scanned::default()
+            };
         }
         let context = FileContext {
             rules: RuleSet::builtin(),
@@ -303,9 +363,18 @@ impl Reader<'_> {
         let outcome = scan_file(&file.path, &text, &context);
         let marked = !outcome.facts.is_empty() && has_marker(&text);
         let suppressions = marked.then(|| Suppressions::new(&text));
-        (
-            Some((file.path.clone(), outcome.facts, suppressions)),
+        let kept = learn && !marked && facts_cache::keeps(&outcome.facts, &file.path);
+        let learnt = kept.then(|| facts_cache::Entry {
+            id: file.id,
+            path: file.path.clone(),
+            size: bytes.len() as u64,
+            entry_point: no_entry.is_none(),
+            facts: outcome.facts.clone(),
+        });
+        Scanned {
+            read: Some((file.path.clone(), outcome.facts, suppressions)),
             no_entry,
-        )
+            learnt,
+        }
     }
 }

@@ -14,6 +14,7 @@ use crate::finding::{Finding, Note, Severity};
 
 mod cache;
 mod collect;
+mod facts_cache;
 mod git;
 mod git_graph;
 mod graph;

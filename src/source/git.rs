@@ -228,9 +228,9 @@ impl GitRepo {
         introduced(&repo, tips, hidden)
     }
 
-    /// The regular files of the index (stage 0) whose file name `keep` accepts: the state a
-    /// commit would record, which `--staged` judges.
-    pub(crate) fn index_files(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<GitBlob>> {
+    /// The regular files of the index (stage 0) whose file name (its bytes) `keep` accepts:
+    /// the state a commit would record, which `--staged` judges.
+    pub(crate) fn index_files(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<GitBlob>> {
         let repo = self.local();
         let index = repo
             .index_or_empty()
@@ -245,9 +245,10 @@ impl GitRepo {
                 continue;
             }
             let path = entry.path(&index);
-            // The name alone first: converting each of 100k paths cost more than the check.
+            // The name's bytes alone first: converting each of 100k names cost more than the
+            // check.
             let name = &path[path.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1)..];
-            if keep(&name.to_str_lossy()) {
+            if keep(name) {
                 files.push(GitBlob {
                     path: path.to_str_lossy().into_owned(),
                     id: entry.id,
@@ -266,11 +267,11 @@ impl GitRepo {
         resolve(&self.local(), if to.is_empty() { "HEAD" } else { to })
     }
 
-    /// The regular files of `commit`'s tree whose file name `keep` accepts.
+    /// The regular files of `commit`'s tree whose file name (its bytes) `keep` accepts.
     pub(crate) fn tree_files(
         &self,
         commit: ObjectId,
-        keep: impl Fn(&str) -> bool,
+        keep: impl Fn(&[u8]) -> bool,
     ) -> Result<Vec<GitBlob>> {
         let repo = self.local();
         let tree = repo
@@ -293,7 +294,7 @@ fn tree_blobs(
     repo: &gix::Repository,
     id: ObjectId,
     prefix: &str,
-    keep: &impl Fn(&str) -> bool,
+    keep: &impl Fn(&[u8]) -> bool,
     out: &mut Vec<GitBlob>,
 ) -> Result<()> {
     let tree = repo
@@ -303,12 +304,12 @@ fn tree_blobs(
         .decode()
         .map_err(|e| git_error("cannot decode a tree", e))?;
     for entry in &decoded.entries {
-        let name = entry.filename.to_str_lossy();
         let file = entry.mode.is_blob() || entry.mode.is_executable();
-        let wanted = entry.mode.is_tree() || (file && keep(&name));
+        let wanted = entry.mode.is_tree() || (file && keep(entry.filename));
         if !wanted {
             continue;
         }
+        let name = entry.filename.to_str_lossy();
         let path = if prefix.is_empty() {
             name.into_owned()
         } else {

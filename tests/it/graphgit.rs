@@ -281,3 +281,23 @@ fn with_keys_a_moved_value_is_undecryptable_once() {
         "{message}"
     );
 }
+
+/// A kustomization in a file of another name is not read for the graph's shape: it is found
+/// among the members of the build a change reaches, and the builds are made again with it,
+/// as the working-tree scan makes them from the start.
+#[test]
+fn a_kustomization_found_among_a_build_s_members_shapes_the_graph() {
+    let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/app\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n";
+    let dir = repo(&[
+        ("clusters/prod/app.yaml", flux),
+        (
+            "apps/app/extra.yaml",
+            &kustomization(Some("other"), &["sealed.yaml"]),
+        ),
+    ]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    let expected = moved("apps/app/sealed.yaml");
+    assert_eq!(graph(dir.path(), &[]), expected, "the working tree");
+    assert_eq!(graph(dir.path(), &["--staged"]), expected);
+    assert_eq!(graph(dir.path(), &["--staged", "--no-cache"]), expected);
+}

@@ -98,15 +98,22 @@ fn cache_file(version: &str, mut ids: Vec<Vec<u8>>) -> Vec<u8> {
     bytes
 }
 
-/// A repository where the committed Flux Kustomization `clusters/prod/app.yaml` moves a
-/// staged SealedSecret, and a cache that lists the Flux Kustomization's blob (as a wrong
-/// entry would): `(repo, cache bytes)`.
-fn forged() -> (tempfile::TempDir, Vec<u8>) {
+/// A repository where the committed Flux Kustomization `clusters/prod/app.yaml` moves the
+/// staged SealedSecret `apps/app/sealed.yaml`.
+fn moving_flux() -> tempfile::TempDir {
     let dir = repo(&[
         ("clusters/prod/app.yaml", &flux("app")),
         ("apps/app/configmap.yaml", CONFIGMAP),
     ]);
     stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    dir
+}
+
+/// A repository where the committed Flux Kustomization `clusters/prod/app.yaml` moves a
+/// staged SealedSecret, and a cache that lists the Flux Kustomization's blob (as a wrong
+/// entry would): `(repo, cache bytes)`.
+fn forged() -> (tempfile::TempDir, Vec<u8>) {
+    let dir = moving_flux();
     let id = blob_id(dir.path(), "clusters/prod/app.yaml");
     let bytes = cache_file(env!("CARGO_PKG_VERSION"), vec![id]);
     fs::create_dir_all(dir.path().join(".sealant_cache")).unwrap();
@@ -114,15 +121,30 @@ fn forged() -> (tempfile::TempDir, Vec<u8>) {
     (dir, bytes)
 }
 
-#[test]
-fn cold_warm_and_uncached_staged_scans_find_the_same() {
-    let dir = repo(&[
+/// Commits `text` as `clusters/prod/app.yaml` (unstaging the rest), then stages
+/// `apps/app/sealed.yaml` again.
+fn recommit_flux(dir: &Path, text: &str) {
+    git(dir, &["reset", "-q"]);
+    stage(dir, &[("clusters/prod/app.yaml", text)]);
+    commit(dir);
+    stage(dir, &[("apps/app/sealed.yaml", &sealed())]);
+}
+
+/// A repository with the Flux Kustomization of `moving_flux` and a kustomization without a
+/// namespace over a committed SealedSecret, `apps/web/sealed.yaml`.
+fn two_builds() -> tempfile::TempDir {
+    repo(&[
         ("clusters/prod/app.yaml", &flux("app")),
         ("apps/app/configmap.yaml", CONFIGMAP),
         ("apps/web/kustomization.yaml", &kustomization(None)),
         ("apps/web/sealed.yaml", &sealed()),
         ("apps/web/configmap.yaml", CONFIGMAP),
-    ]);
+    ])
+}
+
+#[test]
+fn cold_warm_and_uncached_staged_scans_find_the_same() {
+    let dir = two_builds();
     // A Flux Kustomization moves a staged SealedSecret; a staged kustomization moves a
     // committed one.
     stage(
@@ -171,10 +193,7 @@ fn a_file_the_cache_holds_without_an_entry_point_is_read_again_once_it_has_one()
     assert_eq!(staged(dir.path(), &[]), []);
     assert!(dir.path().join(CACHE).exists());
     // The same path now holds a Flux Kustomization (committed: not itself a change).
-    git(dir.path(), &["reset", "-q"]);
-    stage(dir.path(), &[("clusters/prod/app.yaml", &flux("app"))]);
-    commit(dir.path());
-    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    recommit_flux(dir.path(), &flux("app"));
     assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
 }
 
@@ -400,4 +419,172 @@ fn a_range_in_a_bare_repository_writes_no_cache_into_it() {
     let before = snapshot(&target);
     scan(&target);
     assert_eq!(snapshot(&target), before);
+}
+
+const FACTS: &str = ".sealant_cache/graph-facts-v1";
+
+/// The header line of the facts cache sealant wrote in `dir` (it names the sealant build).
+fn facts_header(dir: &Path) -> Vec<u8> {
+    let bytes = fs::read(dir.join(FACTS)).unwrap();
+    let end = bytes.iter().position(|&b| b == b'\n').unwrap();
+    bytes[..=end].to_vec()
+}
+
+/// A length-prefixed string, as the facts cache writes it.
+fn field(text: &str) -> Vec<u8> {
+    [&(text.len() as u32).to_le_bytes()[..], text.as_bytes()].concat()
+}
+
+/// A facts cache entry for a Flux Kustomization at `path` (blob `id`) building `dir`, with
+/// no target namespace.
+fn flux_entry(id: &[u8], path: &str, dir: &str) -> Vec<u8> {
+    let mut entry = id.to_vec();
+    entry.extend(field(path));
+    entry.extend(100u64.to_le_bytes()); // size
+    entry.push(1); // holds an entry point
+    entry.extend(1u32.to_le_bytes()); // one fact: a Flux Kustomization
+    entry.push(1);
+    entry.extend(7u64.to_le_bytes()); // line
+    entry.extend(field(dir));
+    entry.push(0); // no targetNamespace
+    entry
+}
+
+/// A repository where the committed Flux Kustomization `clusters/prod/app.yaml` moves a
+/// staged SealedSecret, its facts cache written, and a facts file whose one entry says the
+/// Flux Kustomization builds another directory (as a forged entry would):
+/// `(repo, forged bytes)`.
+fn forged_facts() -> (tempfile::TempDir, Vec<u8>) {
+    let dir = moving_flux();
+    assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
+    let id = blob_id(dir.path(), "clusters/prod/app.yaml");
+    let mut bytes = facts_header(dir.path());
+    bytes.extend(b"1 sha1\n");
+    bytes.extend(flux_entry(&id, "clusters/prod/app.yaml", "apps/elsewhere"));
+    (dir, bytes)
+}
+
+#[test]
+fn the_facts_cache_keeps_kustomizations_and_flux_kustomizations_and_finds_the_same() {
+    let dir = two_builds();
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    let expected = moved("apps/app/sealed.yaml");
+    assert_eq!(staged(dir.path(), &[]), expected, "cold");
+    let written = fs::read(dir.path().join(FACTS)).unwrap();
+    let holds = |path: &str| {
+        let id = blob_id(dir.path(), path);
+        written.windows(20).any(|w| w == id)
+    };
+    assert!(holds("clusters/prod/app.yaml") && holds("apps/web/kustomization.yaml"));
+    // No SealedSecret, and so no value of any kind.
+    assert!(!holds("apps/app/sealed.yaml") && !holds("apps/web/sealed.yaml"));
+    assert_eq!(staged(dir.path(), &[]), expected, "warm");
+    assert_eq!(fs::read(dir.path().join(FACTS)).unwrap(), written);
+    assert_eq!(staged(dir.path(), &["--no-cache"]), expected);
+    // A kustomization staged with a new namespace is a new blob: read, not taken from the
+    // cache, and it moves what it includes.
+    stage(
+        dir.path(),
+        &[("apps/web/kustomization.yaml", &kustomization(Some("other")))],
+    );
+    let mut both = expected.clone();
+    both.extend(moved("apps/web/sealed.yaml"));
+    assert_eq!(staged(dir.path(), &[]), both);
+    assert_eq!(staged(dir.path(), &["--no-cache"]), both);
+}
+
+#[test]
+fn a_flux_kustomization_that_changed_is_read_again() {
+    let dir = moving_flux();
+    assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
+    // Committed with the SealedSecret's own namespace: nothing moves any more.
+    let same = flux("app").replace("targetNamespace: other", "targetNamespace: api");
+    recommit_flux(dir.path(), &same);
+    assert_eq!(staged(dir.path(), &[]), []);
+    // And back: the first blob's entry holds again.
+    recommit_flux(dir.path(), &flux("app"));
+    assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
+}
+
+#[test]
+fn a_file_over_max_file_size_is_not_read_whatever_the_facts_cache_holds() {
+    // Larger than the SealedSecret (which is read), by a comment.
+    let big = format!("{}# {}\n", flux("app"), "x".repeat(2000));
+    let dir = repo(&[
+        ("clusters/prod/app.yaml", &big),
+        ("apps/app/configmap.yaml", CONFIGMAP),
+    ]);
+    stage(dir.path(), &[("apps/app/sealed.yaml", &sealed())]);
+    assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
+    assert!(dir.path().join(FACTS).is_file());
+    fs::write(dir.path().join(".sealant.yaml"), "max-file-size: 1500\n").unwrap();
+    assert_eq!(staged(dir.path(), &["--no-cache"]), []);
+    assert_eq!(staged(dir.path(), &[]), []);
+}
+
+#[test]
+fn an_entry_of_the_facts_cache_is_believed_and_no_cache_reads_the_blob() {
+    // What the trust rules guard against, as for the skip cache: a forged entry hides what
+    // the Flux Kustomization moves.
+    let (dir, bytes) = forged_facts();
+    fs::write(dir.path().join(FACTS), &bytes).unwrap();
+    assert_eq!(staged(dir.path(), &[]), []);
+    assert_eq!(
+        staged(dir.path(), &["--no-cache"]),
+        moved("apps/app/sealed.yaml")
+    );
+    // Tracked by git, the cache is not read.
+    git(dir.path(), &["add", "-f", FACTS]);
+    assert_eq!(staged(dir.path(), &[]), moved("apps/app/sealed.yaml"));
+    assert_eq!(fs::read(dir.path().join(FACTS)).unwrap(), bytes);
+}
+
+#[test]
+fn a_corrupt_truncated_oversized_or_foreign_facts_cache_is_ignored_and_replaced() {
+    // Each would hide the finding if it were read.
+    let (dir, bytes) = forged_facts();
+    let header = facts_header(dir.path());
+    let body = &bytes[header.len() + b"1 sha1\n".len()..];
+    let id = blob_id(dir.path(), "clusters/prod/app.yaml");
+    let entry = |path: &str| flux_entry(&id, path, "apps/elsewhere");
+    let with = |count: &str, body: &[u8]| [&header[..], count.as_bytes(), body].concat();
+    let foreign = String::from_utf8(header.clone())
+        .unwrap()
+        .replace("sealant-cache 1 ", "sealant-cache 2 ");
+    let mut bad_utf8 = body.to_vec();
+    let at = 20 + 4; // the first byte of the path
+    bad_utf8[at] = 0xff;
+    let mut bad_flag = body.to_vec();
+    bad_flag[20 + 4 + "clusters/prod/app.yaml".len() + 8] = 2;
+    let mut long_length = body.to_vec();
+    long_length[20..24].copy_from_slice(&u32::MAX.to_le_bytes());
+    let oversized = with("1 sha1\n", &[body, &vec![0; 33 << 20]].concat());
+    let sorted_pair = [entry("a.yaml"), entry("clusters/prod/app.yaml")].concat();
+    let unsorted = [entry("clusters/prod/app.yaml"), entry("a.yaml")].concat();
+    for (what, file) in [
+        ("truncated", bytes[..bytes.len() - 1].to_vec()),
+        ("trailing", [&bytes[..], b"\n"].concat()),
+        ("miscounted", with("2 sha1\n", body)),
+        ("uncounted", with("x sha1\n", body)),
+        ("foreign", [foreign.as_bytes(), b"1 sha1\n", body].concat()),
+        ("bad utf-8", with("1 sha1\n", &bad_utf8)),
+        ("bad flag", with("1 sha1\n", &bad_flag)),
+        ("long length", with("1 sha1\n", &long_length)),
+        ("oversized", oversized),
+        ("unsorted", with("2 sha1\n", &unsorted)),
+        ("duplicate", with("2 sha1\n", &[body, body].concat())),
+    ] {
+        fs::write(dir.path().join(FACTS), &file).unwrap();
+        assert_eq!(
+            staged(dir.path(), &[]),
+            moved("apps/app/sealed.yaml"),
+            "{what}"
+        );
+        let now = fs::read(dir.path().join(FACTS)).unwrap();
+        assert!(now.starts_with(&header), "{what}: replaced");
+        assert!(!now.windows(14).any(|w| w == b"apps/elsewhere"), "{what}");
+    }
+    // Well-formed, the same entries are read (the test's own check of its forgeries).
+    fs::write(dir.path().join(FACTS), with("2 sha1\n", &sorted_pair)).unwrap();
+    assert_eq!(staged(dir.path(), &[]), []);
 }
