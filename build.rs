@@ -53,9 +53,11 @@ const PACK_FILES: &[&str] = &[
 
 /// Writes `$OUT_DIR/builtin_pack.rs`: one `Entry` per rule of `PACK_FILES`, in order.
 ///
-/// The pack's YAML keeps to a small subset (see the format note in rules/credentials.yaml);
-/// anything outside it stops the build with its file and line. `src/rules/tests.rs` checks that
-/// every entry equals what the YAML parser reads from the same files.
+/// The pack's YAML keeps to a small subset: `rules:`, then `  - id:` items whose fields sit at
+/// four spaces, each a plain, single- or double-quoted scalar on its line, a `|` literal, a
+/// `[…]` list on one line or `- ` items below (an anchor or alias for a whole list). Anything
+/// else stops the build with its file and line. `src/rules/tests.rs` checks that every entry
+/// equals what the YAML parser reads from the same files.
 fn write_pack() {
     let mut out = String::from("&[\n");
     for file in PACK_FILES {
