@@ -1,10 +1,11 @@
-//! The rule pack: rules as data (`rules/*.yaml`, embedded at build time), one aho-corasick
+//! The rule pack: rules as data (`rules/*.yaml`, static data from build.rs), one aho-corasick
 //! prefilter over every keyword, and regexes run only in small windows around keyword hits.
 //!
 //! Speed comes from doing nothing for most files: a file without a keyword hit costs one Teddy
 //! pass; with hits, only the rules of the keywords that hit run, each on the hit's line (or a
 //! bounded window for multi-line rules), with regexes compiled on first use.
 
+mod builtin;
 mod entropy;
 mod matcher;
 mod placeholder;
@@ -38,7 +39,9 @@ pub const DETECTOR_KEYWORDS: &[&str] = &[
     "reloader.stakater.com",
 ];
 
-/// The built-in pack: (path, text).
+/// The built-in pack's YAML: (path, text). The binary holds the static data build.rs makes of
+/// it (`builtin`); the tests check both read the same.
+#[cfg(test)]
 const PACK: &[(&str, &str)] = &[
     (
         "rules/kubernetes.yaml",
@@ -74,13 +77,12 @@ impl std::fmt::Debug for RuleSet {
 }
 
 impl RuleSet {
-    /// The built-in pack, parsed and prefilter-compiled once; each regex is compiled on its
-    /// rule's first keyword hit (the tests compile them all).
+    /// The built-in pack, prefilter-compiled once; each regex is compiled on its rule's first
+    /// keyword hit (the tests compile them all).
     pub fn builtin() -> &'static RuleSet {
         static BUILTIN: OnceLock<RuleSet> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            let texts: Vec<&str> = PACK.iter().map(|(_, text)| *text).collect();
-            RuleSet::parse(&texts, DETECTOR_KEYWORDS)
+            RuleSet::new(builtin::rules(), DETECTOR_KEYWORDS)
                 .expect("the built-in rule pack is checked by the tests")
         })
     }
@@ -95,7 +97,10 @@ impl RuleSet {
     }
 
     fn parse(texts: &[&str], extra_keywords: &[&str]) -> Result<RuleSet, String> {
-        let rules = schema::parse(texts)?;
+        RuleSet::new(schema::parse(texts)?, extra_keywords)
+    }
+
+    fn new(rules: Vec<Rule>, extra_keywords: &[&str]) -> Result<RuleSet, String> {
         schema::check(&rules)?;
         let keyword_lists: Vec<&[String]> = rules.iter().map(|r| r.keywords.as_slice()).collect();
         let prefilter = prefilter::Prefilter::new(&keyword_lists, extra_keywords)?;

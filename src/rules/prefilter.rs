@@ -26,6 +26,9 @@ pub(super) struct Prefilter {
     rules_of: Vec<Vec<usize>>,
     /// For each keyword: whether it is, or contains, a detector keyword.
     is_extra: Vec<bool>,
+    /// For each keyword: (other keyword, offset) for every keyword it contains, itself
+    /// included, at its first occurrence.
+    inside: Vec<Vec<(usize, usize)>>,
     /// For each keyword: (offset, other keyword) for keywords that may start inside it and end
     /// past it (`Secret` + `token` in `Secretoken`), by offset.
     overlaps: Vec<Vec<(usize, usize)>>,
@@ -50,17 +53,30 @@ impl Prefilter {
         // Leftmost-longest hits never overlap, so a hit on a longer keyword hides the shorter
         // ones inside it (`secretGenerator` hides `secret`): a hit stands for every keyword it
         // contains. Keywords that only overlap a hit's end are looked for after it (`scan`).
-        let rules_of = keywords
+        let inside: Vec<Vec<(usize, usize)>> =
+            keywords.iter().map(|k| inside(k, &keywords)).collect();
+        let index = |k: &str| keywords.iter().position(|have| have == k);
+        let rule_indexes: Vec<Vec<usize>> = rule_keywords
             .iter()
-            .map(|k| {
+            .map(|list| list.iter().filter_map(|k| index(k)).collect())
+            .collect();
+        let rules_of = inside
+            .iter()
+            .map(|found| {
                 (0..rule_keywords.len())
-                    .filter(|&r| rule_keywords[r].iter().any(|rk| k.contains(rk.as_str())))
+                    .filter(|&r| found.iter().any(|(k, _)| rule_indexes[r].contains(k)))
                     .collect()
             })
             .collect();
-        let is_extra = keywords
+        // The extra keywords come first among the keywords.
+        let extras = extra
             .iter()
-            .map(|k| extra.iter().any(|e| k.contains(e)))
+            .filter_map(|e| index(e))
+            .max()
+            .map_or(0, |i| i + 1);
+        let is_extra = inside
+            .iter()
+            .map(|found| found.iter().any(|&(k, _)| k < extras))
             .collect();
         Ok(Prefilter {
             searcher: searcher(&keywords)?,
@@ -68,6 +84,7 @@ impl Prefilter {
             keywords,
             rules_of,
             is_extra,
+            inside,
         })
     }
 
@@ -114,12 +131,30 @@ fn overlaps(keyword: &str, keywords: &[String]) -> Vec<(usize, usize)> {
     for offset in 1..keyword.len() {
         let tail = &keyword.as_bytes()[offset..];
         for (index, other) in keywords.iter().enumerate() {
-            if other.len() > tail.len() && other.as_bytes().starts_with(tail) {
+            let other = other.as_bytes();
+            // The first byte first: start-up builds this for every pair of keywords.
+            if other[0] == tail[0] && other.len() > tail.len() && other.starts_with(tail) {
                 found.push((offset, index));
             }
         }
     }
     found
+}
+
+/// The keywords inside `keyword` (itself included), each with its first offset there.
+fn inside(keyword: &str, keywords: &[String]) -> Vec<(usize, usize)> {
+    let keyword = keyword.as_bytes();
+    keywords
+        .iter()
+        .enumerate()
+        .filter_map(|(index, other)| {
+            let other = other.as_bytes();
+            let last = keyword.len().checked_sub(other.len())?;
+            (0..=last)
+                .find(|&at| keyword[at] == other[0] && keyword[at..].starts_with(other))
+                .map(|at| (index, at))
+        })
+        .collect()
 }
 
 fn searcher(keywords: &[String]) -> Result<Searcher, String> {
@@ -207,9 +242,13 @@ impl Hits<'_> {
             self.prefilter.keywords.iter().any(|k| k == keyword),
             "{keyword:?} is not a prefilter keyword"
         );
+        let wanted = self.prefilter.keywords.iter().position(|k| k == keyword)?;
         self.iter().find_map(|(k, at)| {
-            let hit = &self.prefilter.keywords[k];
-            hit.find(keyword).map(|inner| at + inner)
+            let inside = &self.prefilter.inside[k];
+            inside
+                .iter()
+                .find(|&&(other, _)| other == wanted)
+                .map(|&(_, offset)| at + offset)
         })
     }
 

@@ -58,11 +58,11 @@ pub struct Rule {
     pub(super) regex: OnceLock<Regex>,
 }
 
-fn default_severity() -> Severity {
+pub(super) fn default_severity() -> Severity {
     Severity::Error
 }
 
-fn default_category() -> Category {
+pub(super) fn default_category() -> Category {
     Category::Leak
 }
 

@@ -570,3 +570,63 @@ fn many_hits_find_the_same_matches_on_one_thread_and_on_several() {
     assert!(serial.len() > 1000, "{} matches", serial.len());
     assert_eq!(on(3), serial);
 }
+
+/// What a rule says, for comparing packs field by field (the regex is compiled from `pattern`).
+type Fields<'a> = (
+    (
+        &'a str,
+        &'a str,
+        &'a str,
+        Severity,
+        Category,
+        &'a [String],
+        Option<&'a str>,
+    ),
+    (
+        Option<f64>,
+        &'a [String],
+        bool,
+        bool,
+        bool,
+        Option<&'a str>,
+        &'a [String],
+        &'a [String],
+    ),
+);
+
+fn fields(r: &Rule) -> Fields<'_> {
+    (
+        (
+            &r.id,
+            &r.description,
+            &r.explanation,
+            r.severity,
+            r.category,
+            &r.keywords,
+            r.pattern.as_deref(),
+        ),
+        (
+            r.entropy,
+            &r.paths,
+            r.multiline,
+            r.generic,
+            r.fix,
+            r.example_file.as_deref(),
+            &r.examples,
+            &r.negative_examples,
+        ),
+    )
+}
+
+/// build.rs reads `rules/*.yaml` into static data with its own small reader: what it read is
+/// what the YAML parser reads, rule by rule and field by field.
+#[test]
+fn the_static_pack_is_the_yaml_pack() {
+    let texts: Vec<&str> = PACK.iter().map(|(_, text)| *text).collect();
+    let parsed = schema::parse(&texts).expect("the pack parses");
+    let built = builtin::rules();
+    assert_eq!(built.len(), parsed.len());
+    for (built, parsed) in built.iter().zip(&parsed) {
+        assert_eq!(fields(built), fields(parsed), "{}", parsed.id);
+    }
+}
