@@ -105,20 +105,18 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
         let found = embedded::detect(bytes, file_name, &detections);
         detections.extend(found);
     }
-    let covered = Ranges::new(detections.iter().map(|d| d.span.clone()).collect());
-    let quiet_ranges = Ranges::new(quiet.clone());
-    for m in rules.find_outside(file_name, bytes, &hits, &quiet) {
-        if quiet_ranges.contains(&m.span) || covered.overlaps(&m.span) || templates.quiet(&m.span) {
-            continue;
-        }
-        let value = bytes[m.span.clone()].to_vec();
-        detections.push(Detection::new(
-            &m.rule.id,
-            m.span.clone(),
-            m.rule.description.clone(),
-            value,
-        ));
-    }
+    let found = rule_matches(
+        bytes,
+        file_name,
+        rules,
+        &hits,
+        &detections,
+        &quiet,
+        templates,
+    );
+    detections.extend(found);
+    // Held no longer than needed: 50k documents' keyword hits and ranges are megabytes.
+    drop((hits, quiet));
     describe_decoded(&mut detections, rules);
     report_credentials_inside(&mut detections, rules);
     outcome.values = detections.iter().map(|d| d.span.clone()).collect();
@@ -126,6 +124,35 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     outcome.findings = found.findings;
     outcome.suppressed = found.suppressed;
     outcome
+}
+
+/// What the rules match outside quiet ranges and detected values. Its own function, so that
+/// the ranges it builds are gone before the findings are made.
+fn rule_matches(
+    bytes: &[u8],
+    file_name: &str,
+    rules: &RuleSet,
+    hits: &Hits,
+    detections: &[Detection],
+    quiet: &[Range<usize>],
+    mut templates: Templates,
+) -> Vec<Detection> {
+    let covered = Ranges::new(detections.iter().map(|d| d.span.clone()).collect());
+    let quiet_ranges = Ranges::new(quiet.to_vec());
+    let mut found = Vec::new();
+    for m in rules.find_outside(file_name, bytes, hits, quiet) {
+        if quiet_ranges.contains(&m.span) || covered.overlaps(&m.span) || templates.quiet(&m.span) {
+            continue;
+        }
+        let value = bytes[m.span.clone()].to_vec();
+        found.push(Detection::new(
+            &m.rule.id,
+            m.span.clone(),
+            m.rule.description.clone(),
+            value,
+        ));
+    }
+    found
 }
 
 /// The file as the YAML parser can read it: the text itself when it is valid UTF-8 printable
