@@ -6,7 +6,8 @@
 #   SEALANT=/path/to/sealant scripts/bench/large.sh   # a given binary
 # hyperfine when installed (BENCH_RUNS runs, default 3, after one /usr/bin/time run for the peak
 # RSS), else one /usr/bin/time run per case;
-# BENCH_CASES picks cases (default: tokens keys documents suppressed).
+# BENCH_CASES picks cases (default: tokens keys documents suppressed), BENCH_FORMATS the
+# formats timed (default: json; e.g. "human json sarif github").
 # A run over BENCH_TIMEOUT seconds (default 300) is stopped and reported as such.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,7 +55,9 @@ for case in ${BENCH_CASES:-tokens keys documents suppressed}; do
     # This first run gives the count and the peak RSS.
     found=$( (/usr/bin/time -f %M -o "$out/$case.rss" timeout "$limit" "$SEALANT" scan --format json "$dir" 2>/dev/null || true) | count)
     echo "## $case: $size bytes, $found findings, peak RSS $(($(tail -1 "$out/$case.rss") / 1024)) MB"
-    hyperfine --runs "$runs" -i "timeout $limit $SEALANT scan --format json $dir"
+    for format in ${BENCH_FORMATS:-json}; do
+      hyperfine --runs "$runs" -i "timeout $limit $SEALANT scan --format $format $dir"
+    done
   else
     # One run; exit 1 means findings, so only the report tells success from a timeout.
     /usr/bin/time -f "wall %e s, peak RSS %M KB" timeout "$limit" "$SEALANT" scan --format json \

@@ -66,14 +66,20 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
     }
 }
 
+/// `message` without the spare room `format!` leaves: a finding per key of a 100k-key Secret
+/// holds one each until the report is written.
+fn exact(mut message: String) -> String {
+    message.shrink_to_fit();
+    message
+}
+
 /// A detection of `rule`, or of the info rule for a value that gives no access.
 fn judged(rule: &str, value: &Node, key: &str, message: String, bytes: Vec<u8>) -> Detection {
-    match gives_no_access(key, &bytes) {
-        Some((rule, note)) => {
-            Detection::new(rule, value.span.clone(), format!("{message}{note}"), bytes)
-        }
-        None => Detection::new(rule, value.span.clone(), message, bytes),
-    }
+    let (rule, message) = match gives_no_access(key, &bytes) {
+        Some((rule, note)) => (rule, format!("{message}{note}")),
+        None => (rule, message),
+    };
+    Detection::new(rule, value.span.clone(), exact(message), bytes)
 }
 
 /// The rule and message ending for a value that is committed but gives no access: a user

@@ -105,20 +105,18 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
         let found = embedded::detect(bytes, file_name, &detections);
         detections.extend(found);
     }
-    let covered = Ranges::new(detections.iter().map(|d| d.span.clone()).collect());
-    let quiet_ranges = Ranges::new(quiet.clone());
-    for m in rules.find_outside(file_name, bytes, &hits, &quiet) {
-        if quiet_ranges.contains(&m.span) || covered.overlaps(&m.span) || templates.quiet(&m.span) {
-            continue;
-        }
-        let value = bytes[m.span.clone()].to_vec();
-        detections.push(Detection::new(
-            &m.rule.id,
-            m.span.clone(),
-            m.rule.description.clone(),
-            value,
-        ));
-    }
+    let found = rule_matches(
+        bytes,
+        file_name,
+        rules,
+        &hits,
+        &detections,
+        &quiet,
+        templates,
+    );
+    detections.extend(found);
+    // Held no longer than needed: 50k documents' keyword hits and ranges are megabytes.
+    drop((hits, quiet));
     describe_decoded(&mut detections, rules);
     report_credentials_inside(&mut detections, rules);
     outcome.values = detections.iter().map(|d| d.span.clone()).collect();
@@ -126,6 +124,35 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     outcome.findings = found.findings;
     outcome.suppressed = found.suppressed;
     outcome
+}
+
+/// What the rules match outside quiet ranges and detected values. Its own function, so that
+/// the ranges it builds are gone before the findings are made.
+fn rule_matches(
+    bytes: &[u8],
+    file_name: &str,
+    rules: &RuleSet,
+    hits: &Hits,
+    detections: &[Detection],
+    quiet: &[Range<usize>],
+    mut templates: Templates,
+) -> Vec<Detection> {
+    let covered = Ranges::new(detections.iter().map(|d| d.span.clone()).collect());
+    let quiet_ranges = Ranges::new(quiet.to_vec());
+    let mut found = Vec::new();
+    for m in rules.find_outside(file_name, bytes, hits, quiet) {
+        if quiet_ranges.contains(&m.span) || covered.overlaps(&m.span) || templates.quiet(&m.span) {
+            continue;
+        }
+        let value = bytes[m.span.clone()].to_vec();
+        found.push(Detection::new(
+            &m.rule.id,
+            m.span.clone(),
+            m.rule.description.clone(),
+            value,
+        ));
+    }
+    found
 }
 
 /// The file as the YAML parser can read it: the text itself when it is valid UTF-8 printable
@@ -290,27 +317,33 @@ fn scan_documents(
     };
     // A file of thousands of documents (a `helm template` dump) would otherwise keep one
     // thread busy while the others wait: its documents are independent, so share them out.
-    // Results are merged in document order, so the findings do not depend on threads.
-    let results: Vec<DocOutcome> =
-        if wanted.len() >= PARALLEL_DOCS && rayon::current_num_threads() > 1 {
+    // Results are merged in document order, so the findings do not depend on threads; a batch
+    // at a time, so that 50k documents' outcomes are not all held at once.
+    let parallel = wanted.len() >= PARALLEL_DOCS && rayon::current_num_threads() > 1;
+    for batch in wanted.chunks(DOCS_PER_BATCH) {
+        let results: Vec<DocOutcome> = if parallel {
             use rayon::prelude::*;
-            wanted
+            batch
                 .par_iter()
                 .with_min_len(PARALLEL_DOCS / 4)
                 .map(|doc| file.scan(doc))
                 .collect()
         } else {
-            wanted.iter().map(|doc| file.scan(doc)).collect()
+            batch.iter().map(|doc| file.scan(doc)).collect()
         };
-    for r in results {
-        detections.extend(r.detections);
-        quiet.extend(r.quiet);
-        templates.extend(r.template);
-        outcome.facts.extend(r.facts);
-        outcome.generator_inputs.extend(r.generator_inputs);
-        outcome.notes.extend(r.note);
+        for r in results {
+            detections.extend(r.detections);
+            quiet.extend(r.quiet);
+            templates.extend(r.template);
+            outcome.facts.extend(r.facts);
+            outcome.generator_inputs.extend(r.generator_inputs);
+            outcome.notes.extend(r.note);
+        }
     }
 }
+
+/// Documents whose outcomes are held at once before they are merged.
+const DOCS_PER_BATCH: usize = 16 * PARALLEL_DOCS;
 
 /// Documents in one file from which parsing is shared among threads.
 const PARALLEL_DOCS: usize = 256;
@@ -456,21 +489,24 @@ fn describe_decoded(detections: &mut [Detection], rules: &RuleSet) {
 pub fn findings_from(
     path: &str,
     bytes: &[u8],
-    detections: Vec<Detection>,
+    mut detections: Vec<Detection>,
     rules: &RuleSet,
     salt: &str,
 ) -> FileOutcome {
     let (lines, suppressions) = (LineIndex::new(bytes), Suppressions::new(bytes));
     let total = detections.len();
-    // Located in order, one pass (the index keeps a cursor); fingerprinted in parallel below.
-    let kept: Vec<(Detection, usize, usize)> = detections
-        .into_iter()
-        .filter_map(|d| {
-            let (line, column) = lines.line_col(d.span.start);
-            (!suppressions.covers(line, &d.rule)).then_some((d, line, column))
-        })
-        .collect();
-    let finding = |(d, line, column): (Detection, usize, usize)| {
+    // Located in order, one pass (the index keeps a cursor); the suppressed are dropped in
+    // place, so that no second list of 100k detections is held beside the findings.
+    let mut places = Vec::with_capacity(detections.len());
+    detections.retain(|d| {
+        let (line, column) = lines.line_col(d.span.start);
+        let kept = !suppressions.covers(line, &d.rule);
+        if kept {
+            places.push((line, column));
+        }
+        kept
+    });
+    let finding = |(d, (line, column)): (Detection, (usize, usize))| {
         let rule = rules.meta(&d.rule);
         let fingerprint = match &d.identity {
             Some(identity) => of_identity(salt, &d.rule, path, identity),
@@ -489,16 +525,19 @@ pub fn findings_from(
             commit: None,
         }
     };
-    // A file with 100k findings would keep one thread hashing while the others wait.
+    // A file with 100k findings would keep one thread hashing while the others wait. Zipped
+    // lists of known length: rayon writes each finding in its place, with no list of parts.
     let findings: Vec<Finding> =
-        if kept.len() >= PARALLEL_FINDINGS && rayon::current_num_threads() > 1 {
+        if detections.len() >= PARALLEL_FINDINGS && rayon::current_num_threads() > 1 {
             use rayon::prelude::*;
-            kept.into_par_iter()
+            detections
+                .into_par_iter()
+                .zip(places)
                 .with_min_len(PARALLEL_FINDINGS / 4)
                 .map(finding)
                 .collect()
         } else {
-            kept.into_iter().map(finding).collect()
+            detections.into_iter().zip(places).map(finding).collect()
         };
     FileOutcome {
         suppressed: total - findings.len(),

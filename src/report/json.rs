@@ -6,7 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
-use super::redact::is_unsafe;
+use super::redact::{all_bytes, is_unsafe};
 use super::Report;
 
 #[derive(Serialize)]
@@ -107,7 +107,7 @@ impl Formatter for Escaping<'_> {
         fragment: &str,
     ) -> std::io::Result<()> {
         // Nearly every fragment is printable ASCII: write it whole.
-        if fragment.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        if all_bytes(fragment, |b| (0x20..0x7f).contains(&b)) {
             return writer.write_all(fragment.as_bytes());
         }
         let mut from = 0;

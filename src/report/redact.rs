@@ -80,6 +80,12 @@ pub(crate) fn redact(
 /// or file name, C0, DEL and C1) and bidirectional overrides become `�`; carriage returns go;
 /// tabs and newlines stay.
 pub(crate) fn printable(text: &str) -> String {
+    // Nearly all text is printable ASCII: copied whole, not rebuilt a character at a time
+    // (which took a tenth of the human report of 100k findings).
+    let plain = |b: u8| (0x20..0x7f).contains(&b) | (b == b'\t') | (b == b'\n');
+    if all_bytes(text, plain) {
+        return text.to_string();
+    }
     text.chars()
         .filter(|&c| c != '\r')
         .map(|c| {
@@ -90,6 +96,12 @@ pub(crate) fn printable(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Whether `test` holds for every byte of `text`: a test of each without an early exit, which
+/// the compiler makes a vector loop.
+pub(crate) fn all_bytes(text: &str, test: impl Fn(u8) -> bool) -> bool {
+    text.bytes().fold(true, |all, b| all & test(b))
 }
 
 /// Characters that must not reach a terminal or log viewer as they are: control characters
@@ -140,5 +152,20 @@ mod tests {
     #[test]
     fn bidi_and_c1_controls_are_not_printable() {
         assert_eq!(printable("a\u{202e}b\u{9b}c\u{1b}d\te"), "a�b�c�d\te");
+    }
+
+    /// The whole-copy path for ASCII text agrees with the character-by-character one.
+    #[test]
+    fn ascii_is_printable_except_controls_and_carriage_returns() {
+        for b in 0..0x80u8 {
+            let text = format!("a{}b", char::from(b));
+            let expected = match b {
+                b'\r' => "ab".to_string(),
+                b'\t' | b'\n' => text.clone(),
+                0..0x20 | 0x7f => "a�b".to_string(),
+                _ => text.clone(),
+            };
+            assert_eq!(printable(&text), expected, "byte {b:#x}");
+        }
     }
 }

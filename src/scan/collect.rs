@@ -54,7 +54,12 @@ impl Manifests {
 
 impl State {
     pub(super) fn add(&mut self, path: &str, outcome: FileOutcome, origin: Option<&Origin>) {
-        self.findings.extend(outcome.findings);
+        // The first file's findings are taken as they are: copying 100k of them held two lists.
+        if self.findings.is_empty() {
+            self.findings = outcome.findings;
+        } else {
+            self.findings.extend(outcome.findings);
+        }
         self.suppressed += outcome.suppressed;
         self.notes
             .extend(outcome.notes.into_iter().map(|message| Note {
