@@ -151,6 +151,14 @@ pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
 
 /// Where each line of a file starts, found in one pass: locating an offset is then a binary
 /// search, not a count from the start of the file.
+/// The offset of every line's start in `text`, to share among threads (each [`LineIndex`] keeps
+/// a cursor of its own).
+pub(crate) fn line_starts(text: &[u8]) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', text).map(|i| i + 1))
+        .collect()
+}
+
 pub(crate) struct LineIndex<'a> {
     text: &'a [u8],
     starts: std::borrow::Cow<'a, [usize]>,
@@ -161,12 +169,9 @@ pub(crate) struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a [u8]) -> LineIndex<'a> {
-        let starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', text).map(|i| i + 1))
-            .collect();
         LineIndex {
             text,
-            starts: std::borrow::Cow::Owned(starts),
+            starts: std::borrow::Cow::Owned(line_starts(text)),
             last: Cell::new(None),
         }
     }
@@ -176,7 +181,7 @@ impl<'a> LineIndex<'a> {
         &self.starts
     }
 
-    /// An index of `text` over line starts found before by [`LineIndex::starts`].
+    /// An index of `text` over line starts found before by [`line_starts`].
     pub(crate) fn with_starts(text: &'a [u8], starts: &'a [usize]) -> LineIndex<'a> {
         LineIndex {
             text,

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::check::{check_sealed_secret, CheckContext};
-use crate::finding::{Detection, Finding, LineIndex};
+use crate::finding::{line_starts, Detection, Finding, LineIndex};
 use crate::fingerprint::{fingerprint, of_identity};
 use crate::k8s::{is_kustomization_file, is_manifest_file, REFERENCE_KINDS};
 use crate::rules::{Hits, RuleSet};
@@ -306,13 +306,12 @@ fn scan_documents(
         .iter()
         .filter(|doc| kustomization || hits.any_within(doc.range.clone()))
         .collect();
-    let lines = LineIndex::new(text.as_bytes());
     let file = DocFile {
         text,
         path,
         file_name,
         check,
-        line_starts: lines.starts(),
+        line_starts: std::sync::OnceLock::new(),
         kustomization,
     };
     // A file of thousands of documents (a `helm template` dump) would otherwise keep one
@@ -366,12 +365,20 @@ struct DocFile<'a> {
     path: &'a str,
     file_name: &'a str,
     check: &'a CheckContext<'a>,
-    line_starts: &'a [usize],
+    /// Made when a document needs locating: most files with keyword hits have none that does.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
     /// Whether the file is a kustomization (by name), decided once for all its documents.
     kustomization: bool,
 }
 
 impl DocFile<'_> {
+    fn lines(&self) -> LineIndex<'_> {
+        let starts = self
+            .line_starts
+            .get_or_init(|| line_starts(self.text.as_bytes()));
+        LineIndex::with_starts(self.text.as_bytes(), starts)
+    }
+
     fn scan(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
         let start = doc.range.start;
         let at_line_start = start == 0 || self.text.as_bytes()[start - 1] == b'\n';
@@ -391,7 +398,7 @@ impl DocFile<'_> {
     /// Judges a document from its tree.
     fn scan_tree(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
         let (text, file_name) = (self.text, self.file_name);
-        let lines = LineIndex::with_starts(text.as_bytes(), self.line_starts);
+        let lines = self.lines();
         let at = |offset| lines.line_col(offset);
         let mut out = DocOutcome::default();
         match parse_expanded(text, doc.range.clone()) {
@@ -436,8 +443,7 @@ impl DocFile<'_> {
         if self.text[doc.range.clone()].contains("{{") {
             out.quiet.push(doc.range.clone());
         } else {
-            let lines = LineIndex::with_starts(self.text.as_bytes(), self.line_starts);
-            let (line, column) = lines.line_col(e.offset);
+            let (line, column) = self.lines().line_col(e.offset);
             out.note = Some(format!(
                 "{line}:{column}: not valid YAML ({}); scanned as plain text",
                 e.message
@@ -493,6 +499,9 @@ pub fn findings_from(
     rules: &RuleSet,
     salt: &str,
 ) -> FileOutcome {
+    if detections.is_empty() {
+        return FileOutcome::default();
+    }
     let (lines, suppressions) = (LineIndex::new(bytes), Suppressions::new(bytes));
     let total = detections.len();
     // Located in order, one pass (the index keeps a cursor); the suppressed are dropped in

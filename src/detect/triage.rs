@@ -405,13 +405,12 @@ mod tests {
             "apiVersion: {api}\n{kind}metadata:\n  name: x\n  namespace: ns\n  annotations:\n    secret.reloader.stakater.com/reload: db\n    service.beta.openshift.io/serving-cert-secret-name: db\ndata:\n  password: aGVsbG8=\nstringData:\n  password: hello\nitems:\n- apiVersion: v1\n  kind: Secret\n  stringData: {{password: hello}}\nspec:\n  path: ./x\n  secretName: db\n  destination: {{name: db, namespace: ns}}\n  source: {{path: x}}\n  managedSecret: {{name: db}}\n  template:\n    spec:\n      containers:\n      - name: c\n        env:\n        - name: P\n          valueFrom: {{secretKeyRef: {{name: db, key: p}}}}\n      imagePullSecrets: [{{name: db}}]\nresources: [a.yaml]\nsecretGenerator:\n- name: db\n  literals: [password=hello]\nencryptedData:\n  password: AgBy8hCi\n"
         );
         let check = crate::check::CheckContext::default();
-        let lines = crate::finding::LineIndex::new(text.as_bytes());
         let file = super::super::DocFile {
             text: &text,
             path: "x.yaml",
             file_name: "x.yaml",
             check: &check,
-            line_starts: lines.starts(),
+            line_starts: std::sync::OnceLock::new(),
             kustomization: false,
         };
         let doc = crate::yaml::DocSpan {

@@ -16,21 +16,34 @@ pub fn split_documents(text: &[u8]) -> Vec<DocSpan> {
     let mut docs = Vec::new();
     let mut start = 0;
     let mut first_line = 1;
-    let mut line_no = 1;
-    let mut pos = 0;
-    while pos < text.len() {
+    // Lines are counted from marker to marker, not one at a time.
+    let (mut counted_to, mut line_no) = (0, 1);
+    for pos in marker_candidates(text) {
         let end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i + 1);
         let line = &text[pos..end];
         if let Some(content_start) = marker_content(line) {
+            line_no += memchr::memchr_iter(b'\n', &text[counted_to..pos]).count();
+            counted_to = pos;
             push(&mut docs, text, start..pos, first_line);
             start = pos + content_start;
             first_line = line_no + usize::from(content_start == line.len());
         }
-        pos = end;
-        line_no += 1;
     }
     push(&mut docs, text, start..text.len(), first_line);
     docs
+}
+
+/// The starts of the lines that begin with `---` or `...`, in order.
+fn marker_candidates(text: &[u8]) -> Vec<usize> {
+    let mut found: Vec<usize> = memchr::memmem::find_iter(text, b"\n---")
+        .chain(memchr::memmem::find_iter(text, b"\n..."))
+        .map(|i| i + 1)
+        .collect();
+    if text.starts_with(b"---") || text.starts_with(b"...") {
+        found.push(0);
+    }
+    found.sort_unstable();
+    found
 }
 
 /// For a `---`/`...` marker line, where the document content on it starts (or the line's end).
@@ -91,6 +104,20 @@ mod tests {
     #[test]
     fn content_after_the_marker_starts_the_document() {
         assert_eq!(texts("--- {a: 1}\n--- # c\nb: 2\n"), ["{a: 1}\n", "b: 2\n"]);
+    }
+
+    #[test]
+    fn line_numbers_count_every_line_before_a_marker() {
+        let src = "...\na\n\n---\n\n\nb: 1\n--- c: 2\n...\n---\nd\n";
+        let docs = split_documents(src.as_bytes());
+        let got: Vec<_> = docs
+            .iter()
+            .map(|d| (&src[d.range.clone()], d.first_line))
+            .collect();
+        assert_eq!(
+            got,
+            [("a\n\n", 2), ("\n\nb: 1\n", 5), ("c: 2\n", 8), ("d\n", 11)]
+        );
     }
 
     #[test]
