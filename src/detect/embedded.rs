@@ -224,7 +224,9 @@ fn starts_like_a_manifest(rest: &str) -> bool {
 /// The word that ends a heredoc begun on this line: `<<EOF`, `<<-EOF`, `<< 'EOF'`, `<<"EOF"`;
 /// not a here-string (`<<<`) nor a YAML merge key (`<<:`).
 fn heredoc_delimiter(line: &str) -> Option<&str> {
-    let at = memchr::memmem::find(line.as_bytes(), b"<<")?;
+    // The first `<<`; memchr, not memmem, whose searcher costs more to build than a line to scan.
+    let bytes = line.as_bytes();
+    let at = memchr::memchr_iter(b'<', bytes).find(|&i| bytes.get(i + 1) == Some(&b'<'))?;
     let rest = line[at + 2..].strip_prefix('-').unwrap_or(&line[at + 2..]);
     if line[at + 2..].starts_with('<') {
         return None;
