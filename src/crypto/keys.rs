@@ -10,7 +10,7 @@ use rsa::Oaep;
 use x509_cert::der::Decode;
 use zeroize::Zeroizing;
 
-use super::cert::{big_endian_bits, MIN_KEY_BITS};
+use super::cert::{modulus_bits, MIN_KEY_BITS};
 use super::pem::pem_blocks;
 use crate::error::CryptoError;
 
@@ -84,7 +84,7 @@ impl PrivateKey {
 /// refuses short keys with an opaque error.
 fn pkcs1_modulus_bits(der: &[u8]) -> Option<usize> {
     let key = pkcs1::RsaPrivateKeyRef::from_der(der).ok()?;
-    Some(big_endian_bits(key.modulus.as_bytes()))
+    Some(modulus_bits(key.modulus.as_bytes()))
 }
 
 fn refuse_short(bits: Option<usize>) -> Result<(), CryptoError> {
@@ -107,17 +107,26 @@ fn encrypted_key(command: &str) -> CryptoError {
 /// Every RSA private key in a PEM text ("RSA PRIVATE KEY" or "PRIVATE KEY" blocks; other
 /// blocks such as certificates are skipped).
 pub fn parse_private_keys(text: &str) -> Result<Vec<PrivateKey>, CryptoError> {
-    // OpenSSL's legacy encryption puts headers in the block, which RFC 7468 PEM refuses.
-    if text.contains("Proc-Type: 4,ENCRYPTED") {
-        return Err(encrypted_key("openssl rsa -in KEY -out PLAIN"));
-    }
-    pem_blocks(text)?
+    let blocks = pem_blocks(text).map_err(|e| {
+        // OpenSSL's legacy encryption puts headers in the block, which RFC 7468 PEM refuses.
+        if text.contains("Proc-Type: 4,ENCRYPTED") {
+            encrypted_key("openssl rsa -in KEY -out PLAIN")
+        } else {
+            e
+        }
+    })?;
+    let keys = blocks
         .iter()
         .filter_map(|block| match block.label.as_str() {
             "RSA PRIVATE KEY" => Some(PrivateKey::from_pkcs1_der(&block.der)),
             "PRIVATE KEY" => Some(PrivateKey::from_pkcs8_der(&block.der)),
-            "ENCRYPTED PRIVATE KEY" => Some(Err(encrypted_key("openssl pkcs8 -in KEY -out PLAIN"))),
             _ => None,
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // Beside usable keys an encrypted one is skipped, as certificates are; alone, it is why
+    // there is no key.
+    if keys.is_empty() && blocks.iter().any(|b| b.label == "ENCRYPTED PRIVATE KEY") {
+        return Err(encrypted_key("openssl pkcs8 -in KEY -out PLAIN"));
+    }
+    Ok(keys)
 }

@@ -569,6 +569,34 @@ fn unseal_accepts_every_key_format() {
     assert!(err.contains("no RSA private key found"), "{err}");
 }
 
+/// An encrypted key beside a usable one is skipped, as a certificate is, even with a comment
+/// naming OpenSSL's legacy encryption header outside any block.
+#[test]
+fn an_encrypted_key_beside_a_usable_one_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mixed = dir.path().join("keys.pem");
+    let text = [
+        std::fs::read_to_string(vector("key2048.pem")).unwrap(),
+        "# the old key had Proc-Type: 4,ENCRYPTED\n".to_string(),
+        std::fs::read_to_string(testdata("keys/key2048-encrypted-pkcs8.pem")).unwrap(),
+    ]
+    .concat();
+    std::fs::write(&mixed, text).unwrap();
+    let sealed = vector("sealedsecret-strict.json");
+    let out = ok(sealant(
+        &[
+            "unseal",
+            "--keys",
+            path_str(&mixed),
+            "-f",
+            path_str(&sealed),
+        ],
+        b"",
+    ));
+    let back: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(decoded(&back, "password"), b"hunter2");
+}
+
 /// A key sealant cannot use says why and what to do, never "no key found".
 #[test]
 fn keys_that_cannot_be_used_say_why() {
