@@ -134,26 +134,12 @@ fn header(needles: &[&[u8]]) -> Vec<u8> {
 /// The ids of a cache file, if it is one of this header, whole and well-formed: a count line,
 /// then the ids (raw bytes), sorted.
 fn read_entries(path: &Path, header: &[u8]) -> Option<Vec<ObjectId>> {
-    let limit = (header.len() + 32 + MAX_ENTRIES * 32) as u64;
-    let (file, _) = crate::io::open_regular(path, false).ok()?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes).ok()?;
-    let rest = bytes.strip_prefix(header)?;
-    let newline = rest.iter().position(|&b| b == b'\n')?;
-    let (count, kind) = std::str::from_utf8(&rest[..newline])
-        .ok()?
-        .split_once(' ')?;
-    let count: usize = count.parse().ok()?;
-    let len = match kind {
-        "sha1" => 20,
-        _ => return None,
-    };
-    let body = &rest[newline + 1..];
-    if count > MAX_ENTRIES || body.len() != count * len {
+    let (count, body) = read_counted(path, header, MAX_ENTRIES * 32)?;
+    if count > MAX_ENTRIES || body.len() != count * 20 {
         return None;
     }
     let ids: Vec<ObjectId> = body
-        .chunks_exact(len)
+        .chunks_exact(20)
         .map(ObjectId::from_bytes_or_panic)
         .collect();
     ids.windows(2).all(|w| w[0] < w[1]).then_some(ids)
@@ -161,17 +147,43 @@ fn read_entries(path: &Path, header: &[u8]) -> Option<Vec<ObjectId>> {
 
 /// Writes the cache file.
 fn write(dir: &Path, header: &[u8], ids: &[ObjectId]) -> crate::error::Result<()> {
-    let sha1: Vec<&ObjectId> = ids.iter().filter(|id| id.as_bytes().len() == 20).collect();
-    if sha1.len() != ids.len() {
+    if ids.iter().any(|id| id.as_bytes().len() != 20) {
         // SHA-256 repositories: not cached yet.
         return Ok(());
     }
-    let mut bytes = header.to_vec();
-    bytes.extend_from_slice(format!("{} sha1\n", ids.len()).as_bytes());
-    for id in ids {
-        bytes.extend_from_slice(id.as_bytes());
+    let body: Vec<u8> = ids.iter().flat_map(|id| id.as_bytes()).copied().collect();
+    write_file(dir, FILE, &counted_file(header, ids.len(), &body))
+}
+
+/// The entry count and the entries' bytes of a cache file laid out by [`counted_file`], if it
+/// has this `header` and at most `limit` bytes of entries; read without following a symlink
+/// or blocking.
+pub(crate) fn read_counted(path: &Path, header: &[u8], limit: usize) -> Option<(usize, Vec<u8>)> {
+    let limit = (header.len() + 32 + limit) as u64;
+    let (file, _) = crate::io::open_regular(path, false).ok()?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).ok()?;
+    if bytes.len() as u64 > limit {
+        return None;
     }
-    write_file(dir, FILE, &bytes)
+    let rest = bytes.strip_prefix(header)?;
+    let newline = rest.iter().position(|&b| b == b'\n')?;
+    let count = std::str::from_utf8(&rest[..newline])
+        .ok()?
+        .strip_suffix(" sha1")?
+        .parse()
+        .ok()?;
+    let start = header.len() + newline + 1;
+    bytes.drain(..start);
+    Some((count, bytes))
+}
+
+/// A cache file: `header`, a line `COUNT sha1` (the repository's ids are SHA-1), then `body`.
+pub(crate) fn counted_file(header: &[u8], count: usize, body: &[u8]) -> Vec<u8> {
+    let mut file = header.to_vec();
+    file.extend_from_slice(format!("{count} sha1\n").as_bytes());
+    file.extend_from_slice(body);
+    file
 }
 
 /// Writes file `name` of the cache (and the directory's `.gitignore` and `CACHEDIR.TAG` when

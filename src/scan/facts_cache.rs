@@ -16,7 +16,6 @@
 //! and is replaced. Like a skip entry, an entry forged into a local cache is believed: it can
 //! hide a finding, as a forged skip entry can.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
@@ -44,6 +43,9 @@ pub(crate) struct Entry {
     pub(crate) facts: Vec<Fact>,
 }
 
+/// An entry's (id, path) and its bytes in the file.
+type Encoded = ((ObjectId, String), Vec<u8>);
+
 /// The facts of the (blob, path) pairs read before.
 #[derive(Default)]
 pub(crate) struct FactsCache {
@@ -51,8 +53,8 @@ pub(crate) struct FactsCache {
     dir: Option<PathBuf>,
     /// Sorted by (id, path), unique.
     known: Vec<Entry>,
-    /// Entries made this run that `known` lacks.
-    found: Vec<Entry>,
+    /// Entries made this run that `known` lacks, by (id, path), encoded.
+    found: Vec<Encoded>,
 }
 
 impl FactsCache {
@@ -84,9 +86,11 @@ impl FactsCache {
 
     /// Keeps `entry` if its facts are the graph's shape only and it is new.
     pub(crate) fn add(&mut self, entry: Entry) {
-        let fits = encode_entry(&entry).is_some_and(|bytes| bytes.len() <= MAX_ENTRY);
-        if self.is_on() && fits && self.get(&entry.id, &entry.path).is_none() {
-            self.found.push(entry);
+        if !self.is_on() || self.get(&entry.id, &entry.path).is_some() {
+            return;
+        }
+        if let Some(bytes) = encode_entry(&entry).filter(|b| b.len() <= MAX_ENTRY) {
+            self.found.push(((entry.id, entry.path), bytes));
         }
     }
 
@@ -95,24 +99,24 @@ impl FactsCache {
     pub(crate) fn save(self) {
         let FactsCache { dir, known, found } = self;
         let Some(dir) = dir else { return };
-        if found.is_empty() || found.iter().any(|e| e.id.as_bytes().len() != 20) {
+        if found.is_empty() || found.iter().any(|((id, _), _)| id.as_bytes().len() != 20) {
             return; // nothing new, or a SHA-256 repository: not cached yet
         }
-        let size = |entries: &[Entry]| -> usize {
-            entries
-                .iter()
-                .filter_map(encode_entry)
-                .map(|b| b.len())
-                .sum()
-        };
+        let known: Vec<Encoded> = known
+            .into_iter()
+            .filter_map(|e| Some((encode_entry(&e)?, e)))
+            .map(|(bytes, e)| ((e.id, e.path), bytes))
+            .collect();
+        let size = |list: &[Encoded]| list.iter().map(|(_, bytes)| bytes.len()).sum::<usize>();
         let mut entries = match size(&known) + size(&found) > MAX_BYTES {
             true => Vec::new(),
             false => known,
         };
         entries.extend(found);
-        entries.sort_by(|a, b| (&a.id, &a.path).cmp(&(&b.id, &b.path)));
-        entries.dedup_by(|a, b| (&a.id, &a.path) == (&b.id, &b.path));
-        let _ = super::cache::write_file(&dir, FILE, &encode_file(&entries));
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|a, b| a.0 == b.0);
+        let bytes: Vec<&[u8]> = entries.iter().map(|(_, bytes)| bytes.as_slice()).collect();
+        let _ = super::cache::write_file(&dir, FILE, &encode_file(&bytes));
     }
 }
 
@@ -148,21 +152,8 @@ fn header() -> Vec<u8> {
 /// The entries of a cache file, if it is one of this header, whole and well-formed: a count
 /// line, then the entries, sorted by (id, path).
 fn read_entries(path: &Path, header: &[u8]) -> Option<Vec<Entry>> {
-    let limit = (header.len() + 32 + MAX_BYTES) as u64;
-    let (file, _) = crate::io::open_regular(path, false).ok()?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes).ok()?;
-    if bytes.len() as u64 > limit {
-        return None;
-    }
-    let rest = bytes.strip_prefix(header)?;
-    let newline = rest.iter().position(|&b| b == b'\n')?;
-    let count: usize = std::str::from_utf8(&rest[..newline])
-        .ok()?
-        .strip_suffix(" sha1")?
-        .parse()
-        .ok()?;
-    let mut cursor = Cursor(&rest[newline + 1..]);
+    let (count, body) = super::cache::read_counted(path, header, MAX_BYTES)?;
+    let mut cursor = Cursor(&body);
     let mut entries: Vec<Entry> = Vec::new();
     for _ in 0..count {
         let entry = cursor.entry()?;
@@ -177,21 +168,19 @@ fn read_entries(path: &Path, header: &[u8]) -> Option<Vec<Entry>> {
     cursor.0.is_empty().then_some(entries)
 }
 
-/// The file's bytes: the header, the count line, and as many entries as [`MAX_BYTES`] holds.
-fn encode_file(entries: &[Entry]) -> Vec<u8> {
+/// The file's bytes: the header, the count line, and as many entries (encoded, in order) as
+/// [`MAX_BYTES`] holds.
+fn encode_file(entries: &[&[u8]]) -> Vec<u8> {
     let mut body = Vec::new();
     let mut count = 0;
-    for bytes in entries.iter().filter_map(encode_entry) {
+    for bytes in entries {
         if body.len() + bytes.len() > MAX_BYTES {
             break;
         }
-        body.extend_from_slice(&bytes);
+        body.extend_from_slice(bytes);
         count += 1;
     }
-    let mut file = header();
-    file.extend_from_slice(format!("{count} sha1\n").as_bytes());
-    file.extend_from_slice(&body);
-    file
+    super::cache::counted_file(&header(), count, &body)
 }
 
 /// An entry's bytes: id, path, size, entry point, then its facts without their paths; `None`
@@ -547,7 +536,8 @@ mod tests {
     fn every_truncation_of_a_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE);
-        let bytes = encode_file(&[entry(1, "a.yaml"), entry(1, "b.yaml")]);
+        let (a, b) = (entry(1, "a.yaml"), entry(1, "b.yaml"));
+        let bytes = encode_file(&[&encode_entry(&a).unwrap(), &encode_entry(&b).unwrap()]);
         std::fs::write(&path, &bytes).unwrap();
         assert_eq!(read_entries(&path, &header()).map(|e| e.len()), Some(2));
         for len in 0..bytes.len() {
