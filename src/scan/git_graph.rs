@@ -50,14 +50,10 @@ pub(super) fn add_findings(
         Mode::History(_) | Mode::Worktree => return Ok(()),
     };
     let ignore = crate::source::filter::sealantignore(repo.root());
-    // Checking each of thousands of paths for nothing to ignore was 4% of a hook's time.
-    let files: Vec<GitBlob> = match request.config.exclude.is_empty() && ignore.is_empty() {
-        true => files,
-        false => files
-            .into_iter()
-            .filter(|f| !crate::source::filter::is_ignored(&f.path, request.config, &ignore))
-            .collect(),
-    };
+    let files: Vec<GitBlob> = files
+        .into_iter()
+        .filter(|f| !crate::source::filter::is_ignored(&f.path, request.config, &ignore))
+        .collect();
     let changed: HashSet<&str> = changed.iter().map(|b| b.path.as_str()).collect();
     let reader = Reader { repo, request };
     let mut state = State::default();

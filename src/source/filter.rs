@@ -64,7 +64,10 @@ pub(crate) fn is_ignored(
     config: &Config,
     ignore: &ignore::gitignore::Gitignore,
 ) -> bool {
-    crate::paths::check(rel).is_ok()
+    // Checking each of thousands of paths when nothing can be ignored was 4% of a hook's time.
+    let nothing_to_ignore = config.exclude.is_empty() && ignore.is_empty();
+    !nothing_to_ignore
+        && crate::paths::check(rel).is_ok()
         && (config.is_excluded(rel) || ignore.matched_path_or_any_parents(rel, false).is_ignore())
 }
 
