@@ -2,11 +2,10 @@
 
 use std::path::PathBuf;
 
-use miette::Diagnostic;
 use thiserror::Error;
 
 /// Failures of the cryptographic layer.
-#[derive(Debug, Error, Diagnostic, Clone, PartialEq, Eq)]
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum CryptoError {
     #[error("the operating system's random source failed")]
     Random,
@@ -16,10 +15,6 @@ pub enum CryptoError {
     TooShort { len: usize, need: usize },
     /// Upstream's single decryption error, plus the label and key count for our users.
     #[error("no key could decrypt secret (label {label:?}; tried {keys} key{})", if *keys == 1 { "" } else { "s" })]
-    #[diagnostic(help(
-        "the value was sealed with another key, for another namespace/name or scope, or was altered; \
-         check the manifest's namespace, name and scope annotations and that the right keys were given"
-    ))]
     NoKeyCouldDecrypt { label: String, keys: usize },
     #[error("invalid certificate: {0}")]
     Cert(String),
@@ -29,18 +24,29 @@ pub enum CryptoError {
     Pem(String),
 }
 
+impl CryptoError {
+    /// What to do about it, where there is more to say than the message.
+    pub fn help(&self) -> Option<&'static str> {
+        match self {
+            CryptoError::NoKeyCouldDecrypt { .. } => Some(
+                "the value was sealed with another key, for another namespace/name or scope, or was altered; \
+                 check the manifest's namespace, name and scope annotations and that the right keys were given",
+            ),
+            _ => None,
+        }
+    }
+}
+
 /// Errors of sealant's commands; all map to exit code 2.
-#[derive(Debug, Error, Diagnostic)]
+#[derive(Debug, Error)]
 pub enum Error {
     #[error("cannot read {}: {source}", path.display())]
-    #[diagnostic(code(sealant::io))]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
 
     #[error("cannot write {}: {source}", path.display())]
-    #[diagnostic(code(sealant::io))]
     Write {
         path: PathBuf,
         source: std::io::Error,
@@ -48,38 +54,42 @@ pub enum Error {
 
     /// Input that is not well-formed YAML/JSON; `origin` is `file:line:column`.
     #[error("{origin}: {message}")]
-    #[diagnostic(code(sealant::parse))]
     Parse { origin: String, message: String },
 
     /// Well-formed input that is not what the command needs.
     #[error("{origin}: {message}")]
-    #[diagnostic(code(sealant::input))]
     Input {
         origin: String,
         message: String,
-        #[help]
         help: Option<String>,
     },
 
     #[error("{origin}: {source}")]
-    #[diagnostic(code(sealant::crypto))]
     Crypto {
         origin: String,
         #[source]
-        #[diagnostic_source]
         source: CryptoError,
     },
 
     #[error("{message}")]
-    #[diagnostic(code(sealant::usage))]
     Usage {
         message: String,
-        #[help]
         help: Option<String>,
     },
 }
 
 impl Error {
+    /// The kind of error, the heading of its rendering (`sealant::input`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Read { .. } | Error::Write { .. } => "sealant::io",
+            Error::Parse { .. } => "sealant::parse",
+            Error::Input { .. } => "sealant::input",
+            Error::Crypto { .. } => "sealant::crypto",
+            Error::Usage { .. } => "sealant::usage",
+        }
+    }
+
     pub fn input(origin: impl Into<String>, message: impl Into<String>) -> Error {
         Error::Input {
             origin: origin.into(),
@@ -132,47 +142,29 @@ pub fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
-/// The help an error carries, its own or else its diagnostic source's.
+/// The help an error carries, its own or else its cryptographic cause's.
 pub fn help_text(err: &Error) -> Option<String> {
-    err.help()
-        .or_else(|| err.diagnostic_source()?.help())
-        .map(|h| h.to_string())
-}
-
-/// An error as the CLI renders it: its message and help, and a cause only when the message
-/// does not already say it (the messages above embed their source, and miette would repeat
-/// it as a cause).
-#[derive(Debug)]
-pub struct Shown(pub Error);
-
-impl std::fmt::Display for Shown {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+    match err {
+        Error::Input { help, .. } | Error::Usage { help, .. } => help.clone(),
+        Error::Crypto { source, .. } => source.help().map(str::to_string),
+        _ => None,
     }
 }
 
-impl std::error::Error for Shown {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        let message = self.0.to_string();
-        let mut cause = std::error::Error::source(&self.0);
-        while let Some(c) = cause {
-            if !message.contains(&c.to_string()) {
-                return Some(c);
-            }
-            cause = c.source();
+/// The causes the CLI shows under an error, outermost first: from the first that its message
+/// does not already say (the messages above embed their source) to the innermost.
+pub fn shown_causes(err: &Error) -> Vec<String> {
+    let message = err.to_string();
+    let mut cause = std::error::Error::source(err);
+    while let Some(c) = cause {
+        if !message.contains(&c.to_string()) {
+            break;
         }
-        None
+        cause = c.source();
     }
-}
-
-impl Diagnostic for Shown {
-    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.0.code()
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        help_text(&self.0).map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
-    }
+    std::iter::successors(cause, |c| c.source())
+        .map(|c| c.to_string())
+        .collect()
 }
 
 #[cfg(test)]
@@ -186,7 +178,7 @@ mod tests {
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         };
         assert!(std::error::Error::source(&err).is_some());
-        assert!(std::error::Error::source(&Shown(err)).is_none());
+        assert!(shown_causes(&err).is_empty());
         let err = Error::crypto(
             "x",
             CryptoError::NoKeyCouldDecrypt {
@@ -195,6 +187,6 @@ mod tests {
             },
         );
         assert!(help_text(&err).unwrap().contains("sealed with another key"));
-        assert!(std::error::Error::source(&Shown(err)).is_none());
+        assert!(shown_causes(&err).is_empty());
     }
 }

@@ -5,14 +5,9 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::Parser;
 use sealant::cli::{Cli, Command};
 use sealant::commands::hints::kubeseal_hint;
-use sealant::commands::{run, EXIT_ERROR};
-use sealant::error::Shown;
+use sealant::commands::{error_text, run, EXIT_ERROR};
 
 fn main() -> ExitCode {
-    // Unwrapped: a message or rule id broken across lines cannot be searched or copied.
-    let _ = miette::set_hook(Box::new(|_| {
-        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
-    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return usage_error(err),
@@ -28,10 +23,17 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             // Not `eprintln!`: it panics (exit 101) when stderr is a closed pipe.
-            let _ = writeln!(std::io::stderr(), "{:?}", miette::Report::new(Shown(err)));
+            let _ = writeln!(std::io::stderr(), "{}", error_text(&err, stderr_color()));
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// Errors in colour only for a person at a terminal who did not opt out.
+fn stderr_color() -> bool {
+    std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
 }
 
 /// Standard output whose reader may be gone (`sealant scan | head -c1`): what cannot be

@@ -67,6 +67,11 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8>
 
 /// Loads a certificate for sealing from a file or an http(s) URL, refusing an expired one
 /// unless allowed.
+/// `err` as the CLI shows it on stderr (in colour when `color`), ending with a newline.
+pub fn error_text(err: &Error, color: bool) -> String {
+    crate::report::error_text(err, color)
+}
+
 pub fn load_cert_from(source: &str, allow_expired: bool) -> Result<Cert> {
     if crate::fetch::is_url(source) {
         check_cert(source, &crate::fetch::fetch_text(source)?, allow_expired)

@@ -77,7 +77,6 @@ pub(crate) fn unseal_tree(
 
 /// The error and its help on one line.
 fn failure_text(e: &Error) -> String {
-    use miette::Diagnostic;
     let mut text = e.to_string();
     if let Error::Crypto { source, .. } = e {
         if let Some(help) = source.help() {

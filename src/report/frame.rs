@@ -6,8 +6,6 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
-
 use super::redact::{merge, redact, value_spans};
 use crate::finding::{Finding, LineIndex, ValueSpans};
 
@@ -81,7 +79,7 @@ impl<'a> FileFrames<'a> {
         Some(Snippet {
             text,
             label,
-            line: finding.line - 1,
+            line: finding.line,
         })
     }
 
@@ -105,7 +103,7 @@ impl<'a> FileFrames<'a> {
         Some(Snippet {
             text,
             label,
-            line: finding.line - 1,
+            line: finding.line,
         })
     }
 
@@ -127,7 +125,7 @@ impl<'a> FileFrames<'a> {
 pub(super) struct Snippet {
     text: String,
     label: Range<usize>,
-    /// The finding's line in the file, 0-based as miette counts.
+    /// The finding's line in the file, 1-based.
     line: usize,
 }
 
@@ -137,32 +135,18 @@ impl Snippet {
         Snippet {
             text: String::new(),
             label: 0..0,
-            line: finding.line.saturating_sub(1),
+            line: finding.line,
         }
     }
 
-    pub(super) fn label(&self) -> Range<usize> {
-        self.label.clone()
-    }
-}
-
-impl SourceCode for Snippet {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        before: usize,
-        after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        // The frame's header is the diagnostic's name (`path:line:column`, from the finding);
-        // only the line number in the gutter comes from here.
-        let inner = self.text.read_span(span, before, after)?;
-        Ok(Box::new(MietteSpanContents::new(
-            inner.data(),
-            *inner.span(),
-            inner.line() + self.line,
-            inner.column(),
-            inner.line_count(),
-        )))
+    /// The frame to draw under `location`.
+    pub(super) fn frame<'a>(&'a self, location: &'a str) -> super::draw::Frame<'a> {
+        super::draw::Frame {
+            location,
+            line: self.line,
+            text: &self.text,
+            label: self.label.clone(),
+        }
     }
 }
 

@@ -1,19 +1,14 @@
-//! `--format human`: findings grouped by file, each as a miette diagnostic: `severity[rule]`
+//! `--format human`: findings grouped by file, each drawn as a diagnostic: `severity[rule]`
 //! (and the commit, for a history finding), the message, a frame headed `[path:line:column]`
 //! holding its own line with every value in it replaced by `<redacted>`, and the rule's
 //! explanation as help. A finding whose bytes cannot be shown gets the same layout with an
 //! empty frame. The lines come from the bytes the scan read (see [`super::Source`]).
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::io::Write;
-use std::ops::Range;
 use std::sync::Arc;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
-
+use super::draw::{draw, Diagnostic, Level, Theme};
 use super::frame::{FileFrames, Snippet};
 use super::redact::printable;
 use super::{commit_label, summary_line, unwrap_lines, Report, Source};
@@ -30,7 +25,7 @@ pub(super) fn render(
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let handler = handler(color);
+    let theme = Theme::new(color);
     let mut helps = Helps::default();
     for (path, findings) in by_file(report.findings) {
         writeln!(out, "{}", printable(path).replace('\n', " "))?;
@@ -38,7 +33,7 @@ pub(super) fn render(
             path,
             findings: &findings,
         };
-        write_file(report, &handler, &mut helps, file, source, out)?;
+        write_file(report, &theme, &mut helps, file, source, out)?;
     }
     for note in &report.summary.notes {
         writeln!(
@@ -55,7 +50,7 @@ pub(super) fn render(
 /// blobs (one per commit): each is framed from its own.
 fn write_file(
     report: &Report,
-    handler: &GraphicalReportHandler,
+    theme: &Theme,
     helps: &mut Helps,
     file: File,
     source: &Source,
@@ -99,11 +94,7 @@ fn write_file(
                 .and_then(|frames| frames.snippet(finding))
                 .unwrap_or_else(|| Snippet::without_source(finding));
             let help = helps.get(&finding.rule);
-            write_diagnostic(
-                handler,
-                &FindingDiagnostic::new(finding, help, snippet),
-                out,
-            )?;
+            write_finding(theme, finding, help.as_deref(), &snippet, out)?;
         }
         std::io::Result::Ok(())
     };
@@ -184,8 +175,8 @@ impl Helps {
     }
 }
 
-/// `text` wrapped to the report's width after an indent of `indent` columns, the way miette
-/// would (it is told not to, so that a rule's help is wrapped once, not once per finding).
+/// `text` wrapped to the report's width after an indent of `indent` columns (a rule's help is
+/// wrapped once, not once per finding).
 fn wrap(text: &str, indent: usize) -> String {
     let width = WIDTH - 2 - indent;
     let short = text.len() <= width && text.is_ascii() && !text.contains('\n');
@@ -193,20 +184,6 @@ fn wrap(text: &str, indent: usize) -> String {
         return text.to_string();
     }
     textwrap::fill(text, textwrap::Options::new(width).break_words(true))
-}
-
-/// The frame's header is the diagnostic's name (`path:line:column`), so that a finding without
-/// a line to show is placed the same way.
-fn handler(color: bool) -> GraphicalReportHandler {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    GraphicalReportHandler::new_themed(theme)
-        .with_width(WIDTH)
-        .with_wrap_lines(false)
-        .without_primary_span_start()
 }
 
 /// Findings by file in path order, each file's by place.
@@ -221,16 +198,33 @@ fn by_file(findings: &[Finding]) -> BTreeMap<&str, Vec<&Finding>> {
     files
 }
 
-fn write_diagnostic(
-    handler: &GraphicalReportHandler,
-    diagnostic: &FindingDiagnostic,
+/// One finding: `severity[rule]` (and the commit), its message, its frame and its rule's help,
+/// then a blank line.
+fn write_finding(
+    theme: &Theme,
+    finding: &Finding,
+    help: Option<&str>,
+    snippet: &Snippet,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let mut text = String::new();
-    handler
-        .render_report(&mut text, diagnostic)
-        .map_err(std::io::Error::other)?;
-    writeln!(out, "{text}")
+    let mut code = format!("{}[{}]", finding.severity, printable(&finding.rule));
+    if let Some(commit) = &finding.commit {
+        code.push_str(&format!(" ({})", commit_label(commit)));
+    }
+    let location = location(finding);
+    let diagnostic = Diagnostic {
+        code: &code,
+        level: match finding.severity {
+            Severity::Error => Level::Error,
+            Severity::Warning => Level::Warning,
+            Severity::Info => Level::Advice,
+        },
+        message: &wrap(&printable(&finding.message), MESSAGE_INDENT),
+        causes: &[],
+        frame: Some(snippet.frame(&location)),
+        help,
+    };
+    writeln!(out, "{}", draw(&diagnostic, theme))
 }
 
 /// `path:line:column`, or the path alone for a finding about a whole file (line 0).
@@ -239,75 +233,5 @@ fn location(f: &Finding) -> String {
     match f.line {
         0 => path,
         line => format!("{path}:{line}:{}", f.column),
-    }
-}
-
-struct FindingDiagnostic {
-    /// `severity[rule]` (and the commit), miette's heading line.
-    code: String,
-    message: String,
-    severity: miette::Severity,
-    help: Option<Arc<str>>,
-    label: Range<usize>,
-    source: NamedSource<Snippet>,
-}
-
-impl FindingDiagnostic {
-    fn new(finding: &Finding, help: Option<Arc<str>>, snippet: Snippet) -> FindingDiagnostic {
-        let mut code = format!("{}[{}]", finding.severity, printable(&finding.rule));
-        if let Some(commit) = &finding.commit {
-            code.push_str(&format!(" ({})", commit_label(commit)));
-        }
-        FindingDiagnostic {
-            code,
-            message: wrap(&printable(&finding.message), MESSAGE_INDENT),
-            severity: match finding.severity {
-                Severity::Error => miette::Severity::Error,
-                Severity::Warning => miette::Severity::Warning,
-                Severity::Info => miette::Severity::Advice,
-            },
-            help,
-            label: snippet.label(),
-            source: NamedSource::new(location(finding), snippet),
-        }
-    }
-}
-
-impl fmt::Debug for FindingDiagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl fmt::Display for FindingDiagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for FindingDiagnostic {}
-
-impl Diagnostic for FindingDiagnostic {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(&self.code))
-    }
-
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(self.severity)
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let label = LabeledSpan::new_primary_with_span(Some("here".into()), self.label.clone());
-        Some(Box::new(std::iter::once(label)))
     }
 }

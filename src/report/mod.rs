@@ -3,6 +3,7 @@
 //! value: human code frames and `--fix` diffs show file content with every value any rule
 //! matches replaced by `<redacted>` (`redact`).
 
+mod draw;
 mod frame;
 mod github;
 mod human;
@@ -68,6 +69,21 @@ pub(crate) struct Provenance {
     pub repository_uri: Option<String>,
     /// HEAD's commit id.
     pub revision_id: String,
+}
+
+/// An error as the CLI shows it on stderr: its kind, message, causes and help.
+pub(crate) fn error_text(err: &crate::error::Error, color: bool) -> String {
+    let causes = crate::error::shown_causes(err);
+    let help = crate::error::help_text(err);
+    let diagnostic = draw::Diagnostic {
+        code: err.code(),
+        level: draw::Level::Error,
+        message: &err.to_string(),
+        causes: &causes,
+        frame: None,
+        help: help.as_deref(),
+    };
+    draw::draw(&diagnostic, &draw::Theme::new(color))
 }
 
 impl Report<'_> {

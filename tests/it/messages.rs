@@ -230,3 +230,26 @@ fn fix_speaks_of_git_history_only_for_a_value_that_was_committed() {
     let err = fix_output(true);
     assert!(err.contains("still in the git history"), "{err}");
 }
+
+#[test]
+fn a_path_in_a_wrapped_message_stays_on_one_line() {
+    // The message runs past the report's width with the path at the break: it wraps before the
+    // path, not at one of its slashes, so the path can be copied.
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("clusters/production/apps/payments/gateway");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(deep.join("app.env"), "DB_PASSWORD=xyz-PLANTED-123\n").unwrap();
+    std::fs::write(
+        deep.join("kustomization.yaml"),
+        "secretGenerator:\n- name: gateway-env\n  envs:\n  - app.env\n",
+    )
+    .unwrap();
+    let out = sealant_in(Some(dir.path()), &["scan", "--color", "never", "."], b"");
+    let human = crate::common::stdout(&out);
+    let path = "clusters/production/apps/payments/gateway/kustomization.yaml";
+    assert!(
+        human.lines().any(|l| l.ends_with(path)),
+        "the path is broken across lines:\n{human}"
+    );
+    assert!(!human.contains("xyz-PLANTED-123"), "{human}");
+}
