@@ -1,9 +1,11 @@
 //! Findings: plain data about one problem at one place. Never the secret value itself.
 
-use std::cell::Cell;
+use std::borrow::Borrow;
+use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::ops::Range;
+use std::ops::{Deref, Range};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -11,7 +13,7 @@ use zeroize::Zeroizing;
 /// A detector's raw result: the rule, where the value is, what to say, and the value itself
 /// (only to compute the fingerprint and run the rules on decoded data; never reported).
 pub struct Detection {
-    pub rule: String,
+    pub rule: Shared,
     pub span: Range<usize>,
     pub message: String,
     pub value: Zeroizing<Vec<u8>>,
@@ -25,7 +27,7 @@ pub struct Detection {
 impl Detection {
     pub fn new(rule: &str, span: Range<usize>, message: String, value: Vec<u8>) -> Detection {
         Detection {
-            rule: rule.to_string(),
+            rule: Shared::rule(rule),
             span,
             message,
             value: Zeroizing::new(value),
@@ -108,11 +110,12 @@ impl Category {
 /// range of the offending value in the file, used to redact it in code frames.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub rule: String,
+    pub rule: Shared,
     pub category: Category,
     pub severity: Severity,
-    /// Path relative to the repository root (or the scanned directory), `/`-separated.
-    pub path: String,
+    /// Path relative to the repository root (or the scanned directory), `/`-separated: one
+    /// string for all the findings of a file.
+    pub path: Shared,
     pub line: usize,
     pub column: usize,
     #[serde(skip)]
@@ -123,9 +126,138 @@ pub struct Finding {
     /// about the value.
     pub fingerprint: String,
     /// For findings of `--range` and `--history`: the commit whose blob of `path` the value was
-    /// found in (where it came in), and so whose blob code frames show.
+    /// found in (where it came in), and so whose blob code frames show. Boxed: most findings
+    /// have none, and 100k findings of one file are held until the report is written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub commit: Option<CommitInfo>,
+    pub commit: Option<Box<CommitInfo>>,
+}
+
+/// A string many findings share, as the path of a file with 100k findings or a rule id: one
+/// allocation for all of them instead of one each.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Shared(Arc<str>);
+
+thread_local! {
+    /// Rule ids made on this thread: every detection of a rule shares its id. Bounded by the
+    /// rule pack, never by the input.
+    static RULE_IDS: RefCell<std::collections::HashSet<Shared>> = RefCell::default();
+}
+
+impl Shared {
+    /// The shared string of rule `id`.
+    pub fn rule(id: &str) -> Shared {
+        RULE_IDS.with(|ids| {
+            let mut ids = ids.borrow_mut();
+            if let Some(shared) = ids.get(id) {
+                return shared.clone();
+            }
+            let shared = Shared::from(id);
+            ids.insert(shared.clone());
+            shared
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Shared {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Shared {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Shared {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for Shared {
+    fn as_ref(&self) -> &std::path::Path {
+        self.0.as_ref().as_ref()
+    }
+}
+
+impl From<&str> for Shared {
+    fn from(s: &str) -> Shared {
+        Shared(Arc::from(s))
+    }
+}
+
+impl From<String> for Shared {
+    fn from(s: String) -> Shared {
+        Shared(Arc::from(s))
+    }
+}
+
+impl From<&String> for Shared {
+    fn from(s: &String) -> Shared {
+        Shared::from(s.as_str())
+    }
+}
+
+impl From<Shared> for String {
+    fn from(s: Shared) -> String {
+        s.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Shared {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Shared {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Shared {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<Shared> for &str {
+    fn eq(&self, other: &Shared) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialEq<Shared> for String {
+    fn eq(&self, other: &Shared) -> bool {
+        self.as_str() == &*other.0
+    }
+}
+
+impl fmt::Display for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl Serialize for Shared {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
 }
 
 /// The commit that introduced a finding's value, and whether the value is still at HEAD.

@@ -175,6 +175,6 @@ fn finding(f: &crate::finding::Finding) -> Finding<'_> {
         column: f.column,
         message: &f.message,
         fingerprint: &f.fingerprint,
-        commit: f.commit.as_ref(),
+        commit: f.commit.as_deref(),
     }
 }
