@@ -52,7 +52,7 @@ impl Baseline {
 
     pub fn contains(&self, finding: &Finding) -> bool {
         self.entries
-            .contains(&(finding.rule.to_string(), finding.fingerprint.clone()))
+            .contains(&(finding.rule.to_string(), finding.fingerprint.to_string()))
     }
 
     /// The baseline file for `findings`.
@@ -64,7 +64,7 @@ impl Baseline {
                 .map(|f| Entry {
                     rule: f.rule.to_string(),
                     path: f.path.to_string(),
-                    fingerprint: f.fingerprint.clone(),
+                    fingerprint: f.fingerprint.to_string(),
                 })
                 .collect(),
         };
