@@ -139,7 +139,7 @@ pub struct Fingerprint(Digits);
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Digits {
-    /// Lower-case hex of these bytes, as [`crate::fingerprint`] makes them.
+    /// Lower-case hex of these bytes, as fingerprints are made.
     Hex([u8; 16]),
     /// Any other text (a finding made by hand), as it is.
     Text(Box<str>),
