@@ -52,7 +52,7 @@ impl Baseline {
 
     pub fn contains(&self, finding: &Finding) -> bool {
         self.entries
-            .contains(&(finding.rule.clone(), finding.fingerprint.clone()))
+            .contains(&(finding.rule.to_string(), finding.fingerprint.to_string()))
     }
 
     /// The baseline file for `findings`.
@@ -62,9 +62,9 @@ impl Baseline {
             findings: findings
                 .iter()
                 .map(|f| Entry {
-                    rule: f.rule.clone(),
-                    path: f.path.clone(),
-                    fingerprint: f.fingerprint.clone(),
+                    rule: f.rule.to_string(),
+                    path: f.path.to_string(),
+                    fingerprint: f.fingerprint.to_string(),
                 })
                 .collect(),
         };

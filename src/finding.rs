@@ -1,9 +1,11 @@
 //! Findings: plain data about one problem at one place. Never the secret value itself.
 
-use std::cell::Cell;
+use std::borrow::Borrow;
+use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::ops::Range;
+use std::ops::{Deref, Range};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -11,7 +13,7 @@ use zeroize::Zeroizing;
 /// A detector's raw result: the rule, where the value is, what to say, and the value itself
 /// (only to compute the fingerprint and run the rules on decoded data; never reported).
 pub struct Detection {
-    pub rule: String,
+    pub rule: Shared,
     pub span: Range<usize>,
     pub message: String,
     pub value: Zeroizing<Vec<u8>>,
@@ -25,7 +27,7 @@ pub struct Detection {
 impl Detection {
     pub fn new(rule: &str, span: Range<usize>, message: String, value: Vec<u8>) -> Detection {
         Detection {
-            rule: rule.to_string(),
+            rule: Shared::rule(rule),
             span,
             message,
             value: Zeroizing::new(value),
@@ -108,11 +110,12 @@ impl Category {
 /// range of the offending value in the file, used to redact it in code frames.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub rule: String,
+    pub rule: Shared,
     pub category: Category,
     pub severity: Severity,
-    /// Path relative to the repository root (or the scanned directory), `/`-separated.
-    pub path: String,
+    /// Path relative to the repository root (or the scanned directory), `/`-separated: one
+    /// string for all the findings of a file.
+    pub path: Shared,
     pub line: usize,
     pub column: usize,
     #[serde(skip)]
@@ -121,11 +124,239 @@ pub struct Finding {
     /// Salted hash of the rule and the value (for a structural finding: the rule, path and
     /// identity): stable across runs, line moves and message rewording, and revealing nothing
     /// about the value.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// For findings of `--range` and `--history`: the commit whose blob of `path` the value was
-    /// found in (where it came in), and so whose blob code frames show.
+    /// found in (where it came in), and so whose blob code frames show. Boxed: most findings
+    /// have none, and 100k findings of one file are held until the report is written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub commit: Option<CommitInfo>,
+    pub commit: Option<Box<CommitInfo>>,
+}
+
+/// A finding's fingerprint: 32 hex digits, held as the 16 bytes they spell (100k findings of
+/// one file held a string each until the report was written).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Fingerprint(Digits);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Digits {
+    /// Lower-case hex of these bytes, as fingerprints are made.
+    Hex([u8; 16]),
+    /// Any other text (a finding made by hand), as it is.
+    Text(Box<str>),
+}
+
+impl Fingerprint {
+    pub fn from_digest(bytes: [u8; 16]) -> Fingerprint {
+        Fingerprint(Digits::Hex(bytes))
+    }
+
+    /// `f` of the fingerprint's text, written on the stack.
+    fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        match &self.0 {
+            Digits::Hex(bytes) => {
+                const DIGITS: &[u8; 16] = b"0123456789abcdef";
+                let mut text = [0u8; 32];
+                for (pair, &b) in text.chunks_exact_mut(2).zip(bytes) {
+                    pair[0] = DIGITS[usize::from(b >> 4)];
+                    pair[1] = DIGITS[usize::from(b & 15)];
+                }
+                f(std::str::from_utf8(&text).unwrap_or_default())
+            }
+            Digits::Text(text) => f(text),
+        }
+    }
+}
+
+impl From<&str> for Fingerprint {
+    /// 32 lower-case hex digits are held as their bytes (so that both forms compare equal).
+    fn from(text: &str) -> Fingerprint {
+        let digit = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        let mut bytes = [0u8; 16];
+        let parsed = text.len() == 32
+            && bytes
+                .iter_mut()
+                .zip(text.as_bytes().chunks_exact(2))
+                .all(|(b, pair)| match (digit(pair[0]), digit(pair[1])) {
+                    (Some(high), Some(low)) => {
+                        *b = high << 4 | low;
+                        true
+                    }
+                    _ => false,
+                });
+        Fingerprint(if parsed {
+            Digits::Hex(bytes)
+        } else {
+            Digits::Text(text.into())
+        })
+    }
+}
+
+impl PartialEq<str> for Fingerprint {
+    fn eq(&self, other: &str) -> bool {
+        self.with_str(|text| text == other)
+    }
+}
+
+impl PartialEq<&str> for Fingerprint {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
+impl PartialEq<Fingerprint> for String {
+    fn eq(&self, other: &Fingerprint) -> bool {
+        other == self.as_str()
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.with_str(|text| f.write_str(text))
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.with_str(|text| fmt::Debug::fmt(text, f))
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.with_str(|text| serializer.serialize_str(text))
+    }
+}
+
+/// A string many findings share, as the path of a file with 100k findings or a rule id: one
+/// allocation for all of them instead of one each.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Shared(Arc<str>);
+
+thread_local! {
+    /// Rule ids made on this thread: every detection of a rule shares its id. Bounded by the
+    /// rule pack, never by the input.
+    static RULE_IDS: RefCell<std::collections::HashSet<Shared>> = RefCell::default();
+}
+
+impl Shared {
+    /// The shared string of rule `id`.
+    pub fn rule(id: &str) -> Shared {
+        RULE_IDS.with(|ids| {
+            let mut ids = ids.borrow_mut();
+            if let Some(shared) = ids.get(id) {
+                return shared.clone();
+            }
+            let shared = Shared::from(id);
+            ids.insert(shared.clone());
+            shared
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Shared {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Shared {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Shared {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for Shared {
+    fn as_ref(&self) -> &std::path::Path {
+        self.0.as_ref().as_ref()
+    }
+}
+
+impl From<&str> for Shared {
+    fn from(s: &str) -> Shared {
+        Shared(Arc::from(s))
+    }
+}
+
+impl From<String> for Shared {
+    fn from(s: String) -> Shared {
+        Shared(Arc::from(s))
+    }
+}
+
+impl From<&String> for Shared {
+    fn from(s: &String) -> Shared {
+        Shared::from(s.as_str())
+    }
+}
+
+impl From<Shared> for String {
+    fn from(s: Shared) -> String {
+        s.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Shared {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Shared {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Shared {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<Shared> for &str {
+    fn eq(&self, other: &Shared) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialEq<Shared> for String {
+    fn eq(&self, other: &Shared) -> bool {
+        self.as_str() == &*other.0
+    }
+}
+
+impl fmt::Display for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl Serialize for Shared {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
 }
 
 /// The commit that introduced a finding's value, and whether the value is still at HEAD.
@@ -258,6 +489,32 @@ mod tests {
         for offset in offsets {
             assert_eq!(index.line_col(offset), reference(offset), "offset {offset}");
         }
+    }
+
+    #[test]
+    fn fingerprints_read_and_print_as_their_text() {
+        let hex = "d83133f5fd6fce6e02ff9a1d2788c534";
+        let parsed = Fingerprint::from(hex);
+        assert!(matches!(parsed.0, Digits::Hex(_)));
+        assert_eq!(parsed.to_string(), hex);
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), format!("{hex:?}"));
+        assert_eq!(parsed, hex);
+        assert_eq!(hex.to_string(), parsed);
+        for text in [
+            "",
+            "fp",
+            "D83133F5FD6FCE6E02FF9A1D2788C534",
+            "d83133f5fd6fce6e02ff9a1d2788c53x",
+        ] {
+            let kept = Fingerprint::from(text);
+            assert!(matches!(kept.0, Digits::Text(_)), "{text}");
+            assert_eq!(kept.to_string(), text);
+            assert_ne!(kept, parsed);
+        }
+        assert!(
+            std::mem::size_of::<Finding>() <= 128,
+            "a finding per key of 100k"
+        );
     }
 
     #[test]

@@ -5,6 +5,8 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
+use crate::finding::Fingerprint;
+
 /// Salt used when the configuration sets none.
 pub(crate) const DEFAULT_SALT: &str = "sealant-fingerprint-v1";
 
@@ -14,7 +16,7 @@ thread_local! {
 }
 
 /// The fingerprint of `value` found by `rule`: 32 hex digits.
-pub(crate) fn fingerprint(salt: &str, rule: &str, value: &[u8]) -> String {
+pub(crate) fn fingerprint(salt: &str, rule: &str, value: &[u8]) -> Fingerprint {
     // sha2 picks the CPU's SHA instructions at run time: a seventh of a scan with many
     // findings went to a software SHA-256 here.
     let mut mac = KEY.with(|cached| {
@@ -30,12 +32,14 @@ pub(crate) fn fingerprint(salt: &str, rule: &str, value: &[u8]) -> String {
     mac.update(rule.as_bytes());
     mac.update(&[0]);
     mac.update(value);
-    crate::crypto::hex(&mac.finalize().into_bytes()[..16])
+    let mut digest = [0u8; 16];
+    digest.copy_from_slice(&mac.finalize().into_bytes()[..16]);
+    Fingerprint::from_digest(digest)
 }
 
 /// The fingerprint of a structural finding: the rule and what it is about (`identity`: object,
 /// field, a value's [`digest()`]) in `path`. Never the message, so rewording one keeps baselines.
-pub(crate) fn of_identity(salt: &str, rule: &str, path: &str, identity: &str) -> String {
+pub(crate) fn of_identity(salt: &str, rule: &str, path: &str, identity: &str) -> Fingerprint {
     fingerprint(salt, rule, format!("{path}\0{identity}").as_bytes())
 }
 
@@ -62,11 +66,11 @@ mod tests {
     fn depends_on_salt_rule_and_value_only() {
         let a = fingerprint("s", "rule", b"hunter2");
         assert_eq!(a, fingerprint("s", "rule", b"hunter2"));
-        assert_eq!(a.len(), 32);
+        assert_eq!(a.to_string().len(), 32);
         assert_ne!(a, fingerprint("t", "rule", b"hunter2"));
         assert_ne!(a, fingerprint("s", "other", b"hunter2"));
         assert_ne!(a, fingerprint("s", "rule", b"hunter3"));
-        assert!(!a.contains("hunter2"));
+        assert!(!a.to_string().contains("hunter2"));
     }
 
     /// Baselines and `allow:` entries hold fingerprints: the function must never change.

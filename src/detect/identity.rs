@@ -145,7 +145,7 @@ pub(crate) fn report_credentials_inside(detections: &mut [Detection], rules: &Ru
                 .find_map(|note| d.message.strip_suffix(note))
                 .unwrap_or(&d.message);
             d.message = format!("{base}; it holds a {}", m.rule.description);
-            d.rule = m.rule.id.clone();
+            d.rule = crate::finding::Shared::rule(&m.rule.id);
         }
     }
 }

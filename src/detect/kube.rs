@@ -32,7 +32,8 @@ pub fn detect_secrets(root: &Node, out: &mut Vec<Detection>) {
 
 fn secret(root: &Node, out: &mut Vec<Detection>) {
     let name = root.str_at(&["metadata", "name"]).unwrap_or("(unnamed)");
-    for (key, value) in values(root, "data", name, out) {
+    let data = entries(root, "data", name, out);
+    for (key, value) in real_values(&data) {
         let compact: Vec<u8> = value
             .as_str()
             .unwrap_or_default()
@@ -55,7 +56,8 @@ fn secret(root: &Node, out: &mut Vec<Detection>) {
             )),
         }
     }
-    for (key, value) in values(root, "stringData", name, out) {
+    let string_data = entries(root, "stringData", name, out);
+    for (key, value) in real_values(&string_data) {
         out.push(judged(
             SECRET_STRING_DATA,
             value,
@@ -94,36 +96,47 @@ fn gives_no_access(key: &str, value: &[u8]) -> Option<(&'static str, &'static st
     }
 }
 
-/// Scalar entries of a map field with a real value (not empty, not a template or placeholder),
-/// merge keys (`<<: *defaults`) included. Aliases are expanded by the parser; one left as it
-/// is (past the document's alias budget) hides what it stands for: that is a finding of its own.
-fn values<'a, 't>(
+/// The entries of a map field, merge keys (`<<: *defaults`) included. Aliases are expanded by
+/// the parser; one left as it is (past the document's alias budget) hides what it stands for:
+/// that is a finding of its own, pushed here.
+fn entries<'a, 't>(
     root: &'a Node<'t>,
     field: &str,
     name: &str,
     out: &mut Vec<Detection>,
-) -> Vec<(&'a str, &'a Node<'t>)> {
+) -> Vec<(&'a Node<'t>, &'a Node<'t>)> {
     let Some(map) = root.get(field) else {
         return Vec::new();
     };
-    let mut found = Vec::new();
-    for (key, value) in merged_entries(map) {
-        let Some(key) = key.as_str() else { continue };
-        match &value.kind {
-            NodeKind::Scalar { value: text, .. }
-                if !text.trim().is_empty()
-                    && !is_not_a_credential(key.as_bytes(), text.as_bytes()) =>
-            {
-                found.push((key, value));
-            }
-            NodeKind::Alias => out.push(unexpanded(value, &format!("{field}.{key}"), name)),
-            _ => {}
+    let entries = merged_entries(map);
+    for (key, value) in &entries {
+        if let (Some(key), NodeKind::Alias) = (key.as_str(), &value.kind) {
+            out.push(unexpanded(value, &format!("{field}.{key}"), name));
         }
     }
     if map.kind == NodeKind::Alias {
         out.push(unexpanded(map, field, name));
     }
-    found
+    entries
+}
+
+/// The scalar entries with a real value (not empty, not a template or placeholder). Judged as
+/// they are read, not gathered: a list of 100k of them was megabytes at the peak.
+fn real_values<'e, 'a, 't>(
+    entries: &'e [(&'a Node<'t>, &'a Node<'t>)],
+) -> impl Iterator<Item = (&'a str, &'a Node<'t>)> + 'e {
+    entries.iter().filter_map(|&(key, value)| {
+        let key = key.as_str()?;
+        match &value.kind {
+            NodeKind::Scalar { value: text, .. }
+                if !text.trim().is_empty()
+                    && !is_not_a_credential(key.as_bytes(), text.as_bytes()) =>
+            {
+                Some((key, value))
+            }
+            _ => None,
+        }
+    })
 }
 
 /// A map's entries with those of its merge keys (`<<: map` or `<<: [maps]`) after them,

@@ -515,6 +515,8 @@ pub fn findings_from(
         }
         kept
     });
+    // One string for the path of every finding of the file.
+    let shared_path = crate::finding::Shared::from(path);
     let finding = |(d, (line, column)): (Detection, (usize, usize))| {
         let rule = rules.meta(&d.rule);
         let fingerprint = match &d.identity {
@@ -526,7 +528,7 @@ pub fn findings_from(
             category: rule.category,
             fingerprint,
             rule: d.rule,
-            path: path.to_string(),
+            path: shared_path.clone(),
             line,
             column,
             span: d.span,
@@ -568,7 +570,11 @@ mod tests {
             text.as_bytes(),
             &FileContext::new(RuleSet::builtin(), "salt"),
         );
-        outcome.findings.into_iter().map(|f| f.rule).collect()
+        outcome
+            .findings
+            .into_iter()
+            .map(|f| f.rule.into())
+            .collect()
     }
 
     /// The detector rules' examples in `rules/kubernetes.yaml` run through the real detector

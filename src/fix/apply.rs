@@ -351,10 +351,10 @@ fn generator_findings(
     for f in &output.findings {
         if f.rule == GENERATOR_LITERAL {
             literals
-                .entry(f.path.clone())
+                .entry(f.path.to_string())
                 .or_default()
                 .push(f.span.clone());
-        } else if f.rule == GENERATOR_FILE && inputs.insert(f.path.clone()) {
+        } else if f.rule == GENERATOR_FILE && inputs.insert(f.path.to_string()) {
             if let Err(why) = files.path(&f.path) {
                 outcome.problem(problem_at(f, why));
             }
@@ -571,7 +571,7 @@ fn write_out(stdout: &mut dyn Write, text: &str) -> Result<()> {
 /// The problem of a file a finding is in, at the finding.
 fn problem_at(finding: &Finding, message: String) -> Problem {
     Problem {
-        path: finding.path.clone(),
+        path: finding.path.to_string(),
         line: finding.line,
         column: finding.column,
         message,

@@ -192,7 +192,7 @@ mod known_spans {
             column,
             span: start..start + value.len(),
             message: "m".into(),
-            fingerprint: String::new(),
+            fingerprint: "".into(),
             commit: None,
         }
     }

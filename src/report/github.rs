@@ -41,7 +41,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()
 fn title(f: &crate::finding::Finding) -> String {
     match &f.commit {
         Some(commit) => format!("{} ({})", f.rule, commit_label(commit)),
-        None => f.rule.clone(),
+        None => f.rule.to_string(),
     }
 }
 

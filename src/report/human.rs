@@ -157,7 +157,7 @@ impl Helps {
     /// Wraps the help of each rule of `findings` not seen before.
     fn add(&mut self, report: &Report, findings: &[&Finding]) {
         for finding in findings {
-            if self.0.contains_key(&finding.rule) {
+            if self.0.contains_key(finding.rule.as_str()) {
                 continue;
             }
             let help = report
@@ -165,7 +165,7 @@ impl Helps {
                 .map(|r| unwrap_lines(&r.explanation))
                 .filter(|h| !h.is_empty())
                 .map(|h| Arc::from(wrap(&h, HELP_INDENT)));
-            self.0.insert(finding.rule.clone(), help);
+            self.0.insert(finding.rule.to_string(), help);
         }
     }
 

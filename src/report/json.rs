@@ -35,7 +35,7 @@ struct Finding<'a> {
     line: usize,
     column: usize,
     message: &'a str,
-    fingerprint: &'a str,
+    fingerprint: &'a crate::finding::Fingerprint,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a crate::finding::CommitInfo>,
 }
@@ -175,6 +175,6 @@ fn finding(f: &crate::finding::Finding) -> Finding<'_> {
         column: f.column,
         message: &f.message,
         fingerprint: &f.fingerprint,
-        commit: f.commit.as_ref(),
+        commit: f.commit.as_deref(),
     }
 }

@@ -437,11 +437,11 @@ fn a_place_without_a_value_is_framed_at_its_column() {
 #[test]
 fn history_findings_name_their_commit_in_every_format() {
     let mut f = finding("b.yaml", "TOPSECRET-6", Severity::Error, "data.k");
-    f.commit = Some(crate::finding::CommitInfo {
+    f.commit = Some(Box::new(crate::finding::CommitInfo {
         id: "0123456789abcdef0123456789abcdef01234567".into(),
         time: 1_714_567_890, // 2024-05-01T12:51:30Z
         at_head: Some(false),
-    });
+    }));
     let source = |_: &Finding| Some(B.as_bytes().to_vec());
     let human = render_with(Format::Human, std::slice::from_ref(&f), &source);
     assert!(

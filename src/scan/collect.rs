@@ -72,7 +72,12 @@ impl State {
                 .into_iter()
                 .map(|i| (path.to_string(), i, origin.cloned())),
         );
-        self.graph.facts.extend(outcome.facts);
+        // Taken as they are too: 50k documents' facts are megabytes.
+        if self.graph.facts.is_empty() {
+            self.graph.facts = outcome.facts;
+        } else {
+            self.graph.facts.extend(outcome.facts);
+        }
     }
 }
 

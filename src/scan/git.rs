@@ -13,7 +13,7 @@ use super::{first_path, Mode, Progress, ScanOutput, ScanRequest};
 use crate::config::Config;
 use crate::detect::scan_file;
 use crate::error::{Error, Result};
-use crate::finding::Finding;
+use crate::finding::{Finding, Fingerprint, Shared};
 use crate::source::filter::{exact_paths, require_known, sealantignore, select};
 use crate::source::git::{read_blob, read_file_at, read_file_staged, GitBlob, GitRepo, Origin};
 use crate::source::{Content, Visitor};
@@ -170,7 +170,7 @@ fn dedupe_history(
         .map(|o| (o.commit.to_string(), o))
         .collect();
     let origin_of = |f: &Finding| f.commit.as_ref().and_then(|c| origins.get(&c.id).copied());
-    let mut oldest: HashMap<(String, String), Finding> = HashMap::new();
+    let mut oldest: HashMap<(Shared, Fingerprint), Finding> = HashMap::new();
     for f in output.findings.drain(..) {
         let key = (f.rule.clone(), f.fingerprint.clone());
         let older = match (oldest.get(&key).and_then(origin_of), origin_of(&f)) {
@@ -186,7 +186,7 @@ fn dedupe_history(
         .map(|(key, mut f)| {
             if let Some(commit) = &mut f.commit {
                 let (rule, fingerprint) = key;
-                commit.at_head = Some(at_head.contains(&(rule, fingerprint, f.path.clone())));
+                commit.at_head = Some(at_head.contains(&(rule, fingerprint, f.path.to_string())));
             }
             f
         })
@@ -199,7 +199,7 @@ fn values_at_head(
     findings: &[Finding],
     blobs: &[GitBlob],
     head: &HashMap<String, gix::ObjectId>,
-) -> HashSet<(String, String, String)> {
+) -> HashSet<(Shared, Fingerprint, String)> {
     let mut head_paths: HashMap<gix::ObjectId, Vec<&str>> = HashMap::new();
     for (path, id) in head {
         head_paths.entry(*id).or_default().push(path);

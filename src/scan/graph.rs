@@ -5,7 +5,7 @@ use super::inputs::read_text;
 use super::{ScanOutput, ScanRequest};
 use crate::config::Config;
 use crate::detect::Suppressions;
-use crate::finding::Finding;
+use crate::finding::{Finding, Shared};
 use crate::rules::RuleSet;
 
 /// The checks that need the whole kustomize/Flux graph, for a working-tree scan (git modes:
@@ -49,11 +49,11 @@ pub(super) fn graph_finding(g: crate::graph::GraphFinding, config: &Config) -> F
     let rule = RuleSet::builtin().meta(g.rule);
     let salt = &config.fingerprint_salt;
     Finding {
-        rule: g.rule.to_string(),
+        rule: Shared::rule(g.rule),
         category: rule.category,
         severity: rule.severity,
         fingerprint: crate::fingerprint::of_identity(salt, g.rule, &g.path, &g.identity),
-        path: g.path,
+        path: g.path.into(),
         line: g.line,
         column: g.column,
         span: 0..0,

@@ -12,12 +12,12 @@ use crate::rules::RuleSet;
 use crate::source::git::Origin;
 use crate::source::Content;
 
-pub(super) fn commit_info(origin: &Origin) -> CommitInfo {
-    CommitInfo {
+pub(super) fn commit_info(origin: &Origin) -> Box<CommitInfo> {
+    Box::new(CommitInfo {
         id: origin.commit.to_string(),
         time: origin.time,
         at_head: None,
-    }
+    })
 }
 
 /// Reads a secretGenerator input (repository-relative path) as of a blob's origin.

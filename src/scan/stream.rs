@@ -48,8 +48,9 @@ fn scan_stream_text(collector: &Collector, name: &str, text: &[u8]) {
         .fetch_add(text.len() as u64, Ordering::Relaxed);
     let type_name = crate::source::stdin::type_name(name);
     let mut outcome = scan_file(type_name, text, &collector.context(name, text));
+    let shared_name = crate::finding::Shared::from(name);
     for finding in &mut outcome.findings {
-        finding.path = name.to_string();
+        finding.path = shared_name.clone();
     }
     collector
         .state

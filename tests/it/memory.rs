@@ -77,3 +77,36 @@ fn a_large_sarif_report_is_written_as_it_is_rendered_not_held_whole() {
 fn a_large_human_report_is_written_as_it_is_rendered_not_held_whole() {
     assert_report_not_held_whole("human");
 }
+
+/// A 60k-key `kind` manifest in `dir/name/big.yaml` (the same bytes for a Secret and a
+/// ConfigMap, but for the kind).
+fn many_keys(dir: &Path, name: &str, kind: &str) {
+    let mut text = format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: big\ndata:\n");
+    for i in 0..60_000u32 {
+        text.push_str(&format!(
+            "  k{i}: {:024x}\n",
+            u128::from(i) * 0x9e37_79b9_7f4a_7c15
+        ));
+    }
+    fs::create_dir(dir.join(name)).unwrap();
+    fs::write(dir.join(name).join("big.yaml"), text).unwrap();
+}
+
+/// The findings of one file share its path and their rule id: 60k findings (a Secret's keys)
+/// add about 500 bytes each to the peak RSS over the same file as a ConfigMap (no findings),
+/// where a path and a rule id of their own made it over 600.
+#[test]
+fn findings_of_one_file_share_their_path_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    many_keys(dir.path(), "secret", "Secret");
+    many_keys(dir.path(), "config", "ConfigMap");
+    let Some((with, _)) = peak_rss(dir.path(), &["scan", "--format", "json", "secret"]) else {
+        return;
+    };
+    let (without, _) = peak_rss(dir.path(), &["scan", "--format", "json", "config"]).unwrap();
+    let per_finding = with.saturating_sub(without) * 1024 / 60_000;
+    assert!(
+        per_finding < 560,
+        "{per_finding} bytes per finding ({with} KiB, {without} KiB without findings)"
+    );
+}
