@@ -22,15 +22,15 @@ pub(super) struct FileFrames<'a> {
 }
 
 impl<'a> FileFrames<'a> {
-    /// `path` is the file's repository path (rules choose files by name). `known`: the spans
-    /// the scan found in this path, used when they were found in these very bytes.
+    /// `path` is the file's repository path (rules choose files by name); `reported`: the spans
+    /// of the findings to frame. `known`: the spans the scan found in this path, used when they
+    /// were found in these very bytes.
     pub(super) fn new(
         path: &str,
         bytes: &'a [u8],
-        findings: &[&Finding],
+        reported: impl Iterator<Item = Range<usize>>,
         known: Option<&ValueSpans>,
     ) -> FileFrames<'a> {
-        let reported = findings.iter().map(|f| f.span.clone());
         let spans = match known.and_then(|k| k.spans_for(bytes)) {
             Some(spans) => merge(reported.chain(spans.iter().cloned())),
             None => merge(reported.chain(value_spans(path, bytes))),
@@ -204,7 +204,12 @@ mod known_spans {
         let f = at(text, "REPORTED");
         let other = at(text, "OTHER-VALUE").span;
         let known = ValueSpans::new(text.as_bytes(), vec![other]);
-        let frames = FileFrames::new("a.txt", text.as_bytes(), &[&f], Some(&known));
+        let frames = FileFrames::new(
+            "a.txt",
+            text.as_bytes(),
+            [f.span.clone()].into_iter(),
+            Some(&known),
+        );
         let shown = frames.snippet(&f).unwrap().text;
         assert_eq!(shown, "a: <redacted> b: <redacted>");
     }
@@ -216,7 +221,12 @@ mod known_spans {
         let text = "a: REPORTED b: ghp_0123456789abcdefghijABCDEFGHIJ012345\n";
         let f = at(text, "REPORTED");
         let known = ValueSpans::new(b"a: REPORTED\n", Vec::new());
-        let frames = FileFrames::new("a.txt", text.as_bytes(), &[&f], Some(&known));
+        let frames = FileFrames::new(
+            "a.txt",
+            text.as_bytes(),
+            [f.span.clone()].into_iter(),
+            Some(&known),
+        );
         let shown = frames.snippet(&f).unwrap().text;
         assert_eq!(shown, "a: <redacted> b: <redacted>");
     }

@@ -57,9 +57,12 @@ fn write_file(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let File { path, findings } = file;
-    let mut blobs: Vec<Option<&str>> = findings.iter().map(|f| blob_of(f)).collect();
-    blobs.sort();
-    blobs.dedup();
+    let blobs: Vec<Option<&str>> = findings
+        .iter()
+        .map(|f| blob_of(f))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let bytes: Vec<Option<Vec<u8>>> = blobs
         .iter()
         .map(|blob| {
@@ -71,17 +74,14 @@ fn write_file(
         .iter()
         .zip(&bytes)
         .map(|(blob, bytes)| {
-            let in_blob: Vec<&Finding> = findings
-                .iter()
-                .copied()
-                .filter(|f| blob_of(f) == *blob)
-                .collect();
+            let in_blob = findings.iter().filter(|f| blob_of(f) == *blob);
             // A commit's blob is not what a working-tree scan's spans were found in.
             let known = report
                 .values
                 .filter(|_| blob.is_none())
                 .and_then(|v| v.get(path));
-            Some(FileFrames::new(path, bytes.as_deref()?, &in_blob, known))
+            let reported = in_blob.map(|f| f.span.clone());
+            Some(FileFrames::new(path, bytes.as_deref()?, reported, known))
         })
         .collect();
     helps.add(report, findings);

@@ -41,16 +41,23 @@ fn defuse_markers(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 /// `spans` sorted, with overlapping or touching ones joined: an overlap left unjoined would
 /// print the part of one span that follows the other.
 pub(crate) fn merge(spans: impl IntoIterator<Item = Range<usize>>) -> Vec<Range<usize>> {
-    let mut sorted: Vec<Range<usize>> = spans.into_iter().filter(|s| s.start < s.end).collect();
-    sorted.sort_by_key(|s| s.start);
-    let mut joined: Vec<Range<usize>> = Vec::with_capacity(sorted.len());
-    for span in sorted {
-        match joined.last_mut() {
+    let mut spans: Vec<Range<usize>> = spans.into_iter().filter(|s| s.start < s.end).collect();
+    spans.sort_unstable_by_key(|s| s.start);
+    // Joined in place: a frame of 100k findings held a second list of every span.
+    let mut kept: usize = 0;
+    for i in 0..spans.len() {
+        let span = spans[i].clone();
+        match kept.checked_sub(1).map(|last| &mut spans[last]) {
             Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
-            _ => joined.push(span),
+            _ => {
+                spans[kept] = span;
+                kept += 1;
+            }
         }
     }
-    joined
+    spans.truncate(kept);
+    spans.shrink_to_fit();
+    spans
 }
 
 /// `region` of `bytes` as printable text with each of `spans` (merged: see [`merge`]) that
