@@ -59,6 +59,18 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 fn parse_yaml(text: &str, origin: &str) -> Result<Vec<Value>> {
+    let docs: Vec<Value> = crate::yaml::de::from_documents(text).map_err(|e| Error::Parse {
+        origin: match e.line_column(text) {
+            Some((line, column)) => format!("{origin}:{line}:{column}"),
+            None => origin.to_string(),
+        },
+        message: format!("invalid YAML: {e}"),
+    })?;
+    Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
+}
+
+/// The serde-saphyr reading, for the differential check against [`parse_yaml`].
+pub fn parse_yaml_old(text: &str, origin: &str) -> Result<Vec<Value>> {
     let mut options = serde_saphyr::Options::default();
     // The parser's snippets quote input lines, and input lines may hold secret values.
     options.with_snippet = false;
@@ -72,7 +84,7 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Vec<Value>> {
                 .unwrap_or_else(|| origin.to_string());
             Error::Parse {
                 origin: at,
-                message: format!("invalid YAML: {}", crate::yaml::parse_error_message(&e)),
+                message: format!("invalid YAML: {e}"),
             }
         })?;
     Ok(docs
@@ -201,5 +213,55 @@ mod tests {
         assert!(text.starts_with("---\na:"), "{text}");
         let (_, back) = parse_documents(&text, "t").unwrap();
         assert_eq!(back, vec![doc]);
+    }
+}
+
+#[cfg(test)]
+mod differential {
+    /// Old and new YAML readings of every .yaml/.yml file under $DIFF_ROOTS.
+    #[test]
+    #[ignore]
+    fn old_and_new_readings_agree() {
+        let roots = std::env::var("DIFF_ROOTS").unwrap_or_default();
+        let (mut same, mut both_err, mut differ) = (0, 0, 0);
+        for root in roots.split(':').filter(|r| !r.is_empty()) {
+            let out = std::process::Command::new("find")
+                .args([root, "-type", "f", "(", "-name", "*.yaml", "-o", "-name", "*.yml", ")"])
+                .output()
+                .unwrap();
+            for path in String::from_utf8_lossy(&out.stdout).lines() {
+                let Ok(text) = std::fs::read_to_string(path) else { continue };
+                if super::detect_format(&text) != super::Format::Yaml {
+                    continue;
+                }
+                let old = super::parse_yaml_old(&text, "f");
+                let new = super::parse_yaml(&text, "f");
+                match (&old, &new) {
+                    (Ok(a), Ok(b)) if a == b => same += 1,
+                    (Err(_), Err(_)) => {
+                        both_err += 1;
+                        let (a, b) = (old.unwrap_err().to_string(), new.unwrap_err().to_string());
+                        if a != b {
+                            eprintln!("ERRMSG {path}\n  old: {a}\n  new: {b}");
+                        }
+                    }
+                    _ => {
+                        differ += 1;
+                        for (name, r) in [("old", &old), ("new", &new)] {
+                            if let Ok(v) = r {
+                                let out = format!("/tmp/yamlde-measure/diff-{differ}-{name}.json");
+                                std::fs::write(out, serde_json::to_string_pretty(v).unwrap()).unwrap();
+                            }
+                        }
+                        let show = |r: &crate::error::Result<Vec<serde_json::Value>>| match r {
+                            Ok(v) => format!("Ok({} docs) {:.300}", v.len(), serde_json::to_string(v).unwrap()),
+                            Err(e) => format!("Err({e})"),
+                        };
+                        eprintln!("DIFF {path}\n  old: {}\n  new: {}", show(&old), show(&new));
+                    }
+                }
+            }
+        }
+        eprintln!("SUMMARY same={same} both_err={both_err} differ={differ}");
     }
 }
