@@ -69,31 +69,6 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Vec<Value>> {
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 
-/// The serde-saphyr reading, for the differential check against [`parse_yaml`].
-pub fn parse_yaml_old(text: &str, origin: &str) -> Result<Vec<Value>> {
-    let mut options = serde_saphyr::Options::default();
-    // The parser's snippets quote input lines, and input lines may hold secret values.
-    options.with_snippet = false;
-    // YAML 1.2 booleans: `n`, `no`, `on` stay strings instead of turning a namespace into false.
-    options.strict_booleans = true;
-    let docs: Vec<Option<Value>> = serde_saphyr::from_multiple_with_options(text, options)
-        .map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!("{origin}:{}:{}", l.line(), l.column()))
-                .unwrap_or_else(|| origin.to_string());
-            Error::Parse {
-                origin: at,
-                message: format!("invalid YAML: {e}"),
-            }
-        })?;
-    Ok(docs
-        .into_iter()
-        .flatten()
-        .filter(|d| !d.is_null())
-        .collect())
-}
-
 /// Renders documents: YAML as a `---`-led stream with keys sorted (as kubectl and kubeseal
 /// print them), JSON as pretty objects in their own key order, one after another.
 pub fn render_documents(docs: &[Value], format: Format) -> String {
@@ -213,55 +188,5 @@ mod tests {
         assert!(text.starts_with("---\na:"), "{text}");
         let (_, back) = parse_documents(&text, "t").unwrap();
         assert_eq!(back, vec![doc]);
-    }
-}
-
-#[cfg(test)]
-mod differential {
-    /// Old and new YAML readings of every .yaml/.yml file under $DIFF_ROOTS.
-    #[test]
-    #[ignore]
-    fn old_and_new_readings_agree() {
-        let roots = std::env::var("DIFF_ROOTS").unwrap_or_default();
-        let (mut same, mut both_err, mut differ) = (0, 0, 0);
-        for root in roots.split(':').filter(|r| !r.is_empty()) {
-            let out = std::process::Command::new("find")
-                .args([root, "-type", "f", "(", "-name", "*.yaml", "-o", "-name", "*.yml", ")"])
-                .output()
-                .unwrap();
-            for path in String::from_utf8_lossy(&out.stdout).lines() {
-                let Ok(text) = std::fs::read_to_string(path) else { continue };
-                if super::detect_format(&text) != super::Format::Yaml {
-                    continue;
-                }
-                let old = super::parse_yaml_old(&text, "f");
-                let new = super::parse_yaml(&text, "f");
-                match (&old, &new) {
-                    (Ok(a), Ok(b)) if a == b => same += 1,
-                    (Err(_), Err(_)) => {
-                        both_err += 1;
-                        let (a, b) = (old.unwrap_err().to_string(), new.unwrap_err().to_string());
-                        if a != b {
-                            eprintln!("ERRMSG {path}\n  old: {a}\n  new: {b}");
-                        }
-                    }
-                    _ => {
-                        differ += 1;
-                        for (name, r) in [("old", &old), ("new", &new)] {
-                            if let Ok(v) = r {
-                                let out = format!("/tmp/yamlde-measure/diff-{differ}-{name}.json");
-                                std::fs::write(out, serde_json::to_string_pretty(v).unwrap()).unwrap();
-                            }
-                        }
-                        let show = |r: &crate::error::Result<Vec<serde_json::Value>>| match r {
-                            Ok(v) => format!("Ok({} docs) {:.300}", v.len(), serde_json::to_string(v).unwrap()),
-                            Err(e) => format!("Err({e})"),
-                        };
-                        eprintln!("DIFF {path}\n  old: {}\n  new: {}", show(&old), show(&new));
-                    }
-                }
-            }
-        }
-        eprintln!("SUMMARY same={same} both_err={both_err} differ={differ}");
     }
 }

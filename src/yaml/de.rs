@@ -72,7 +72,10 @@ impl de::Error for Error {
 
     // serde's own wording quotes the value (`invalid type: string "hunter2"`).
     fn invalid_type(unexp: Unexpected, exp: &dyn de::Expected) -> Self {
-        de::Error::custom(format_args!("found {}, expected {exp}", unexpected_kind(&unexp)))
+        de::Error::custom(format_args!(
+            "found {}, expected {exp}",
+            unexpected_kind(&unexp)
+        ))
     }
 
     fn invalid_value(unexp: Unexpected, exp: &dyn de::Expected) -> Self {
@@ -90,8 +93,8 @@ impl de::Error for Error {
     }
 }
 
-/// Every non-empty document of a YAML stream as `T` (null documents included: the caller
-/// decides what they mean).
+/// Every document of a YAML stream as `T`; one with no content reads as null, for the caller
+/// to drop.
 pub fn from_documents<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, Error> {
     let docs = parse_documents(text).map_err(|e| Error::at(e.offset, e.message))?;
     docs.iter()
@@ -149,7 +152,10 @@ fn classify(tag: &str) -> Tag {
 }
 
 fn is_core_name(name: &str) -> bool {
-    matches!(name, "null" | "bool" | "int" | "float" | "map" | "seq" | "str")
+    matches!(
+        name,
+        "null" | "bool" | "int" | "float" | "map" | "seq" | "str"
+    )
 }
 
 fn by_name(name: &str) -> Tag {
@@ -194,14 +200,17 @@ impl Scalar<'_> {
     /// The text a string target gets: `!!binary` decoded, null-like text refused.
     fn text(&self) -> Result<std::borrow::Cow<'_, str>, Error> {
         match self.tag {
-            Tag::Binary => decode_binary(self.value)
-                .map(Into::into)
-                .ok_or_else(|| Error::at(self.offset, "invalid !!binary: not base64 of UTF-8 text")),
+            Tag::Binary => decode_binary(self.value).map(Into::into).ok_or_else(|| {
+                Error::at(self.offset, "invalid !!binary: not base64 of UTF-8 text")
+            }),
             Tag::Untagged if self.is_null() => {
                 Err(Error::at(self.offset, "found null, expected a string"))
             }
             Tag::Untagged | Tag::Str => Ok(self.value.into()),
-            _ => Err(Error::at(self.offset, "cannot read a tagged value as a string")),
+            _ => Err(Error::at(
+                self.offset,
+                "cannot read a tagged value as a string",
+            )),
         }
     }
 }
@@ -260,14 +269,17 @@ fn parse_digits(digits: &str, radix: u32) -> Option<u128> {
     let mut any = false;
     for (i, &b) in bytes.iter().enumerate() {
         if b == b'_' {
-            let inside = i > 0 && bytes[i - 1] != b'_' && bytes.get(i + 1).is_some_and(|&n| n != b'_');
+            let inside =
+                i > 0 && bytes[i - 1] != b'_' && bytes.get(i + 1).is_some_and(|&n| n != b'_');
             if !inside {
                 return None;
             }
             continue;
         }
         let digit = (b as char).to_digit(radix)?;
-        value = value.checked_mul(u128::from(radix))?.checked_add(u128::from(digit))?;
+        value = value
+            .checked_mul(u128::from(radix))?
+            .checked_add(u128::from(digit))?;
         any = true;
     }
     any.then_some(value)
@@ -394,7 +406,12 @@ impl<'n, 'a> De<'n, 'a> {
                     .ok_or_else(|| Error::at(s.offset, "expected a number"))?;
                 return visit_finite(v, s.offset, visitor);
             }
-            Tag::Unreadable => return Err(Error::at(s.offset, "cannot read a tagged value as a string")),
+            Tag::Unreadable => {
+                return Err(Error::at(
+                    s.offset,
+                    "cannot read a tagged value as a string",
+                ))
+            }
             Tag::Untagged | Tag::Str | Tag::Binary => {}
         }
         if s.is_null() {
@@ -466,7 +483,10 @@ impl<'n, 'a> De<'n, 'a> {
                 let de = self.child(map);
                 de.enter()?;
                 if !matches!(map.kind, NodeKind::Map(_)) {
-                    return Err(Error::at(map.span.start, "a merge key's value is not a mapping"));
+                    return Err(Error::at(
+                        map.span.start,
+                        "a merge key's value is not a mapping",
+                    ));
                 }
                 for (key, value) in de.entries()? {
                     if key.as_str().is_none_or(|name| seen.insert(name)) {
@@ -553,7 +573,9 @@ impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
 
     fn deserialize_f64<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         let v = self.float()?;
-        visitor.visit_f64(v).map_err(|e: Error| e.or_at(self.offset()))
+        visitor
+            .visit_f64(v)
+            .map_err(|e: Error| e.or_at(self.offset()))
     }
 
     fn deserialize_char<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -572,7 +594,9 @@ impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
 
     fn deserialize_bytes<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.scalar() {
-            Some(s) if s.tag == Tag::Binary => visitor.visit_byte_buf(s.text()?.into_owned().into_bytes()),
+            Some(s) if s.tag == Tag::Binary => {
+                visitor.visit_byte_buf(s.text()?.into_owned().into_bytes())
+            }
             _ => self.deserialize_seq(visitor),
         }
     }
@@ -620,7 +644,9 @@ impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
             de: self,
             items: items.iter(),
         };
-        let value = visitor.visit_seq(&mut access).map_err(|e: Error| e.or_at(self.offset()))?;
+        let value = visitor
+            .visit_seq(&mut access)
+            .map_err(|e: Error| e.or_at(self.offset()))?;
         match access.items.next() {
             None => Ok(value),
             Some(extra) => Err(Error::at(extra.span.start, "more items than expected")),
@@ -683,7 +709,9 @@ impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
             },
             _ => return Err(self.not_a(&visitor)),
         };
-        visitor.visit_enum(variant).map_err(|e: Error| e.or_at(offset))
+        visitor
+            .visit_enum(variant)
+            .map_err(|e: Error| e.or_at(offset))
     }
 
     fn deserialize_identifier<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -729,7 +757,10 @@ struct Entries<'n, 'a> {
 impl<'a> de::MapAccess<'a> for Entries<'_, 'a> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'a>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'a>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         let Some((key, value)) = self.entries.next() else {
             return Ok(None);
         };
@@ -762,9 +793,14 @@ impl<'n, 'a> de::EnumAccess<'a> for Variant<'n, 'a> {
     type Error = Error;
     type Variant = Payload<'n, 'a>;
 
-    fn variant_seed<S: DeserializeSeed<'a>>(self, seed: S) -> Result<(S::Value, Self::Variant), Error> {
+    fn variant_seed<S: DeserializeSeed<'a>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Self::Variant), Error> {
         let offset = self.de.offset();
-        let name = seed.deserialize(self.de).map_err(|e: Error| e.or_at(offset))?;
+        let name = seed
+            .deserialize(self.de)
+            .map_err(|e: Error| e.or_at(offset))?;
         Ok((name, Payload(self.payload, offset)))
     }
 }
@@ -837,5 +873,141 @@ impl<'de> de::Deserializer<'de> for EmptyDocument {
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
         unit unit_struct newtype_struct seq tuple tuple_struct enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn value(text: &str) -> Value {
+        from_str(text).unwrap()
+    }
+
+    fn error(text: &str) -> (String, Option<(usize, usize)>) {
+        let err = from_str::<Value>(text).unwrap_err();
+        (err.to_string(), err.line_column(text))
+    }
+
+    /// The YAML 1.2 core schema as serde-saphyr read it with strict booleans.
+    #[test]
+    fn scalars_resolve_as_the_core_schema() {
+        let doc = value(concat!(
+            "n: ~\ne:\nb: [true, True, yes, on, n, 'true']\n",
+            "i: [0x1F, 0o17, 0b101, 1_000, -12, 0X1F, 0127]\n",
+            "f: [1.5, 1e3, .5]\ns: ['1', \"2\"]\nl: |\n  3\nm: >-\n  true\n",
+            "t: [!!str 5, ! 6, !!int '7', !env 8, !!str, !!binary aGk=]\n"
+        ));
+        let expected = json!({
+            "n": null, "e": null,
+            "b": [true, true, "yes", "on", "n", "true"],
+            "i": [31, 15, 5, 1000, -12, "0X1F", 127.0],
+            "f": [1.5, 1000.0, 0.5],
+            "s": ["1", "2"],
+            "l": "3\n",
+            "m": "true",
+            "t": ["5", "6", 7, 8, "", "hi"],
+        });
+        assert_eq!(doc, expected);
+    }
+
+    #[test]
+    fn merge_keys_add_what_the_map_lacks_earlier_merges_first() {
+        let doc = value("a: &a {k: v, j: 1}\nb: {<<: [*a, {z: 3, k: w}], j: 2}\n");
+        assert_eq!(doc["b"], json!({"j": 2, "k": "v", "z": 3}));
+    }
+
+    #[test]
+    fn streams_keep_non_empty_documents() {
+        let docs: Vec<Value> = from_documents("---\n---\na: 1\n---\n# c\n---\nb: ~\n").unwrap();
+        let docs: Vec<Value> = docs.into_iter().filter(|d| !d.is_null()).collect();
+        assert_eq!(docs, vec![json!({"a": 1}), json!({"b": null})]);
+        assert_eq!(value("\u{feff}a: 1\n"), json!({"a": 1}));
+    }
+
+    #[test]
+    fn a_duplicate_key_is_named_at_its_second_place() {
+        let (message, at) = error("a: 1\nb: 2\na: hunter2\n");
+        assert_eq!(message, "duplicate key `a`");
+        assert_eq!(at, Some((3, 1)));
+    }
+
+    /// Every error path: a place, and never the value (a YAML value may be a secret).
+    #[test]
+    fn errors_have_a_place_and_no_value() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        #[serde(deny_unknown_fields)]
+        struct Typed {
+            n: Option<u64>,
+            f: Option<f64>,
+            b: Option<bool>,
+            s: Option<String>,
+            e: Option<Level>,
+            v: Option<Vec<String>>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Level {
+            Low,
+        }
+        let typed = [
+            "n: hunter2\n",
+            "n: -5hunter2\n",
+            "f: hunter2\n",
+            "b: hunter2\n",
+            "s: [hunter2]\n",
+            "e: hunter2\n",
+            "v: hunter2\n",
+        ];
+        for text in typed {
+            let err = from_str::<Typed>(text).unwrap_err();
+            assert!(!err.to_string().contains("hunter2"), "{text:?}: {err}");
+            assert!(err.line_column(text).is_some(), "{text:?}: {err}");
+        }
+        let untyped = [
+            "a: .inf\n",
+            "a: !!binary hunter2\n",
+            "a: !!int hunter2\n",
+            "a: !!timestamp hunter2\n",
+            "{hunter2: 1}: 2\n",
+            "~: hunter2\n",
+            "<<: hunter2\n",
+            "a: [hunter2\n",
+            "a: 1\n---\nb: 2\n",
+        ];
+        for text in untyped {
+            let (message, at) = error(text);
+            assert!(!message.contains("hunter2"), "{text:?}: {message}");
+            assert!(at.is_some(), "{text:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let deep = format!(
+            "{}x{}",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        assert_eq!(error(&deep).0, BUDGET);
+        let fine = format!(
+            "{}x{}",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(from_str::<Value>(&fine).is_ok());
+    }
+
+    /// Unlike serde-saphyr, which stopped at the first key it could not read, the whole
+    /// document is parsed first: a Helm template's syntax error is the one reported.
+    #[test]
+    fn a_syntax_error_is_reported_before_a_key_that_is_not_a_string() {
+        let (message, at) = error("{{ x }}: 1\nb: [\n");
+        assert!(!message.contains("expected a string"), "{message}");
+        assert_ne!(at.map(|(line, _)| line), Some(1), "{message}");
     }
 }
