@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use granit_parser::{Event, Parser, ScalarStyle};
+use granit_parser::{Event, Parser, ScalarStyle, Tag};
 
 /// Documents with more nodes than this are not parsed: a bound on memory for hostile input.
 pub const MAX_NODES: usize = 1_000_000;
@@ -197,6 +197,20 @@ fn too_many_nodes(offset: usize) -> ParseError {
     }
 }
 
+/// Keeps what typed reading needs of a tagged or block scalar (plain untagged ones need nothing).
+fn note_typing(
+    tags: &mut ScalarTags,
+    style: ScalarStyle,
+    tag: Option<Cow<'_, Tag>>,
+    span: &Range<usize>,
+) {
+    let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+    if block || tag.is_some() {
+        let tag = tag.map(|t| t.to_string());
+        tags.insert((span.start, span.end), Typing { tag, block });
+    }
+}
+
 /// A collection being built: its children so far, and what its completion needs.
 struct Open<'a> {
     kind: OpenKind<'a>,
@@ -250,10 +264,8 @@ impl<'a> Builder<'a> {
     fn event(&mut self, event: Event<'a>, span: Range<usize>) -> Result<bool, ParseError> {
         match event {
             Event::Scalar(value, style, anchor, tag) => {
-                let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
-                if let Some(tags) = self.tags.as_mut().filter(|_| block || tag.is_some()) {
-                    let tag = tag.map(|t| t.to_string());
-                    tags.insert((span.start, span.end), Typing { tag, block });
+                if let Some(tags) = &mut self.tags {
+                    note_typing(tags, style, tag, &span);
                 }
                 let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
                 self.leaf(NodeKind::Scalar { value, quoted }, span, anchor)?;
