@@ -102,11 +102,17 @@ pub fn from_documents<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, Error> 
         .collect()
 }
 
-/// The one document of `text` as `T`; no document reads as an empty one (null).
+/// The one document of `text` as `T`; a text without one reads as an empty mapping.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     let docs = parse_documents(text).map_err(|e| Error::at(e.offset, e.message))?;
     match docs.as_slice() {
-        [] => T::deserialize(EmptyDocument),
+        [] => {
+            let empty = Node {
+                kind: NodeKind::Map(Vec::new()),
+                span: 0..0,
+            };
+            T::deserialize(De::new(text, &empty, &ScalarTags::new(), 0))
+        }
         [(root, tags)] => T::deserialize(De::new(text, root, tags, 0)),
         [_, (second, _), ..] => Err(Error::at(
             second.span.start,
@@ -349,6 +355,12 @@ impl<'n, 'a> De<'n, 'a> {
         De::new(self.text, node, self.tags, self.depth + 1)
     }
 
+    /// A child node read by `seed`; its errors placed at it unless placed deeper.
+    fn read<S: DeserializeSeed<'a>>(&self, seed: S, node: &'n Node<'a>) -> Result<S::Value, Error> {
+        seed.deserialize(self.child(node))
+            .map_err(|e: Error| e.or_at(node.span.start))
+    }
+
     fn offset(&self) -> usize {
         self.node.span.start
     }
@@ -540,8 +552,29 @@ macro_rules! integers {
     )*};
 }
 
+/// Methods that read as another one does, their extra arguments unused.
+macro_rules! read_as {
+    ($($method:ident($($arg:ident: $ty:ty),*) => $target:ident;)*) => {$(
+        fn $method<V: Visitor<'a>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, Error> {
+            self.$target(visitor)
+        }
+    )*};
+}
+
 impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
     type Error = Error;
+
+    read_as! {
+        deserialize_f32() => deserialize_f64;
+        deserialize_char() => deserialize_str;
+        deserialize_string() => deserialize_str;
+        deserialize_identifier() => deserialize_str;
+        deserialize_byte_buf() => deserialize_bytes;
+        deserialize_unit_struct(_name: &'static str) => deserialize_unit;
+        deserialize_tuple(_len: usize) => deserialize_seq;
+        deserialize_tuple_struct(_name: &'static str, _len: usize) => deserialize_seq;
+        deserialize_struct(_name: &'static str, _fields: &'static [&'static str]) => deserialize_map;
+    }
 
     fn deserialize_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         let offset = self.offset();
@@ -567,10 +600,6 @@ impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
         deserialize_u32 visit_u32 u32, deserialize_u64 visit_u64 u64
     );
 
-    fn deserialize_f32<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_f64(visitor)
-    }
-
     fn deserialize_f64<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         let v = self.float()?;
         visitor
@@ -578,18 +607,10 @@ impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
             .map_err(|e: Error| e.or_at(self.offset()))
     }
 
-    fn deserialize_char<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_str(visitor)
-    }
-
     fn deserialize_str<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         let s = self.expect_scalar(&"a string")?;
         let offset = s.offset;
         visit_text(s.text()?, visitor).map_err(|e: Error| e.or_at(offset))
-    }
-
-    fn deserialize_string<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_str(visitor)
     }
 
     fn deserialize_bytes<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -599,10 +620,6 @@ impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
             }
             _ => self.deserialize_seq(visitor),
         }
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_bytes(visitor)
     }
 
     fn deserialize_option<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -617,14 +634,6 @@ impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
             Some(s) if s.is_null() => visitor.visit_unit(),
             _ => Err(self.not_a(&"null")),
         }
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_unit(visitor)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'a>>(
@@ -653,19 +662,6 @@ impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'a>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-
     fn deserialize_map<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         if !matches!(self.node.kind, NodeKind::Map(_)) {
             return Err(self.not_a(&visitor));
@@ -680,15 +676,6 @@ impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
         visitor
             .visit_map(&mut access)
             .map_err(|e: Error| e.or_at(self.offset()))
-    }
-
-    fn deserialize_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_map(visitor)
     }
 
     fn deserialize_enum<V: Visitor<'a>>(
@@ -714,10 +701,6 @@ impl<'n, 'a> de::Deserializer<'a> for De<'n, 'a> {
             .map_err(|e: Error| e.or_at(offset))
     }
 
-    fn deserialize_identifier<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_str(visitor)
-    }
-
     fn deserialize_ignored_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         visitor.visit_unit()
     }
@@ -735,12 +718,11 @@ impl<'a> de::SeqAccess<'a> for Items<'_, 'a> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
-        let Some(item) = self.items.next() else {
-            return Ok(None);
-        };
-        seed.deserialize(self.de.child(item))
-            .map(Some)
-            .map_err(|e: Error| e.or_at(item.span.start))
+        let de = self.de;
+        self.items
+            .next()
+            .map(|item| de.read(seed, item))
+            .transpose()
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -765,17 +747,14 @@ impl<'a> de::MapAccess<'a> for Entries<'_, 'a> {
             return Ok(None);
         };
         self.value = Some(value);
-        seed.deserialize(self.de.child(key))
-            .map(Some)
-            .map_err(|e: Error| e.or_at(key.span.start))
+        self.de.read(seed, key).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'a>>(&mut self, seed: V) -> Result<V::Value, Error> {
         let Some(value) = self.value.take() else {
             return Err(de::Error::custom("a value asked for before its key"));
         };
-        seed.deserialize(self.de.child(value))
-            .map_err(|e: Error| e.or_at(value.span.start))
+        self.de.read(seed, value)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -838,41 +817,6 @@ impl<'n, 'a> Payload<'n, 'a> {
     fn payload(self) -> Result<De<'n, 'a>, Error> {
         self.0
             .ok_or_else(|| Error::at(self.1, "expected a mapping of the variant to its value"))
-    }
-}
-
-/// A stream without documents: what an empty file reads as (null, or a struct of defaults).
-struct EmptyDocument;
-
-impl<'de> de::Deserializer<'de> for EmptyDocument {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_unit()
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_none()
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_map(visitor)
-    }
-
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_map(de::value::MapDeserializer::<_, Error>::new(
-            std::iter::empty::<((), ())>(),
-        ))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct newtype_struct seq tuple tuple_struct enum identifier ignored_any
     }
 }
 
