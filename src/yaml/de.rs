@@ -2,7 +2,7 @@
 //! configuration and rule packs as their structs, from the same YAML reading the scan uses.
 //!
 //! Values follow the YAML 1.2 core schema as serde-saphyr read them with `strict_booleans`:
-//! plain `null`/`~`/empty are null, `true`/`false` (any case of the first letter) booleans,
+//! plain `null`/`~`/empty are null, `true`/`True`/`TRUE` (and false) booleans,
 //! integers with `0x`/`0o`/`0b`, floats; quoted and block scalars stay strings; `!!str` and `!`
 //! keep text, `!!binary` is base64 of UTF-8 text; merge keys (`<<`) add the entries the map does
 //! not have; a key written twice is an error. Errors carry an offset and never a scalar's value.
@@ -18,6 +18,7 @@ use super::tree::{parse_documents, Node, NodeKind, ScalarTags};
 pub const MAX_DEPTH: usize = 64;
 
 const BUDGET: &str = "document too large or too deeply nested";
+const TAG_NOT_TEXT: &str = "a tag whose value cannot be read here";
 
 /// Why a document could not be read: words without input values, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,14 +35,13 @@ impl Error {
         }
     }
 
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
     /// The 1-based line and column (in characters) of the error in `text`, if known.
     pub fn line_column(&self, text: &str) -> Option<(usize, usize)> {
-        let offset = self.offset?.min(text.len());
-        let before = text.get(..offset)?;
+        let mut offset = self.offset?.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let line = before.matches('\n').count() + 1;
         Some((line, before[line_start..].chars().count() + 1))
@@ -213,10 +213,7 @@ impl Scalar<'_> {
                 Err(Error::at(self.offset, "found null, expected a string"))
             }
             Tag::Untagged | Tag::Str => Ok(self.value.into()),
-            _ => Err(Error::at(
-                self.offset,
-                "cannot read a tagged value as a string",
-            )),
+            _ => Err(Error::at(self.offset, TAG_NOT_TEXT)),
         }
     }
 }
@@ -418,12 +415,7 @@ impl<'n, 'a> De<'n, 'a> {
                     .ok_or_else(|| Error::at(s.offset, "expected a number"))?;
                 return visit_finite(v, s.offset, visitor);
             }
-            Tag::Unreadable => {
-                return Err(Error::at(
-                    s.offset,
-                    "cannot read a tagged value as a string",
-                ))
-            }
+            Tag::Unreadable => return Err(Error::at(s.offset, TAG_NOT_TEXT)),
             Tag::Untagged | Tag::Str | Tag::Binary => {}
         }
         if s.is_null() {

@@ -32,6 +32,6 @@ pub(super) fn unexpected_kind(unexpected: &Unexpected) -> &'static str {
         Unexpected::NewtypeVariant => "newtype variant",
         Unexpected::TupleVariant => "tuple variant",
         Unexpected::StructVariant => "struct variant",
-        Unexpected::Other(_) => "value",
+        Unexpected::Other(_) => "scalar",
     }
 }
