@@ -7,7 +7,7 @@
 # FUZZ_JOBS=N runs N targets at once (default 1); everything runs under `nice -n 10`.
 set -euo pipefail
 
-TARGETS=(yaml detect check fix ciphertext config pin)
+TARGETS=(yaml de detect check fix ciphertext config pin)
 usage() { echo "usage: $0 TARGET|all SECONDS (targets: ${TARGETS[*]})" >&2; exit 2; }
 [[ $# -eq 2 && $2 =~ ^[0-9]+$ ]] || usage
 case $1 in
@@ -35,6 +35,10 @@ seed_target() {
   case $t in
     yaml)
       while read -r f; do seed yaml $((n++)) "" "$f"; done < <(manifests) ;;
+    de)
+      # Manifests as values (000); configurations and rule packs as a struct (001).
+      while read -r f; do seed de $((n++)) 000 "$f"; done < <(manifests)
+      while read -r f; do seed de $((n++)) 001 "$f"; done < <(find testdata rules -name '.sealant.y*ml' -o -name '*.yaml' -path 'rules/*' | sort) ;;
     detect)
       while read -r f; do
         local byte=000

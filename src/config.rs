@@ -153,17 +153,12 @@ impl Config {
         let raw: RawConfig = if text.trim().is_empty() {
             RawConfig::default()
         } else {
-            serde_saphyr::from_str(text).map_err(|e| {
-                let at = e.location().map_or(origin.to_string(), |l| {
-                    format!("{origin}:{}:{}", l.line(), l.column())
-                });
-                Error::Parse {
-                    origin: at,
-                    message: format!(
-                        "invalid configuration: {}",
-                        crate::yaml::parse_error_message(&e)
-                    ),
-                }
+            crate::yaml::de::from_str(text).map_err(|e| Error::Parse {
+                origin: match e.line_column(text) {
+                    Some((line, column)) => format!("{origin}:{line}:{column}"),
+                    None => origin.to_string(),
+                },
+                message: format!("invalid configuration: {e}"),
             })?
         };
         let max_file_size = match raw.max_file_size {

@@ -59,27 +59,14 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 fn parse_yaml(text: &str, origin: &str) -> Result<Vec<Value>> {
-    let mut options = serde_saphyr::Options::default();
-    // The parser's snippets quote input lines, and input lines may hold secret values.
-    options.with_snippet = false;
-    // YAML 1.2 booleans: `n`, `no`, `on` stay strings instead of turning a namespace into false.
-    options.strict_booleans = true;
-    let docs: Vec<Option<Value>> = serde_saphyr::from_multiple_with_options(text, options)
-        .map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!("{origin}:{}:{}", l.line(), l.column()))
-                .unwrap_or_else(|| origin.to_string());
-            Error::Parse {
-                origin: at,
-                message: format!("invalid YAML: {}", crate::yaml::parse_error_message(&e)),
-            }
-        })?;
-    Ok(docs
-        .into_iter()
-        .flatten()
-        .filter(|d| !d.is_null())
-        .collect())
+    let docs: Vec<Value> = crate::yaml::de::from_documents(text).map_err(|e| Error::Parse {
+        origin: match e.line_column(text) {
+            Some((line, column)) => format!("{origin}:{line}:{column}"),
+            None => origin.to_string(),
+        },
+        message: format!("invalid YAML: {e}"),
+    })?;
+    Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 
 /// Renders documents: YAML as a `---`-led stream with keys sorted (as kubectl and kubeseal

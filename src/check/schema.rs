@@ -13,7 +13,7 @@ const SCHEMA: &str = include_str!("../../rules/sealedsecret-schema.yaml");
 pub(super) fn schema() -> &'static Value {
     static PARSED: OnceLock<Value> = OnceLock::new();
     PARSED.get_or_init(|| {
-        serde_saphyr::from_str(SCHEMA).expect("the built-in schema is checked by the tests")
+        crate::yaml::de::from_str(SCHEMA).expect("the built-in schema is checked by the tests")
     })
 }
 
@@ -197,7 +197,7 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("testdata/crd/sealedsecret-crd.yaml");
         let text = std::fs::read_to_string(&path).expect("testdata/crd/sealedsecret-crd.yaml");
-        let crd: Value = serde_saphyr::from_str(&text).unwrap();
+        let crd: Value = crate::yaml::de::from_str(&text).unwrap();
         let mut shipped = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
         strip_descriptions(&mut shipped);
         assert_eq!(&shipped, schema());

@@ -88,8 +88,12 @@ pub(super) fn compile(pattern: &str) -> Result<Regex, String> {
 pub(super) fn parse(texts: &[&str]) -> Result<Vec<Rule>, String> {
     let mut rules = Vec::new();
     for (n, text) in texts.iter().enumerate() {
-        let file: PackFile =
-            serde_saphyr::from_str(text).map_err(|e| format!("rule pack #{}: {e}", n + 1))?;
+        let file: PackFile = crate::yaml::de::from_str(text).map_err(|e| {
+            let at = e
+                .line_column(text)
+                .map_or(String::new(), |(l, c)| format!(" at {l}:{c}"));
+            format!("rule pack #{}{at}: {e}", n + 1)
+        })?;
         rules.extend(file.rules);
     }
     Ok(rules)

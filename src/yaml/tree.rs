@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use granit_parser::{Event, Parser, ScalarStyle};
+use granit_parser::{Event, Parser, ScalarStyle, Tag};
 
 /// Documents with more nodes than this are not parsed: a bound on memory for hostile input.
 pub const MAX_NODES: usize = 1_000_000;
@@ -116,15 +116,34 @@ fn parse_with_budget(
     range: Range<usize>,
     alias_budget: usize,
 ) -> Result<Option<Node<'_>>, ParseError> {
-    let mut builder = Builder {
-        stack: Vec::new(),
-        root: None,
-        nodes: 0,
-        anchors: HashMap::new(),
-        alias_budget,
-    };
+    let mut builder = Builder::new(alias_budget, None);
     for_each_event(text, range, |event, span| builder.event(event, span))?;
     Ok(builder.root)
+}
+
+/// What typed reading needs of a scalar beyond the tree: its explicit tag (`!!str 5`), and
+/// whether it is a block scalar (`|`, `>`: text, never a number).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Typing {
+    pub(super) tag: Option<String>,
+    pub(super) block: bool,
+}
+
+/// The [`Typing`] of a document's tagged and block scalars, by the scalar's span.
+pub(super) type ScalarTags = HashMap<(usize, usize), Typing>;
+
+/// Every non-empty document of `text`, aliases expanded as in [`parse_expanded`] (one budget,
+/// the text's length, for the whole stream), with its scalars' tags: for reading values.
+pub(super) fn parse_documents(text: &str) -> Result<Vec<(Node<'_>, ScalarTags)>, ParseError> {
+    let mut builder = Builder::new(text.len(), Some(ScalarTags::new()));
+    let mut docs = Vec::new();
+    for_each_event(text, 0..text.len(), |event, span| {
+        if builder.event(event, span)? {
+            docs.extend(builder.take_document());
+        }
+        Ok(false)
+    })?;
+    Ok(docs)
 }
 
 /// Whether the first document of `text[range]` parses, without building its tree: the same
@@ -178,6 +197,20 @@ fn too_many_nodes(offset: usize) -> ParseError {
     }
 }
 
+/// Keeps what typed reading needs of a tagged or block scalar (plain untagged ones need nothing).
+fn note_typing(
+    tags: &mut ScalarTags,
+    style: ScalarStyle,
+    tag: Option<Cow<'_, Tag>>,
+    span: &Range<usize>,
+) {
+    let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+    if block || tag.is_some() {
+        let tag = tag.map(|t| t.to_string());
+        tags.insert((span.start, span.end), Typing { tag, block });
+    }
+}
+
 /// A collection being built: its children so far, and what its completion needs.
 struct Open<'a> {
     kind: OpenKind<'a>,
@@ -204,13 +237,36 @@ struct Builder<'a> {
     /// scalars they copy: the document's length, so an alias bomb costs what its text costs,
     /// never more (linear in the input).
     alias_budget: usize,
+    /// Scalars' tags, when kept (see [`parse_documents`]).
+    tags: Option<ScalarTags>,
 }
 
 impl<'a> Builder<'a> {
+    fn new(alias_budget: usize, tags: Option<ScalarTags>) -> Self {
+        Builder {
+            stack: Vec::new(),
+            root: None,
+            nodes: 0,
+            anchors: HashMap::new(),
+            alias_budget,
+            tags,
+        }
+    }
+
+    /// The document just completed, and a fresh start for the next one.
+    fn take_document(&mut self) -> Option<(Node<'a>, ScalarTags)> {
+        self.nodes = 0;
+        let tags = self.tags.as_mut().map(std::mem::take).unwrap_or_default();
+        Some((self.root.take()?, tags))
+    }
+
     /// Feeds one event; returns true when the first document is complete.
     fn event(&mut self, event: Event<'a>, span: Range<usize>) -> Result<bool, ParseError> {
         match event {
-            Event::Scalar(value, style, anchor, _) => {
+            Event::Scalar(value, style, anchor, tag) => {
+                if let Some(tags) = &mut self.tags {
+                    note_typing(tags, style, tag, &span);
+                }
                 let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
                 self.leaf(NodeKind::Scalar { value, quoted }, span, anchor)?;
             }

@@ -37,6 +37,24 @@ fn a_duplicate_key_in_the_configuration_is_named_too() {
 }
 
 #[test]
+fn a_wrong_type_in_the_configuration_is_named_with_its_place_not_its_value() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".sealant.yaml"),
+        "exclude: [a]\nfingerprint-salt: [xyz-PLANTED-123]\n",
+    )
+    .unwrap();
+    let err = fails(sealant_in(Some(dir.path()), &["scan", "."], b""));
+    assert!(
+        err.contains(
+            ".sealant.yaml:2:19: invalid configuration: found sequence, expected a string"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("xyz-PLANTED-123"), "{err}");
+}
+
+#[test]
 fn an_error_says_its_cause_once() {
     let err = fails(sealant(&["seal", "--cert", "/no/such/cert.pem"], b"{}"));
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");

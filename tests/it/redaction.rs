@@ -251,9 +251,9 @@ fn fixture_values(dir: &Path) -> BTreeSet<String> {
 fn parse(text: &str, path: &str) -> Option<Vec<Value>> {
     match sealant::doc::parse_documents(text, path) {
         Ok((_, docs)) => Some(docs),
-        Err(_) => serde_saphyr::from_multiple::<Option<Value>>(text)
+        Err(_) => sealant::yaml::de::from_documents::<Value>(text)
             .ok()
-            .map(|docs| docs.into_iter().flatten().collect()),
+            .map(|docs| docs.into_iter().filter(|d| !d.is_null()).collect()),
     }
 }
 
