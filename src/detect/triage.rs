@@ -164,9 +164,11 @@ fn block_top_level(doc: &str) -> Option<TopLevel<'_>> {
 /// The first line start at or after `from` (a line start) whose first byte is content: not a
 /// blank, a line break or `#`; else the end. A block of bytes is first tested whole for a line
 /// break before a byte other than a space (a test that vectorizes), so indented lines cost no
-/// call each; only a block that passes is looked at byte by byte.
+/// call each; only the line breaks of a block that passes are looked at one by one.
 fn next_unindented(bytes: &[u8], from: usize) -> usize {
-    const BLOCK: usize = 64;
+    // Long enough that the test's set-up is a small part of it; short enough that a block
+    // passed for a comment or blank line (then looked at line by line) costs little.
+    const BLOCK: usize = 256;
     let starts_content = |b: u8| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'#');
     if bytes.get(from).is_some_and(|&b| starts_content(b)) {
         return from;
@@ -180,8 +182,8 @@ fn next_unindented(bytes: &[u8], from: usize) -> usize {
         let maybe = (here.iter().zip(after))
             .fold(false, |seen, (&b, &c)| seen | ((b == b'\n') & (c != b' ')));
         if maybe {
-            let found = (at..end).find(|&i| bytes[i] == b'\n' && starts_content(bytes[i + 1]));
-            if let Some(i) = found {
+            let found = memchr::memchr_iter(b'\n', here).find(|&i| starts_content(after[i]));
+            if let Some(i) = found.map(|i| at + i) {
                 return i + 1;
             }
         }
