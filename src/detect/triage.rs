@@ -122,7 +122,7 @@ fn block_top_level(doc: &str) -> Option<TopLevel<'_>> {
         // Most lines are indented inside a top-level value, blank or comments: nothing to read
         // there, and nothing that changes what is read next.
         if in_mapping && !value_may_continue {
-            next = next_unindented(bytes, next);
+            next = crate::lines::next_line_start(bytes, next, |b| b != b' ', starts_content);
             if next >= bytes.len() {
                 break;
             }
@@ -161,35 +161,9 @@ fn block_top_level(doc: &str) -> Option<TopLevel<'_>> {
     Some(top)
 }
 
-/// The first line start at or after `from` (a line start) whose first byte is content: not a
-/// blank, a line break or `#`; else the end. A block of bytes is first tested whole for a line
-/// break before a byte other than a space (a test that vectorizes), so indented lines cost no
-/// call each; only the line breaks of a block that passes are looked at one by one.
-fn next_unindented(bytes: &[u8], from: usize) -> usize {
-    // Long enough that the test's set-up is a small part of it; short enough that a block
-    // passed for a comment or blank line (then looked at line by line) costs little.
-    const BLOCK: usize = 256;
-    let starts_content = |b: u8| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'#');
-    if bytes.get(from).is_some_and(|&b| starts_content(b)) {
-        return from;
-    }
-    let last = bytes.len().saturating_sub(1);
-    let mut at = from;
-    while at < last {
-        let end = (at + BLOCK).min(last);
-        // Each byte of the block with the byte after it.
-        let (here, after) = (&bytes[at..end], &bytes[at + 1..=end]);
-        let maybe = (here.iter().zip(after))
-            .fold(false, |seen, (&b, &c)| seen | ((b == b'\n') & (c != b' ')));
-        if maybe {
-            let found = memchr::memchr_iter(b'\n', here).find(|&i| starts_content(after[i]));
-            if let Some(i) = found.map(|i| at + i) {
-                return i + 1;
-            }
-        }
-        at = end;
-    }
-    bytes.len()
+/// Whether a line starting with `b` may hold a top-level key: not indented, blank or a comment.
+fn starts_content(b: u8) -> bool {
+    !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'#')
 }
 
 /// `key: rest` (the key plain or quoted without escapes) → (key, rest).
@@ -352,37 +326,6 @@ fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The block test finds what a look at every line start finds, across block edges.
-    #[test]
-    fn next_unindented_agrees_with_every_line_start() {
-        let naive = |bytes: &[u8], from: usize| {
-            let content = |b: &u8| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'#');
-            (from..bytes.len())
-                .find(|&i| (i == from || bytes[i - 1] == b'\n') && content(&bytes[i]))
-                .unwrap_or(bytes.len())
-        };
-        let pieces = [
-            "  a: 1\n", "\n", "# c\n", "\r\n", "\t- x\n", "key: v\n", "#\n", " ",
-        ];
-        for seed in 0..400u32 {
-            let mut doc = String::new();
-            let mut x = seed.wrapping_mul(2654435761);
-            for _ in 0..(seed % 60) {
-                x = x.wrapping_mul(1103515245).wrapping_add(12345);
-                doc.push_str(pieces[(x >> 16) as usize % pieces.len()]);
-            }
-            let bytes = doc.as_bytes();
-            let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
-            for from in starts {
-                assert_eq!(
-                    next_unindented(bytes, from),
-                    naive(bytes, from),
-                    "{doc:?} {from}"
-                );
-            }
-        }
-    }
 
     fn top(doc: &str) -> Option<TopLevel<'_>> {
         match doc.trim_start().as_bytes().first() {
