@@ -38,6 +38,19 @@ pub(crate) fn next_line_start(
     bytes.len()
 }
 
+/// `count` of `pieces`, in an order `seed` picks (repeatable): text for tests that compare a
+/// search over lines with a plain look at every line.
+#[cfg(test)]
+pub(crate) fn pieces_in_turn(pieces: &[&str], seed: u32, count: u32) -> String {
+    let mut text = String::new();
+    let mut x = seed.wrapping_mul(2654435761);
+    for _ in 0..count {
+        x = x.wrapping_mul(1103515245).wrapping_add(12345);
+        text.push_str(pieces[(x >> 16) as usize % pieces.len()]);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,12 +76,7 @@ mod tests {
             "    a long indented line, to cross the edges of blocks at other offsets\n",
         ];
         for seed in 0..400u32 {
-            let mut doc = String::new();
-            let mut x = seed.wrapping_mul(2654435761);
-            for _ in 0..(seed % 60) {
-                x = x.wrapping_mul(1103515245).wrapping_add(12345);
-                doc.push_str(pieces[(x >> 16) as usize % pieces.len()]);
-            }
+            let doc = pieces_in_turn(&pieces, seed, seed % 60);
             let bytes = doc.as_bytes();
             let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
             for from in starts {

@@ -96,12 +96,7 @@ mod tests {
             "---\n", "...\n", "- a\n", "a: b\n", "  ---\n", "--- x\n", ".x\n", "-\n", "\n",
         ];
         for seed in 0..300u32 {
-            let mut text = String::new();
-            let mut x = seed.wrapping_mul(2654435761);
-            for _ in 0..(seed % 80) {
-                x = x.wrapping_mul(1103515245).wrapping_add(12345);
-                text.push_str(pieces[(x >> 16) as usize % pieces.len()]);
-            }
+            let text = crate::lines::pieces_in_turn(&pieces, seed, seed % 80);
             let bytes = text.as_bytes();
             let naive: Vec<usize> = (0..bytes.len())
                 .filter(|&i| i == 0 || bytes[i - 1] == b'\n')
