@@ -19,6 +19,7 @@ pub mod graph;
 pub(crate) mod io;
 pub(crate) mod k8s;
 pub(crate) mod keyring;
+pub(crate) mod lines;
 pub(crate) mod paths;
 pub mod pin;
 pub(crate) mod report;

@@ -117,7 +117,13 @@ fn regions(text: &str, markdown: bool) -> Vec<Region> {
     let mut fence: Option<Fence> = None;
     let mut heredoc: Option<(&str, usize)> = None;
     let mut offset = 0;
-    for line in text.split_inclusive('\n') {
+    while offset < text.len() {
+        if heredoc.is_none() {
+            offset = next_line_with(text, offset, wanted_bytes(fence.as_ref(), markdown));
+        }
+        let Some(line) = next_line(text, offset) else {
+            break;
+        };
         let start = offset;
         offset += line.len();
         let body = line.trim_end_matches(['\n', '\r']);
@@ -159,6 +165,49 @@ fn regions(text: &str, markdown: bool) -> Vec<Region> {
         out.push(region(f.content..text.len(), Holder::CodeBlock));
     }
     out
+}
+
+/// The bytes a line must hold to change [`regions`]' state outside a heredoc: a fence's mark
+/// to close it, `<` to begin a heredoc (where one may begin), `` ` `` or `~` to open a fence.
+fn wanted_bytes(fence: Option<&Fence>, markdown: bool) -> &'static [u8] {
+    match fence {
+        Some(f) if f.yaml => mark_only(f.mark),
+        Some(f) if f.mark == b'`' => b"`<",
+        Some(_) => b"~<",
+        None if markdown => b"`~<",
+        None => b"<",
+    }
+}
+
+fn mark_only(mark: u8) -> &'static [u8] {
+    if mark == b'`' {
+        b"`"
+    } else {
+        b"~"
+    }
+}
+
+/// The start of the first line at or after `from` (a line start) that holds one of `bytes`,
+/// else the end: the lines before it are passed over at memchr's speed, not one at a time.
+fn next_line_with(text: &str, from: usize, bytes: &[u8]) -> usize {
+    let rest = &text.as_bytes()[from..];
+    let found = match *bytes {
+        [a] => memchr::memchr(a, rest),
+        [a, b] => memchr::memchr2(a, b, rest),
+        [a, b, c] => memchr::memchr3(a, b, c, rest),
+        _ => Some(0),
+    };
+    let Some(at) = found else {
+        return text.len();
+    };
+    memchr::memrchr(b'\n', &rest[..at]).map_or(from, |i| from + i + 1)
+}
+
+/// The line starting at `from`, with its line break.
+fn next_line(text: &str, from: usize) -> Option<&str> {
+    let rest = text.get(from..).filter(|r| !r.is_empty())?;
+    let end = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest.len(), |i| i + 1);
+    Some(&rest[..end])
 }
 
 fn region(range: Range<usize>, holder: Holder) -> Region {
@@ -269,6 +318,27 @@ mod tests {
             .into_iter()
             .map(|r| (&text[r.range], r.holder))
             .collect()
+    }
+
+    /// Lines passed over for lacking a fence mark or `<` are those that change nothing: the
+    /// regions are those of a walk over every line.
+    #[test]
+    fn skipped_lines_change_no_region() {
+        let text = "prose\n```yaml\nkind: Secret\n  ~~ not a close\n```\ntext <<EOF\nkind: Secret\nEOF\n~~~\ncat <<X\na\nX\n~~~\n````\n```\nstill\n````\n```\napiVersion: v1\n";
+        let found: Vec<(&str, Holder)> = spans(text, true);
+        assert_eq!(
+            found,
+            vec![
+                ("kind: Secret\n  ~~ not a close\n", Holder::CodeBlock),
+                ("kind: Secret\n", Holder::Heredoc),
+                ("a\n", Holder::Heredoc),
+                ("apiVersion: v1\n", Holder::CodeBlock),
+            ]
+        );
+        assert_eq!(
+            spans("a\nb <<EOF\nc\nEOF\n", false),
+            vec![("c\n", Holder::Heredoc)]
+        );
     }
 
     #[test]

@@ -119,16 +119,17 @@ fn block_top_level(doc: &str) -> Option<TopLevel<'_>> {
     let mut value_may_continue = false;
     let mut next = 0;
     while next < bytes.len() {
+        // Most lines are indented inside a top-level value, blank or comments: nothing to read
+        // there, and nothing that changes what is read next.
+        if in_mapping && !value_may_continue {
+            next = crate::lines::next_line_start(bytes, next, |b| b != b' ', starts_content);
+            if next >= bytes.len() {
+                break;
+            }
+        }
         let end = memchr::memchr(b'\n', &bytes[next..]).map_or(bytes.len(), |i| next + i);
         let line = &doc[next..end];
         next = end + 1;
-        // Most lines are indented inside a top-level value: nothing to read there.
-        if in_mapping
-            && !value_may_continue
-            && matches!(line.as_bytes().first(), Some(b' ' | b'\t'))
-        {
-            continue;
-        }
         let line = line.strip_suffix('\r').unwrap_or(line);
         let content = line.trim_start_matches([' ', '\t']);
         if content.is_empty() {
@@ -158,6 +159,11 @@ fn block_top_level(doc: &str) -> Option<TopLevel<'_>> {
         value_may_continue = true;
     }
     Some(top)
+}
+
+/// Whether a line starting with `b` may hold a top-level key: not indented, blank or a comment.
+fn starts_content(b: u8) -> bool {
+    !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'#')
 }
 
 /// `key: rest` (the key plain or quoted without escapes) → (key, rest).

@@ -37,7 +37,7 @@ pub(crate) fn walk_worktree(paths: &[PathBuf], options: &WalkOptions, visitor: &
             file,
             &rel,
             options.max_file_size,
-            true,
+            Open::Follow,
             &mut buffer,
             visitor,
         );
@@ -109,7 +109,7 @@ fn visit_entry(
         entry.path(),
         &rel,
         options.max_file_size,
-        true,
+        Open::Listed,
         buffer,
         visitor,
     );
@@ -186,45 +186,88 @@ pub(crate) fn visit_named(
     visitor: &dyn Visitor,
 ) -> Result<(), crate::paths::Refusal> {
     let file = crate::paths::resolve(root, rel)?;
-    read_file(&file, rel, cap, false, &mut Vec::new(), visitor);
+    read_file(&file, rel, cap, Open::NoFollow, &mut Vec::new(), visitor);
     Ok(())
 }
 
+/// How a file is opened: as [`crate::io::open_regular`] (following a symlink at the path or
+/// not), or as a walked entry its directory listing gave as a regular file.
+#[derive(Clone, Copy)]
+enum Open {
+    Follow,
+    NoFollow,
+    Listed,
+}
+
 /// Reads a file into the reused buffer (at most the size cap) and hands it on unless binary.
-/// `follow`: whether `path` itself may be a symlink (the walker decided about symlinks).
 fn read_file(
     path: &Path,
     rel: &str,
     cap: u64,
-    follow: bool,
+    open: Open,
     buffer: &mut Vec<u8>,
     visitor: &dyn Visitor,
 ) {
-    buffer.clear();
+    let opened = match open {
+        Open::Follow => crate::io::open_regular(path, true),
+        Open::NoFollow => crate::io::open_regular(path, false),
+        Open::Listed => crate::io::open_listed_file(path),
+    };
     // A FIFO or device swapped in must not block the read.
-    let result = crate::io::open_regular(path, follow).and_then(|(file, meta)| {
+    let result = opened.and_then(|(file, meta)| {
         let len = meta.len();
         if len > cap {
-            return Ok(Some(len));
+            return Ok(Err(len));
         }
-        // `take` bounds memory even if the file grows while it is read.
-        file.take(cap + 1).read_to_end(buffer)?;
-        Ok((buffer.len() as u64 > cap).then_some(buffer.len() as u64))
+        let n = read_capped(file, len, cap, buffer)?;
+        Ok(if n as u64 > cap { Err(n as u64) } else { Ok(n) })
     });
     match result {
-        Ok(Some(len)) => visitor.skipped(
+        Ok(Err(len)) => visitor.skipped(
             rel,
             format!(
                 "larger than max-file-size ({} > {} bytes); skipped",
                 len, cap
             ),
         ),
-        Ok(None) => match sniff(buffer) {
+        Ok(Ok(n)) => match sniff(&buffer[..n]) {
             Content::Text(text) => visitor.file(rel, &text),
             Content::Binary(why) => visitor.skipped(rel, why.to_string()),
         },
         Err(e) => visitor.skipped(rel, format!("unreadable ({e}); skipped")),
     }
+}
+
+/// Reads `file` (`len` bytes when opened) into the front of `buffer`, at most `cap + 1` bytes
+/// (so that growth past the cap shows, and memory stays bounded); returns how many. Straight
+/// into the buffer, sized from `len`: `read_to_end` starts at 8 KiB a call and doubles. The
+/// buffer keeps its length between files, so its bytes are zeroed once, not for every file.
+fn read_capped(
+    mut file: std::fs::File,
+    len: u64,
+    cap: u64,
+    buffer: &mut Vec<u8>,
+) -> std::io::Result<usize> {
+    let limit = usize::try_from(cap.saturating_add(1)).unwrap_or(usize::MAX);
+    // One byte past the length, to see the end (or growth) without another resize.
+    let first = usize::try_from(len).map_or(limit, |len| len.saturating_add(1).min(limit));
+    if buffer.len() < first {
+        buffer.resize(first, 0);
+    }
+    let mut filled = 0;
+    while filled < limit {
+        if filled == buffer.len() {
+            let grown = buffer.len().saturating_mul(2).clamp(1, limit);
+            buffer.resize(grown, 0);
+        }
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// Whether a root-level ignore file (`.gitignore`, `.ignore`, `.sealantignore`) excludes `file`.

@@ -33,17 +33,23 @@ pub fn split_documents(text: &[u8]) -> Vec<DocSpan> {
     docs
 }
 
-/// The starts of the lines that begin with `---` or `...`, in order.
+/// The starts of the lines that begin with `---` or `...`, in order. Lines are found by their
+/// first byte (`-` or `.` at column 0 is rare in YAML), not by a search for the markers, whose
+/// bytes are everywhere in manifests (`- item`, `description: ….`).
 fn marker_candidates(text: &[u8]) -> Vec<usize> {
-    let mut found: Vec<usize> = memchr::memmem::find_iter(text, b"\n---")
-        .chain(memchr::memmem::find_iter(text, b"\n..."))
-        .map(|i| i + 1)
-        .collect();
-    if text.starts_with(b"---") || text.starts_with(b"...") {
-        found.push(0);
+    let marker_byte = |b: u8| b == b'-' || b == b'.';
+    let mut found = Vec::new();
+    let mut at = 0;
+    loop {
+        at = crate::lines::next_line_start(text, at, marker_byte, marker_byte);
+        if at >= text.len() {
+            return found;
+        }
+        if text[at..].starts_with(b"---") || text[at..].starts_with(b"...") {
+            found.push(at);
+        }
+        at = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i + 1);
     }
-    found.sort_unstable();
-    found
 }
 
 /// For a `---`/`...` marker line, where the document content on it starts (or the line's end).
@@ -82,6 +88,23 @@ fn push(docs: &mut Vec<DocSpan>, text: &[u8], range: Range<usize>, first_line: u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The candidates are the line starts that begin a marker, whatever surrounds them.
+    #[test]
+    fn marker_candidates_are_every_line_starting_a_marker() {
+        let pieces = [
+            "---\n", "...\n", "- a\n", "a: b\n", "  ---\n", "--- x\n", ".x\n", "-\n", "\n",
+        ];
+        for seed in 0..300u32 {
+            let text = crate::lines::pieces_in_turn(&pieces, seed, seed % 80);
+            let bytes = text.as_bytes();
+            let naive: Vec<usize> = (0..bytes.len())
+                .filter(|&i| i == 0 || bytes[i - 1] == b'\n')
+                .filter(|&i| bytes[i..].starts_with(b"---") || bytes[i..].starts_with(b"..."))
+                .collect();
+            assert_eq!(marker_candidates(bytes), naive, "{text:?}");
+        }
+    }
 
     fn texts(src: &str) -> Vec<&str> {
         split_documents(src.as_bytes())
