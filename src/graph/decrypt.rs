@@ -1,7 +1,7 @@
 //! With private keys: every sealed value must open with the label of the namespace and name a
 //! deployment applies it under (its own, when nothing includes it).
 
-use std::collections::{HashMap, HashSet};
+use super::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -51,7 +51,7 @@ fn sealed(
         Some(reaches) => reaches.as_slice(),
         None => &own,
     };
-    let mut tried = HashSet::new();
+    let mut tried = HashSet::default();
     let mut out = Vec::new();
     for reach in reaches {
         let applied = apply(name, namespace.as_deref(), reach.chain);

@@ -14,8 +14,6 @@ mod roots;
 pub mod trace;
 mod wrong_key;
 
-use std::collections::{HashMap, HashSet};
-
 use crate::config::{Config, PinnedCert};
 use crate::crypto::PrivateKey;
 use crate::paths::join;
@@ -24,6 +22,12 @@ pub use facts::{facts_of, Fact, Provider, SealedValue, SecretRef, Transform};
 pub use moved::{MOVED, NO_NAMESPACE};
 pub use refs::{MISSING_KEY, MISSING_SECRET};
 pub use roots::{Deployments, Root};
+
+/// Maps and sets of the graph's paths and names, with foldhash's seeded hasher: SipHash was a
+/// quarter of the serial work after a big tree's walk, and a per-process seed still keeps a
+/// repository from choosing colliding paths.
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// One way a deployment reaches a SealedSecret's file: the transforms it applies, and the
 /// pinned certs of the clusters it deploys to (by their `roots:`; empty when none says).
@@ -170,7 +174,7 @@ impl<'a> Graph<'a> {
             .flat_map(|(dir, (_, resources))| resources.iter().map(move |r| join(dir, r)))
             .collect();
         let mut builds = Vec::new();
-        let mut flux_dirs = HashSet::new();
+        let mut flux_dirs = HashSet::default();
         for fact in self.facts {
             let (path, dir, outer, recurse, flux) = match fact {
                 Fact::Flux {
@@ -357,7 +361,7 @@ pub fn check_builds(
             _ => None,
         })
         .collect();
-    let mut reached: HashMap<&str, Vec<Reach>> = HashMap::new();
+    let mut reached: HashMap<&str, Vec<Reach>> = HashMap::default();
     for (i, build) in builds.iter().enumerate() {
         for (file, chain) in &build.members {
             if sealed.contains(file.as_str()) {

@@ -1,7 +1,7 @@
 //! SealedSecrets that a deployment applies under another namespace or name than they were
 //! sealed for, or that have no namespace at all.
 
-use std::collections::HashMap;
+use super::HashMap;
 
 use super::{apply, cluster_name, Fact, GraphFinding, Reach, Transform};
 use crate::crypto::Scope;

@@ -1,6 +1,6 @@
 //! Workloads that refer to a Secret, or a key of one, that nothing in their build provides.
 
-use std::collections::{HashMap, HashSet};
+use super::{HashMap, HashSet};
 
 use super::{apply, Build, Fact, GraphFinding, Transform};
 
@@ -19,7 +19,7 @@ struct Provided<'a> {
 }
 
 pub(super) fn check(facts: &[Fact], builds: &[Build], out: &mut Vec<GraphFinding>) {
-    let mut by_path: HashMap<&str, Vec<&Fact>> = HashMap::new();
+    let mut by_path: HashMap<&str, Vec<&Fact>> = HashMap::default();
     for fact in facts {
         if let Some(path) = path_of(fact) {
             by_path.entry(path).or_default().push(fact);
@@ -27,7 +27,7 @@ pub(super) fn check(facts: &[Fact], builds: &[Build], out: &mut Vec<GraphFinding
     }
     // Only builds with workloads look names up: a repository of Secrets alone needs no index.
     let index = std::cell::OnceCell::new();
-    let mut reported = HashSet::new();
+    let mut reported = HashSet::default();
     for build in builds {
         let members = || {
             build.members.iter().flat_map(|(file, chain)| {
@@ -62,7 +62,7 @@ pub(super) fn check(facts: &[Fact], builds: &[Build], out: &mut Vec<GraphFinding
 /// parts of.
 fn unverifiable<'a>(members: impl Iterator<Item = &'a Fact>) -> (bool, HashSet<&'a str>) {
     let mut remote = false;
-    let mut patched = HashSet::new();
+    let mut patched = HashSet::default();
     for fact in members {
         if let Fact::Kustomization {
             resources,
@@ -101,10 +101,10 @@ struct Index {
 impl Index {
     fn new(facts: &[Fact], builds: &[Build], by_path: &HashMap<&str, Vec<&Fact>>) -> Index {
         let mut index = Index {
-            names: HashMap::new(),
-            derived: HashMap::new(),
+            names: HashMap::default(),
+            derived: HashMap::default(),
         };
-        let mut built = HashSet::new();
+        let mut built = HashSet::default();
         for build in builds {
             for (file, chain) in &build.members {
                 built.insert(file.as_str());

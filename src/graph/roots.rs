@@ -1,7 +1,7 @@
 //! Which `certs:` entries' deployment roots deploy each build and file: a file deployed from
 //! the roots of several clusters is judged against each cluster's cert.
 
-use std::collections::HashMap;
+use super::HashMap;
 
 use super::{Build, Transform};
 use crate::config::{Config, PinnedCert};
@@ -28,7 +28,7 @@ impl<'c> Deployments<'c> {
         let mut out = Deployments {
             config: Some(config),
             builds: vec![Vec::new(); builds.len()],
-            files: HashMap::new(),
+            files: HashMap::default(),
         };
         if !config.has_roots() {
             return out;
@@ -147,13 +147,13 @@ fn merge<'c>(roots: &mut Vec<Root<'c>>, more: &[Root<'c>]) {
 /// its entry (a Flux Kustomization applied by another one), followed to a fixed point.
 fn build_roots<'c>(config: &'c Config, builds: &[Build]) -> Vec<Vec<Root<'c>>> {
     // A file may hold several entries (Flux Kustomizations in one file, an Argo app's sources).
-    let mut by_entry: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_entry: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, b) in builds.iter().enumerate() {
         by_entry.entry(b.entry.as_str()).or_default().push(i);
     }
     let mut roots: Vec<Vec<Root>> = builds.iter().map(|b| holding(config, &b.entry)).collect();
     // By build: the builds whose entry it holds as a member, with the member's chain.
-    let mut includes: HashMap<usize, Vec<(usize, &[Transform])>> = HashMap::new();
+    let mut includes: HashMap<usize, Vec<(usize, &[Transform])>> = HashMap::default();
     for (i, build) in builds.iter().enumerate() {
         for (file, chain) in &build.members {
             for &j in by_entry.get(file.as_str()).into_iter().flatten() {
