@@ -52,6 +52,7 @@ pub(super) fn run(args: &ScanArgs, stdin: &mut dyn Read, stdout: &mut dyn Write)
             .as_ref()
             .map(|_| &progress as &(dyn Fn(Progress) + Sync)),
         cache: !args.no_cache,
+        frames: args.format == crate::report::Format::Human,
     };
     if stream {
         return run_stream(args, &request, &root, stdin, started, stdout);

@@ -148,7 +148,7 @@ impl<'a> Collector<'a> {
             config: request.config,
             keys: request.keys,
             defer_decrypt: matches!(request.mode, Mode::Worktree),
-            keep_spans: matches!(request.mode, Mode::Worktree),
+            keep_spans: request.frames && matches!(request.mode, Mode::Worktree),
             unpinned_noted: Default::default(),
             state: Mutex::default(),
             files: AtomicU64::new(0),

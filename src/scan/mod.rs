@@ -62,6 +62,9 @@ pub struct ScanRequest<'a> {
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
     /// Whether git modes may use `.sealant_cache/` at the repository root (`--no-cache`: no).
     pub cache: bool,
+    /// Whether the report draws code frames (`--format human`): a working-tree scan then keeps
+    /// each file's value spans, and a digest of its bytes, to redact them with.
+    pub frames: bool,
 }
 
 /// Everything a reporter needs.

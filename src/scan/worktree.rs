@@ -161,6 +161,7 @@ fn graph_with_keys(
         keys,
         progress: None,
         cache: false,
+        frames: false,
     };
     let collector = Once {
         inner: Collector::new(&request),
