@@ -313,6 +313,39 @@ mod tests {
     }
 
     #[test]
+    fn any_line_and_label_draw_without_panic_and_the_mark_stays_under_the_label() {
+        let pieces = ["a", "\t", "日", "é", "\x1b[1m", " ", "<redacted>", "…"];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let text: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
+            let start = next(text.len() + 2);
+            let label = start..start + next(6);
+            let color = next(2) == 1;
+            let drawn = draw(&finding(&text, label.clone()), &Theme::new(color));
+            if color {
+                continue;
+            }
+            let Some(under) = drawn.lines().find(|l| l.contains('┬') || l.contains('▲')) else {
+                continue;
+            };
+            assert!(label.start < text.len(), "{text:?} {label:?}: {drawn}");
+            let mark = under.chars().position(|c| c == '┬' || c == '▲').unwrap() - 5;
+            let from = columns(&text[..floor_char(&text, label.start)]);
+            let to = columns(&text[..ceil_char(&text, label.end)]).max(from + 1);
+            assert!(
+                (from..to.max(from + 1)).contains(&mark),
+                "{text:?} {label:?}: {drawn}"
+            );
+        }
+    }
+
+    #[test]
     fn colour_wraps_each_part_in_its_own_escape() {
         let text = draw(&finding("k: v", 3..4), &Theme::new(true));
         assert!(text.starts_with("\x1b[31merror[r]\x1b[0m\n\n  \x1b[31m×\x1b[0m m\n"));
