@@ -42,8 +42,9 @@ pub(crate) fn may_hold(file_name: &str) -> bool {
 pub(crate) fn detect(bytes: &[u8], file_name: &str, existing: &[Detection]) -> Vec<Detection> {
     let markdown = is_markdown(file_name);
     let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
-    // Most files have neither a heredoc nor a code block: no need to walk their lines.
-    let has_marker = has(b"<<") || (markdown && (has(b"```") || has(b"~~~")));
+    // Most files have neither a heredoc nor a code block: no need to walk their lines. A
+    // README's first code fence comes early, a heredoc seldom: fences are looked for first.
+    let has_marker = (markdown && (has(b"```") || has(b"~~~"))) || has(b"<<");
     let Some(text) = has_marker
         .then(|| std::str::from_utf8(bytes).ok())
         .flatten()
