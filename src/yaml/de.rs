@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer as _, Unexpected, Visitor};
 
-use super::message::{type_word, unexpected_kind};
+use super::message::{expected_words, type_word, unexpected_kind};
 use super::tree::{parse_documents, Node, NodeKind, ScalarTags};
 
 /// Collections nested deeper than this are refused: deserializing recurses once per level.
@@ -73,15 +73,17 @@ impl de::Error for Error {
     // serde's own wording quotes the value (`invalid type: string "hunter2"`).
     fn invalid_type(unexp: Unexpected, exp: &dyn de::Expected) -> Self {
         de::Error::custom(format_args!(
-            "found {}, expected {exp}",
-            unexpected_kind(&unexp)
+            "found {}, expected {}",
+            unexpected_kind(&unexp),
+            expected_words(exp)
         ))
     }
 
     fn invalid_value(unexp: Unexpected, exp: &dyn de::Expected) -> Self {
         de::Error::custom(format_args!(
-            "invalid {}, expected {exp}",
-            unexpected_kind(&unexp)
+            "invalid {}, expected {}",
+            unexpected_kind(&unexp),
+            expected_words(exp)
         ))
     }
 

@@ -14,6 +14,18 @@ pub(super) fn type_word(ty: &str) -> &'static str {
 }
 
 /// What serde found, by kind only: serde's own wording quotes the value (`string "x"`).
+/// What a field expects, without the Rust type serde names (`struct RawConfig`: a mapping).
+pub(super) fn expected_words(expected: &dyn serde::de::Expected) -> String {
+    let text = expected.to_string();
+    if text.starts_with("struct ") || text.starts_with("tuple struct ") {
+        "a mapping".to_string()
+    } else if text.starts_with("enum ") {
+        "one of its names".to_string()
+    } else {
+        text
+    }
+}
+
 pub(super) fn unexpected_kind(unexpected: &Unexpected) -> &'static str {
     match unexpected {
         Unexpected::Bool(_) => "boolean",

@@ -55,6 +55,20 @@ fn a_wrong_type_in_the_configuration_is_named_with_its_place_not_its_value() {
 }
 
 #[test]
+fn a_configuration_that_is_not_a_mapping_says_so_without_rust_types() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".sealant.yaml"), "- exclude\n- a\n").unwrap();
+    let err = fails(sealant_in(Some(dir.path()), &["scan", "."], b""));
+    assert!(
+        err.contains(
+            ".sealant.yaml:1:1: invalid configuration: found sequence, expected a mapping"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("struct"), "{err}");
+}
+
+#[test]
 fn an_error_says_its_cause_once() {
     let err = fails(sealant(&["seal", "--cert", "/no/such/cert.pem"], b"{}"));
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
