@@ -154,12 +154,8 @@ impl Fingerprint {
     fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         match &self.0 {
             Digits::Hex(bytes) => {
-                const DIGITS: &[u8; 16] = b"0123456789abcdef";
                 let mut text = [0u8; 32];
-                for (pair, &b) in text.chunks_exact_mut(2).zip(bytes) {
-                    pair[0] = DIGITS[usize::from(b >> 4)];
-                    pair[1] = DIGITS[usize::from(b & 15)];
-                }
+                crate::crypto::hex_into(bytes, &mut text);
                 f(std::str::from_utf8(&text).unwrap_or_default())
             }
             Digits::Text(text) => f(text),
@@ -380,8 +376,6 @@ pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
     LineIndex::new(text).line_col(offset)
 }
 
-/// Where each line of a file starts, found in one pass: locating an offset is then a binary
-/// search, not a count from the start of the file.
 /// The offset of every line's start in `text`, to share among threads (each [`LineIndex`] keeps
 /// a cursor of its own).
 pub(crate) fn line_starts(text: &[u8]) -> Vec<usize> {
@@ -390,6 +384,8 @@ pub(crate) fn line_starts(text: &[u8]) -> Vec<usize> {
         .collect()
 }
 
+/// Where each line of a file starts, found in one pass: locating an offset is then a binary
+/// search, not a count from the start of the file.
 pub(crate) struct LineIndex<'a> {
     text: &'a [u8],
     starts: std::borrow::Cow<'a, [usize]>,

@@ -129,14 +129,19 @@ impl Cert {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    // Every finding's fingerprint goes through here: no `format!` per byte.
+    let mut out = vec![0; bytes.len() * 2];
+    hex_into(bytes, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Lower-case hex of `bytes` into `out` (two digits a byte, `out` that long): a finding's
+/// fingerprint is written on the stack each time it is shown or compared.
+pub fn hex_into(bytes: &[u8], out: &mut [u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 15)];
     }
-    out
 }
 
 #[cfg(test)]

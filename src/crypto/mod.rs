@@ -10,7 +10,7 @@ mod keys;
 mod pem;
 mod scope;
 
-pub use cert::{hex, Cert, MIN_KEY_BITS};
+pub use cert::{hex, hex_into, Cert, MIN_KEY_BITS};
 pub use hybrid::{hybrid_decrypt, hybrid_encrypt, parse_envelope, Envelope, SESSION_KEY_LEN};
 pub use keys::{parse_private_keys, PrivateKey};
 pub use pem::{pem_blocks, PemBlock};

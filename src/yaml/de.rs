@@ -37,14 +37,7 @@ impl Error {
 
     /// The 1-based line and column (in characters) of the error in `text`, if known.
     pub fn line_column(&self, text: &str) -> Option<(usize, usize)> {
-        let mut offset = self.offset?.min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let before = &text[..offset];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let line = before.matches('\n').count() + 1;
-        Some((line, before[line_start..].chars().count() + 1))
+        Some(crate::finding::line_col(text.as_bytes(), self.offset?))
     }
 
     /// The innermost place wins: only an error without one takes `offset`.

@@ -36,20 +36,20 @@ pub fn split_documents(text: &[u8]) -> Vec<DocSpan> {
 /// The starts of the lines that begin with `---` or `...`, in order. Lines are found by their
 /// first byte (`-` or `.` at column 0 is rare in YAML), not by a search for the markers, whose
 /// bytes are everywhere in manifests (`- item`, `description: ….`).
-fn marker_candidates(text: &[u8]) -> Vec<usize> {
+fn marker_candidates(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let marker_byte = |b: u8| b == b'-' || b == b'.';
-    let mut found = Vec::new();
     let mut at = 0;
-    loop {
+    std::iter::from_fn(move || loop {
         at = crate::lines::next_line_start(text, at, marker_byte, marker_byte);
         if at >= text.len() {
-            return found;
+            return None;
         }
-        if text[at..].starts_with(b"---") || text[at..].starts_with(b"...") {
-            found.push(at);
-        }
+        let line = at;
         at = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i + 1);
-    }
+        if text[line..].starts_with(b"---") || text[line..].starts_with(b"...") {
+            return Some(line);
+        }
+    })
 }
 
 /// For a `---`/`...` marker line, where the document content on it starts (or the line's end).
@@ -102,7 +102,11 @@ mod tests {
                 .filter(|&i| i == 0 || bytes[i - 1] == b'\n')
                 .filter(|&i| bytes[i..].starts_with(b"---") || bytes[i..].starts_with(b"..."))
                 .collect();
-            assert_eq!(marker_candidates(bytes), naive, "{text:?}");
+            assert_eq!(
+                marker_candidates(bytes).collect::<Vec<_>>(),
+                naive,
+                "{text:?}"
+            );
         }
     }
 
