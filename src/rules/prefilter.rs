@@ -15,7 +15,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 pub const TEDDY_LIMIT: usize = 64;
 
 enum Searcher {
-    Teddy(packed::Searcher),
+    /// With the keyword of each of its pattern ids (see [`super::buckets`]).
+    Teddy(packed::Searcher, Vec<usize>),
     Automaton(AhoCorasick),
 }
 
@@ -88,12 +89,24 @@ impl Prefilter {
         })
     }
 
+    /// The same prefilter on the automaton: the reference Teddy's hits are checked against.
+    #[cfg(test)]
+    pub(super) fn on_the_automaton(mut self) -> Prefilter {
+        self.searcher = Searcher::Automaton(
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&self.keywords)
+                .expect("the keywords built Teddy"),
+        );
+        self
+    }
+
     pub(super) fn keywords(&self) -> &[String] {
         &self.keywords
     }
 
     pub(super) fn uses_teddy(&self) -> bool {
-        matches!(self.searcher, Searcher::Teddy(_))
+        matches!(self.searcher, Searcher::Teddy(..))
     }
 
     pub(super) fn rules_of(&self, keyword: usize) -> &[usize] {
@@ -111,9 +124,9 @@ impl Prefilter {
             }
         };
         match &self.searcher {
-            Searcher::Teddy(s) => s
+            Searcher::Teddy(s, keyword_of) => s
                 .find_iter(text)
-                .for_each(|m| add(m.pattern().as_usize(), m.start())),
+                .for_each(|m| add(keyword_of[m.pattern().as_usize()], m.start())),
             Searcher::Automaton(a) => a
                 .find_iter(text)
                 .for_each(|m| add(m.pattern().as_usize(), m.start())),
@@ -158,13 +171,14 @@ fn inside(keyword: &str, keywords: &[String]) -> Vec<(usize, usize)> {
 }
 
 fn searcher(keywords: &[String]) -> Result<Searcher, String> {
+    let order = super::buckets::teddy_order(keywords);
     let teddy = packed::Config::new()
         .match_kind(packed::MatchKind::LeftmostLongest)
         .builder()
-        .extend(keywords)
+        .extend(order.iter().map(|&k| &keywords[k]))
         .build();
     if let Some(teddy) = teddy {
-        return Ok(Searcher::Teddy(teddy));
+        return Ok(Searcher::Teddy(teddy, order));
     }
     AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
