@@ -69,16 +69,24 @@ struct Masks {
 }
 
 impl Masks {
-    fn with(&self, keywords: &[String], group: &[usize], mask_len: usize) -> Masks {
-        let mut m = self.clone();
+    fn of(keywords: &[String], group: &[usize], mask_len: usize) -> Masks {
+        let mut m = Masks::default();
         for &k in group {
             for (j, b) in keywords[k].bytes().take(mask_len).enumerate() {
                 m.lo[j] |= 1 << (b & 0xF);
                 m.hi[j] |= 1 << (b >> 4);
             }
         }
-        m.patterns += group.len();
+        m.patterns = group.len();
         m
+    }
+
+    fn union(&self, other: &Masks) -> Masks {
+        Masks {
+            lo: std::array::from_fn(|j| self.lo[j] | other.lo[j]),
+            hi: std::array::from_fn(|j| self.hi[j] | other.hi[j]),
+            patterns: self.patterns + other.patterns,
+        }
     }
 
     /// Estimated candidates per million positions, times the patterns each one checks: the
@@ -89,21 +97,22 @@ impl Masks {
         }
         let mut rate = 1.0;
         for j in 0..mask_len {
-            let mut share = 0u64;
-            for hi in 0..16 {
-                if self.hi[j] & (1 << hi) == 0 {
-                    continue;
-                }
-                for lo in 0..16 {
-                    if self.lo[j] & (1 << lo) != 0 {
-                        share += u64::from(PER_MILLION[hi << 4 | lo]);
-                    }
-                }
-            }
-            rate *= share as f64 / 1e6;
+            let share: u32 = bits(self.hi[j])
+                .flat_map(|hi| bits(self.lo[j]).map(move |lo| PER_MILLION[hi << 4 | lo]))
+                .sum();
+            rate *= f64::from(share) / 1e6;
         }
         rate * 1e6 * (2 + self.patterns) as f64
     }
+}
+
+/// The indexes of the set bits.
+fn bits(mut set: u16) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        let bit = set.trailing_zeros() as usize;
+        set &= set.checked_sub(1)?;
+        Some(bit)
+    })
 }
 
 /// The bucket of each group.
@@ -113,27 +122,33 @@ fn place(
     mask_len: usize,
     buckets: usize,
 ) -> Vec<usize> {
-    let alone: Vec<f64> = groups
+    let alone: Vec<Masks> = groups
         .iter()
-        .map(|g| Masks::default().with(keywords, g, mask_len).cost(mask_len))
+        .map(|g| Masks::of(keywords, g, mask_len))
         .collect();
+    let alone_cost: Vec<f64> = alone.iter().map(|m| m.cost(mask_len)).collect();
     let mut by_cost: Vec<usize> = (0..groups.len()).collect();
-    by_cost.sort_by(|&a, &b| alone[b].total_cmp(&alone[a]));
+    by_cost.sort_by(|&a, &b| alone_cost[b].total_cmp(&alone_cost[a]));
     let mut free = capacity(keywords.len(), buckets);
     let mut masks = vec![Masks::default(); buckets];
+    let mut costs = vec![0.0; buckets];
     let mut placed = vec![0; groups.len()];
     for g in by_cost {
-        let best = (0..buckets).filter(|&b| free[b] > 0).min_by(|&a, &b| {
-            let rise = |x: usize| {
-                masks[x].with(keywords, &groups[g], mask_len).cost(mask_len)
-                    - masks[x].cost(mask_len)
-            };
-            rise(a).total_cmp(&rise(b))
-        });
+        let best = (0..buckets)
+            .filter(|&b| free[b] > 0)
+            .map(|b| {
+                let joined = masks[b].union(&alone[g]);
+                let cost = joined.cost(mask_len);
+                (cost - costs[b], b, joined, cost)
+            })
+            .min_by(|x, y| x.0.total_cmp(&y.0));
         // There are as many leader places as keywords, so never more groups than places.
-        let Some(b) = best else { return placed };
+        let Some((_, b, joined, cost)) = best else {
+            return placed;
+        };
         free[b] -= 1;
-        masks[b] = masks[b].with(keywords, &groups[g], mask_len);
+        masks[b] = joined;
+        costs[b] = cost;
         placed[g] = b;
     }
     placed
