@@ -384,63 +384,120 @@ pub(crate) fn line_starts(text: &[u8]) -> Vec<usize> {
         .collect()
 }
 
-/// Where each line of a file starts, found in one pass: locating an offset is then a binary
-/// search, not a count from the start of the file.
+/// Where offsets of a file are: line and column. Lines are counted between the offsets asked
+/// for, from a cursor (a vectorized count, no list of every line's start), which is cheapest
+/// when offsets come in order, as findings do. Once counting has walked the text twice over
+/// (offsets asked for out of order), every line's start is listed once and searched instead.
 pub(crate) struct LineIndex<'a> {
     text: &'a [u8],
-    starts: std::borrow::Cow<'a, [usize]>,
-    /// The last offset located and its column: offsets found in order along one long line
-    /// count characters from there instead of from the line's start.
-    last: Cell<Option<(usize, usize)>>,
+    starts: std::cell::OnceCell<std::borrow::Cow<'a, [usize]>>,
+    /// (offset, 0-based line of that offset): where counting resumes.
+    cursor: Cell<(usize, usize)>,
+    /// Bytes counted or searched so far, and how many may be before listing the starts.
+    walked: Cell<usize>,
+    budget: usize,
+    /// The last offset located, its line and its column: offsets found in order along one long
+    /// line count characters from there instead of from the line's start.
+    last: Cell<Option<(usize, usize, usize)>>,
 }
 
 impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a [u8]) -> LineIndex<'a> {
-        LineIndex {
-            text,
-            starts: std::borrow::Cow::Owned(line_starts(text)),
-            last: Cell::new(None),
-        }
+        LineIndex::from_point(text, 0, 0, text.len())
     }
 
-    /// Line starts, to share among threads (the index itself keeps a cursor of its own).
-    pub(crate) fn starts(&self) -> &[usize] {
-        &self.starts
+    /// An index that starts counting at `offset`, known to be on 0-based `line`, for offsets
+    /// within `span` bytes of it (a document of a file): counting never walks from the file's
+    /// start for each document.
+    pub(crate) fn from_point(
+        text: &'a [u8],
+        offset: usize,
+        line: usize,
+        span: usize,
+    ) -> LineIndex<'a> {
+        LineIndex {
+            text,
+            starts: std::cell::OnceCell::new(),
+            cursor: Cell::new((offset.min(text.len()), line)),
+            walked: Cell::new(0),
+            budget: 2 * span + 4096,
+            last: Cell::new(None),
+        }
     }
 
     /// An index of `text` over line starts found before by [`line_starts`].
     pub(crate) fn with_starts(text: &'a [u8], starts: &'a [usize]) -> LineIndex<'a> {
-        LineIndex {
-            text,
-            starts: std::borrow::Cow::Borrowed(starts),
-            last: Cell::new(None),
-        }
+        let index = LineIndex::new(text);
+        let _ = index.starts.set(std::borrow::Cow::Borrowed(starts));
+        index
+    }
+
+    /// Line starts, to share among threads (the index itself keeps a cursor of its own).
+    pub(crate) fn starts(&self) -> &[usize] {
+        self.starts
+            .get_or_init(|| std::borrow::Cow::Owned(line_starts(self.text)))
     }
 
     /// 0-based line of `offset`: the number of line breaks before it.
     pub(crate) fn line_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset) - 1
+        let offset = offset.min(self.text.len());
+        if let Some(starts) = self.starts.get() {
+            return starts.partition_point(|&s| s <= offset) - 1;
+        }
+        let (at, line) = self.cursor.get();
+        if !self.walk(offset.abs_diff(at)) {
+            return self.line_of(offset);
+        }
+        let line = if offset >= at {
+            line + memchr::memchr_iter(b'\n', &self.text[at..offset]).count()
+        } else {
+            line - memchr::memchr_iter(b'\n', &self.text[offset..at]).count()
+        };
+        self.cursor.set((offset, line));
+        line
+    }
+
+    /// Charges `bytes` of walking; false (and the starts listed) once the budget is spent.
+    fn walk(&self, bytes: usize) -> bool {
+        let walked = self.walked.get() + bytes;
+        self.walked.set(walked);
+        if walked <= self.budget {
+            return true;
+        }
+        self.starts();
+        false
     }
 
     /// Byte offset where 0-based `line` starts.
     pub(crate) fn line_start(&self, line: usize) -> Option<usize> {
-        self.starts.get(line).copied()
+        self.starts().get(line).copied()
+    }
+
+    /// Where the line holding `offset` starts.
+    fn start_of_line_at(&self, offset: usize, line: usize) -> usize {
+        if let Some(starts) = self.starts.get() {
+            return starts[line];
+        }
+        let start = memchr::memrchr(b'\n', &self.text[..offset]).map_or(0, |i| i + 1);
+        if !self.walk(offset - start) {
+            return self.starts()[line];
+        }
+        start
     }
 
     /// 1-based (line, column in characters) of `offset`.
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.line_of(offset);
-        let start = self.starts[line];
         let (from, column) = match self.last.get() {
-            Some((at, column)) if start <= at && at <= offset => (at, column),
-            _ => (start, 1),
+            Some((at, at_line, column)) if at_line == line && at <= offset => (at, column),
+            _ => (self.start_of_line_at(offset, line), 1),
         };
         let column = column + chars(&self.text[from..offset]);
         // Counting resumes only before a byte that starts a character: there, counting in two
         // parts gives what counting the whole gives, even in invalid UTF-8.
         if self.text.get(offset).is_none_or(|&b| !is_continuation(b)) {
-            self.last.set(Some((offset, column)));
+            self.last.set(Some((offset, line, column)));
         }
         (line + 1, column)
     }
@@ -458,6 +515,58 @@ fn chars(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counted from a cursor or searched in the list of starts, in order or not, an offset is
+    /// where a count from the file's start puts it.
+    #[test]
+    fn line_col_is_the_same_in_any_order_of_offsets() {
+        let text = "ab\ncdé f\n\n  x: y\r\nzz\n".repeat(50);
+        let bytes = text.as_bytes();
+        let naive = |offset: usize| {
+            let before = &bytes[..offset];
+            let line = before.iter().filter(|&&b| b == b'\n').count();
+            let start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            (
+                line + 1,
+                String::from_utf8_lossy(&bytes[start..offset])
+                    .chars()
+                    .count()
+                    + 1,
+            )
+        };
+        let offsets: Vec<usize> = (0..bytes.len())
+            .filter(|&i| !is_continuation(bytes[i]))
+            .collect();
+        let mut shuffled = offsets.clone();
+        shuffled.sort_by_key(|&i| (i * 7919) % offsets.len());
+        for order in [&offsets, &shuffled] {
+            let index = LineIndex::new(bytes);
+            for &offset in order.iter() {
+                assert_eq!(index.line_col(offset), naive(offset), "at {offset}");
+            }
+        }
+        // From a point inside the text, before and after it.
+        let index = LineIndex::from_point(bytes, 100, naive(100).0 - 1, 50);
+        for offset in [100, 140, 120, 3, bytes.len()] {
+            assert_eq!(index.line_col(offset), naive(offset), "at {offset}");
+        }
+    }
+
+    /// Offsets asked for back and forth across the text stop being counted and are searched.
+    #[test]
+    fn counting_back_and_forth_lists_the_starts_instead() {
+        let text = "a\n".repeat(10_000);
+        let index = LineIndex::new(text.as_bytes());
+        for _ in 0..3 {
+            index.line_col(text.len());
+            index.line_col(0);
+        }
+        assert!(index.starts.get().is_some());
+        assert!(index.walked.get() <= index.budget + text.len());
+    }
 
     #[test]
     fn line_col_counts_characters_from_one() {

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::check::{check_sealed_secret, CheckContext};
-use crate::finding::{line_starts, Detection, Finding, LineIndex};
+use crate::finding::{Detection, Finding, LineIndex};
 use crate::fingerprint::{fingerprint, of_identity};
 use crate::k8s::{is_kustomization_file, is_manifest_file, REFERENCE_KINDS};
 use crate::rules::{Hits, RuleSet};
@@ -311,7 +311,6 @@ fn scan_documents(
         path,
         file_name,
         check,
-        line_starts: std::sync::OnceLock::new(),
         kustomization,
     };
     // A file of thousands of documents (a `helm template` dump) would otherwise keep one
@@ -365,18 +364,15 @@ struct DocFile<'a> {
     path: &'a str,
     file_name: &'a str,
     check: &'a CheckContext<'a>,
-    /// Made when a document needs locating: most files with keyword hits have none that does.
-    line_starts: std::sync::OnceLock<Vec<usize>>,
     /// Whether the file is a kustomization (by name), decided once for all its documents.
     kustomization: bool,
 }
 
 impl DocFile<'_> {
-    fn lines(&self) -> LineIndex<'_> {
-        let starts = self
-            .line_starts
-            .get_or_init(|| line_starts(self.text.as_bytes()));
-        LineIndex::with_starts(self.text.as_bytes(), starts)
+    /// Locates offsets in `doc`, counting lines from its start.
+    fn lines(&self, doc: &crate::yaml::DocSpan) -> LineIndex<'_> {
+        let (start, len) = (doc.range.start, doc.range.len());
+        LineIndex::from_point(self.text.as_bytes(), start, doc.first_line - 1, len)
     }
 
     fn scan(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
@@ -398,7 +394,7 @@ impl DocFile<'_> {
     /// Judges a document from its tree.
     fn scan_tree(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
         let (text, file_name) = (self.text, self.file_name);
-        let lines = self.lines();
+        let lines = self.lines(doc);
         let at = |offset| lines.line_col(offset);
         let mut out = DocOutcome::default();
         match parse_expanded(text, doc.range.clone()) {
@@ -443,7 +439,7 @@ impl DocFile<'_> {
         if self.text[doc.range.clone()].contains("{{") {
             out.quiet.push(doc.range.clone());
         } else {
-            let (line, column) = self.lines().line_col(e.offset);
+            let (line, column) = self.lines(doc).line_col(e.offset);
             out.note = Some(format!(
                 "{line}:{column}: not valid YAML ({}); scanned as plain text",
                 e.message

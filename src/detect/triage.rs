@@ -416,7 +416,6 @@ mod tests {
             path: "x.yaml",
             file_name: "x.yaml",
             check: &check,
-            line_starts: std::sync::OnceLock::new(),
             kustomization: false,
         };
         let doc = crate::yaml::DocSpan {
