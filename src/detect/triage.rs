@@ -228,10 +228,7 @@ fn json_top_level(doc: &str) -> Option<TopLevel<'_>> {
     while i < bytes.len() {
         let c = bytes[i];
         if c.is_ascii_whitespace() {
-            i += bytes[i..]
-                .iter()
-                .position(|b| !b.is_ascii_whitespace())
-                .unwrap_or(bytes.len() - i);
+            i = skip_whitespace(bytes, i);
             continue;
         }
         if closed {
@@ -308,9 +305,34 @@ fn json_top_level(doc: &str) -> Option<TopLevel<'_>> {
     closed.then_some(top)
 }
 
+/// The index of the first byte at or after `i` that is not JSON whitespace. Pretty-printed
+/// JSON is mostly indentation: it is skipped eight spaces at a time.
+fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    loop {
+        while let Some(word) = bytes.get(i..i + 8) {
+            if u64::from_ne_bytes(word.try_into().expect("8 bytes")) != SPACES {
+                break;
+            }
+            i += 8;
+        }
+        match bytes.get(i) {
+            Some(b) if b.is_ascii_whitespace() => i += 1,
+            _ => return i,
+        }
+    }
+}
+
 /// The index of the quote that closes the string opening at `start`.
 fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut i = start + 1;
+    // Most strings are short keys: a look at their first bytes costs less than a search.
+    let near = &bytes[i..bytes.len().min(i + 16)];
+    match near.iter().position(|&b| b == b'"' || b == b'\\') {
+        Some(n) if near[n] == b'"' => return Some(i + n),
+        Some(_) => {}
+        None => i += near.len(),
+    }
     loop {
         i += memchr::memchr2(b'"', b'\\', &bytes[i..])?;
         if bytes[i] == b'"' {
@@ -339,6 +361,39 @@ mod tests {
             kind: Some(kind),
             api: Some(api),
         })
+    }
+
+    /// The shortcuts (spaces eight at a time, short strings looked at directly) end where a
+    /// byte-by-byte walk ends, at every offset and length around their edges.
+    #[test]
+    fn json_shortcuts_end_where_a_walk_ends() {
+        let pieces = [
+            "\"", "\\\"", "\\\\", "a", "é", " ", "   ", "        ", "\n", "\t", "\r",
+        ];
+        for seed in 0..3000u32 {
+            let text = crate::lines::pieces_in_turn(&pieces, seed, seed % 40);
+            let bytes = text.as_bytes();
+            for start in 0..bytes.len() {
+                let walked = (start..bytes.len())
+                    .find(|&i| !bytes[i].is_ascii_whitespace())
+                    .unwrap_or(bytes.len());
+                assert_eq!(skip_whitespace(bytes, start), walked, "{text:?} {start}");
+                if bytes[start] == b'"' {
+                    let (mut i, mut end) = (start + 1, None);
+                    while i < bytes.len() {
+                        match bytes[i] {
+                            b'"' => {
+                                end = Some(i);
+                                break;
+                            }
+                            b'\\' => i += 2,
+                            _ => i += 1,
+                        }
+                    }
+                    assert_eq!(string_end(bytes, start), end, "{text:?} {start}");
+                }
+            }
+        }
     }
 
     #[test]
