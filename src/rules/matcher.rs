@@ -197,6 +197,10 @@ fn collect(
     found: &mut Vec<Candidate>,
 ) -> usize {
     let mut reached = 0;
+    // Most windows hold no match: saying so takes only the regex's DFA, not its captures.
+    if !regex.is_match(&text[window.clone()]) {
+        return reached;
+    }
     for caps in regex.captures_iter(&text[window.clone()]) {
         let whole = caps.get(0).expect("group 0 always matches");
         reached = window.start + whole.end();
