@@ -261,7 +261,7 @@ mod tests {
         assert_ne!(teddy_order(&pack), (0..pack.len()).collect::<Vec<_>>());
         let words: Vec<&str> = pack.iter().map(String::as_str).collect();
         let teddy = Prefilter::new(&[], &words).unwrap();
-        assert!(teddy.uses_teddy());
+        assert!(teddy.uses_teddy() && teddy.uses_parts());
         let automaton = Prefilter::new(&[], &words).unwrap().on_the_automaton();
         const NOISE: &[u8] = b" \n:-_aeSsTtk";
         // Texts of keywords, their pieces and joins (`Secretoken`, `secretGenerator`), and noise.
@@ -284,8 +284,20 @@ mod tests {
                 }
             }
             let found: Vec<_> = teddy.scan(&text).iter().collect();
+            let expected: Vec<_> = automaton.scan(&text).iter().collect();
             assert!(!found.is_empty());
-            assert_eq!(found, automaton.scan(&text).iter().collect::<Vec<_>>());
+            if found != expected {
+                let i = (0..).find(|&i| found.get(i) != expected.get(i)).unwrap();
+                let at = found.get(i).or(expected.get(i)).unwrap().1;
+                let near = String::from_utf8_lossy(
+                    &text[at.saturating_sub(20)..(at + 30).min(text.len())],
+                );
+                panic!(
+                    "found {:?}, expected {:?} near {near:?}",
+                    found.get(i).map(|&(k, a)| (&pack[k], a)),
+                    expected.get(i).map(|&(k, a)| (&pack[k], a))
+                );
+            }
         }
     }
 

@@ -5,6 +5,7 @@
 //! pass; with hits, only the rules of the keywords that hit run, each on the hit's line (or a
 //! bounded window for multi-line rules), with regexes compiled on first use.
 
+mod anchors;
 mod buckets;
 mod builtin;
 mod byte_frequency;

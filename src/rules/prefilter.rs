@@ -23,6 +23,10 @@ enum Searcher {
 pub(super) struct Prefilter {
     searcher: Searcher,
     keywords: Vec<String>,
+    /// For each keyword: what is searched for it, the keyword or a rarer part of it
+    /// (see [`super::anchors`]), and where that part is in the keyword.
+    patterns: Vec<String>,
+    parts: Vec<Range<usize>>,
     /// For each keyword: the rules to run when it hits.
     rules_of: Vec<Vec<usize>>,
     /// For each keyword: whether it is, or contains, a detector keyword.
@@ -30,8 +34,8 @@ pub(super) struct Prefilter {
     /// For each keyword: (other keyword, offset) for every keyword it contains, itself
     /// included, at its first occurrence.
     inside: Vec<Vec<(usize, usize)>>,
-    /// For each keyword: (offset, other keyword) for keywords that may start inside it and end
-    /// past it (`Secret` + `token` in `Secretoken`), by offset.
+    /// For each keyword's pattern: (offset, other keyword) for patterns that may start inside
+    /// it and end past it (`Secret` + `token` in `Secretoken`), by offset.
     overlaps: Vec<Vec<(usize, usize)>>,
 }
 
@@ -79,17 +83,26 @@ impl Prefilter {
             .iter()
             .map(|found| found.iter().any(|&(k, _)| k < extras))
             .collect();
+        let parts = super::anchors::parts(&keywords);
+        let patterns: Vec<String> = keywords
+            .iter()
+            .zip(&parts)
+            .map(|(k, part)| k[part.clone()].to_string())
+            .collect();
         Ok(Prefilter {
-            searcher: searcher(&keywords)?,
-            overlaps: keywords.iter().map(|k| overlaps(k, &keywords)).collect(),
+            searcher: searcher(&patterns)?,
+            overlaps: patterns.iter().map(|p| overlaps(p, &patterns)).collect(),
             keywords,
+            patterns,
+            parts,
             rules_of,
             is_extra,
             inside,
         })
     }
 
-    /// The same prefilter on the automaton: the reference Teddy's hits are checked against.
+    /// The same prefilter searching the keywords themselves on the automaton: the reference
+    /// that Teddy's hits (in its order, on parts) are checked against.
     #[cfg(test)]
     pub(super) fn on_the_automaton(mut self) -> Prefilter {
         self.searcher = Searcher::Automaton(
@@ -98,7 +111,18 @@ impl Prefilter {
                 .build(&self.keywords)
                 .expect("the keywords built Teddy"),
         );
+        self.patterns = self.keywords.clone();
+        self.parts = self.keywords.iter().map(|k| 0..k.len()).collect();
+        self.overlaps = (self.keywords.iter())
+            .map(|k| overlaps(k, &self.keywords))
+            .collect();
         self
+    }
+
+    /// Whether the prefilter searches some keyword by a part.
+    #[cfg(test)]
+    pub(super) fn uses_parts(&self) -> bool {
+        (self.parts.iter().zip(&self.keywords)).any(|(part, k)| part.len() < k.len())
     }
 
     pub(super) fn keywords(&self) -> &[String] {
@@ -116,10 +140,10 @@ impl Prefilter {
     pub(super) fn scan(&self, text: &[u8]) -> Hits<'_> {
         let mut hits = Vec::new();
         let mut add = |keyword: usize, at: usize| {
-            hits.push((keyword as u32, at));
+            self.push_hit(&mut hits, text, keyword, at);
             for &(offset, other) in &self.overlaps[keyword] {
-                if text[at + offset..].starts_with(self.keywords[other].as_bytes()) {
-                    hits.push((other as u32, at + offset));
+                if text[at + offset..].starts_with(self.patterns[other].as_bytes()) {
+                    self.push_hit(&mut hits, text, other, at + offset);
                 }
             }
         };
@@ -131,9 +155,26 @@ impl Prefilter {
                 .find_iter(text)
                 .for_each(|m| add(m.pattern().as_usize(), m.start())),
         }
+        // A keyword found by a part may start before a hit found just before it.
+        if !hits.is_sorted_by_key(|&(_, at)| at) {
+            hits.sort_by_key(|&(_, at)| at);
+        }
         Hits {
             prefilter: self,
             hits,
+        }
+    }
+
+    /// Records `keyword`'s pattern found at `at`: the keyword itself, or a part of it where
+    /// the whole keyword stands around it.
+    fn push_hit(&self, hits: &mut Vec<(u32, usize)>, text: &[u8], keyword: usize, at: usize) {
+        let (part, whole) = (&self.parts[keyword], self.keywords[keyword].as_bytes());
+        if part.len() == whole.len() {
+            hits.push((keyword as u32, at));
+        } else if let Some(start) = at.checked_sub(part.start) {
+            if text.get(start..start + whole.len()) == Some(whole) {
+                hits.push((keyword as u32, start));
+            }
         }
     }
 }
