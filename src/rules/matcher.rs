@@ -380,7 +380,11 @@ fn beats(rules: &[Rule], a: &Candidate, b: &Candidate) -> bool {
 /// `*.ext`, `prefix.*`, `*part*` and exact names against a path's last component; patterns
 /// starting with `!` exclude. No patterns: every file.
 pub(super) fn paths_accept(patterns: &[String], path: &str) -> bool {
-    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    // Bytes, not `rsplit` on a set of chars: that decodes the name backwards, char by char.
+    let name = match path.bytes().rposition(|b| b == b'/' || b == b'\\') {
+        Some(slash) => &path[slash + 1..],
+        None => path,
+    };
     // Runs for every rule on every file with a hit: no allocation.
     let mut include = patterns.iter().filter(|p| !p.starts_with('!')).peekable();
     let included = include.peek().is_none() || include.any(|p| name_matches(p, name));
