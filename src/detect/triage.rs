@@ -1,52 +1,17 @@
 //! Which documents need a tree. Parsing is most of a scan's cost, and most of the bytes that
-//! reach the parser are documents that no tree-based check reads (CustomResourceDefinitions
-//! above all). A cheap look at a document's top-level keys proves that for a few built-in
-//! kinds; a document it cannot read for certain is parsed as before.
+//! reach the parser are documents that no tree-based check reads (CustomResourceDefinitions,
+//! RBAC, the custom resources of operators, workloads that name no Secret). A cheap look at a
+//! document's top-level keys tells its kind; only the kinds the checks read are parsed, and a
+//! document whose keys it cannot read for certain is parsed as before.
 
 use memchr::memmem;
 
-/// Built-in API groups and kinds that no tree-based check reads: none is a Secret, a List, a
-/// kustomize, Flux or Argo CD object, a SealedSecret or other reference kind, a maker of
-/// Secrets, a workload or a Service. `""` is the core group (`apiVersion: v1`).
-const NO_TREE_KINDS: &[(&str, &[&str])] = &[
-    (
-        "",
-        &[
-            "ConfigMap",
-            "ServiceAccount",
-            "Namespace",
-            "PersistentVolumeClaim",
-            "PersistentVolume",
-            "LimitRange",
-            "ResourceQuota",
-        ],
-    ),
-    ("apiextensions.k8s.io", &["CustomResourceDefinition"]),
-    (
-        "rbac.authorization.k8s.io",
-        &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
-    ),
-    (
-        "networking.k8s.io",
-        &["Ingress", "IngressClass", "NetworkPolicy"],
-    ),
-    ("policy", &["PodDisruptionBudget", "PodSecurityPolicy"]),
-    ("autoscaling", &["HorizontalPodAutoscaler"]),
-    (
-        "admissionregistration.k8s.io",
-        &[
-            "MutatingWebhookConfiguration",
-            "ValidatingWebhookConfiguration",
-        ],
-    ),
-    ("scheduling.k8s.io", &["PriorityClass"]),
-    ("storage.k8s.io", &["StorageClass"]),
-    ("apiregistration.k8s.io", &["APIService"]),
-    (
-        "monitoring.coreos.com",
-        &["ServiceMonitor", "PodMonitor", "PrometheusRule"],
-    ),
-];
+use crate::k8s::REFERENCE_KINDS;
+
+/// Kinds whose tree the detector's own checks read: Secrets (in Lists too), whose values are
+/// judged, reference kinds, whose findings are quiet, and kustomize's Kustomization, whose
+/// generators are read. The graph's kinds are [`crate::graph::may_give_facts`]'s.
+const DETECTOR_KINDS: &[&str] = &["Secret", "List", "SecretList", "Kustomization"];
 
 /// The top-level `kind` and `apiVersion` of a document, as written.
 #[derive(Default, Debug, PartialEq)]
@@ -68,8 +33,8 @@ pub(crate) enum Need {
 }
 
 /// What judging `doc` (one document of a file not named as a kustomization) takes. Less than
-/// its tree only when its top-level keys are read for certain, none is `sops`, and it has no
-/// kind or one of [`NO_TREE_KINDS`]. `at_line_start`: whether the document starts a line (not
+/// its tree only when its top-level keys are read for certain, none is `sops`, and no check
+/// reads its kind (or it has none). `at_line_start`: whether the document starts a line (not
 /// after `--- ` on the marker's line).
 pub(crate) fn need(doc: &str, at_line_start: bool) -> Need {
     let top = match doc.trim_start().as_bytes().first() {
@@ -77,7 +42,7 @@ pub(crate) fn need(doc: &str, at_line_start: bool) -> Need {
         _ if at_line_start => block_top_level(doc),
         _ => None,
     };
-    if !top.is_some_and(|top| is_no_tree_kind(&top)) {
+    if top.is_none_or(|top| needs_tree(&top, doc.as_bytes())) {
         Need::Tree
     } else if memmem::find(doc.as_bytes(), b"{{").is_some() {
         Need::Parse
@@ -86,22 +51,15 @@ pub(crate) fn need(doc: &str, at_line_start: bool) -> Need {
     }
 }
 
-fn is_no_tree_kind(top: &TopLevel) -> bool {
-    // Without a kind, only a kustomization (by its file name) or `sops:` is read.
+/// Whether some tree-based check may read a document with these top-level keys. Without a
+/// kind, only a kustomization (by its file name, decided before) or `sops:` is read.
+fn needs_tree(top: &TopLevel, text: &[u8]) -> bool {
     let Some(kind) = top.kind else {
-        return true;
-    };
-    let Some(api) = top.api else {
         return false;
     };
-    let group = match api.rsplit_once('/') {
-        Some((group, _)) => group,
-        None if api == "v1" => "",
-        None => return false,
-    };
-    NO_TREE_KINDS
-        .iter()
-        .any(|(g, kinds)| *g == group && kinds.contains(&kind))
+    DETECTOR_KINDS.contains(&kind)
+        || REFERENCE_KINDS.contains(&kind)
+        || crate::graph::may_give_facts(top.api.unwrap_or_default(), kind, text)
 }
 
 /// The top-level keys of a block mapping written from column 0. Its keys are then exactly its
@@ -435,18 +393,22 @@ mod tests {
     }
 
     #[test]
-    fn only_listed_kinds_of_their_group_skip_the_tree() {
+    fn only_kinds_a_check_reads_get_a_tree() {
         let skips = |doc: &str| need(doc, true) == Need::Nothing;
         assert!(skips(
             "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
         ));
         assert!(skips("{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\"}"));
+        assert!(skips("apiVersion: example.com/v1\nkind: Widget\n"));
+        assert!(skips("kind: ConfigMap\n"));
+        assert!(skips("apiVersion: apps/v1\nkind: Deployment\nspec: {}\n"));
         for doc in [
             "apiVersion: v1\nkind: Secret\n",
+            "kind: Secret\n",
             "apiVersion: kafka.strimzi.io/v1\nkind: ConfigMap\n",
-            "apiVersion: v2\nkind: ConfigMap\n",
-            "kind: ConfigMap\n",
             "apiVersion: v1\nkind: List\nitems:\n- kind: Secret\n",
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  imagePullSecrets: [{name: x}]\n",
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  \"s\\x65cretRef\": {}\n",
         ] {
             assert!(!skips(doc), "{doc:?}");
         }
@@ -459,15 +421,20 @@ mod tests {
         assert_eq!(need("kind: Secret\na: \"{{ x }}\"\n", true), Need::Tree);
     }
 
-    /// Everything any tree-based check reads, under a given kind.
-    fn judged_from_tree(api: &str, kind: Option<&str>) -> bool {
+    /// A document of `kind` (none: no `kind:` line) under `api` holding everything any
+    /// tree-based check reads.
+    fn kitchen_sink(api: &str, kind: Option<&str>) -> String {
         let kind = kind.map(|k| format!("kind: {k}\n")).unwrap_or_default();
-        let text = format!(
+        format!(
             "apiVersion: {api}\n{kind}metadata:\n  name: x\n  namespace: ns\n  annotations:\n    secret.reloader.stakater.com/reload: db\n    service.beta.openshift.io/serving-cert-secret-name: db\ndata:\n  password: aGVsbG8=\nstringData:\n  password: hello\nitems:\n- apiVersion: v1\n  kind: Secret\n  stringData: {{password: hello}}\nspec:\n  path: ./x\n  secretName: db\n  destination: {{name: db, namespace: ns}}\n  source: {{path: x}}\n  managedSecret: {{name: db}}\n  template:\n    spec:\n      containers:\n      - name: c\n        env:\n        - name: P\n          valueFrom: {{secretKeyRef: {{name: db, key: p}}}}\n      imagePullSecrets: [{{name: db}}]\nresources: [a.yaml]\nsecretGenerator:\n- name: db\n  literals: [password=hello]\nencryptedData:\n  password: AgBy8hCi\n"
-        );
+        )
+    }
+
+    /// Whether any tree-based check gives anything for `text`.
+    fn judged_from_tree(text: &str) -> bool {
         let check = crate::check::CheckContext::default();
         let file = super::super::DocFile {
-            text: &text,
+            text,
             path: "x.yaml",
             file_name: "x.yaml",
             check: &check,
@@ -485,21 +452,104 @@ mod tests {
             && out.note.is_none())
     }
 
-    /// A kind listed as needing no tree (or no kind) gives nothing from its tree, whatever it
-    /// holds: a check that starts reading one of these kinds must take it off the list.
+    /// Every document a tree-based check reads gets its tree: of every kind the code names, of
+    /// kinds it does not, under every group it names, with and without the word `secret`. A
+    /// check that starts reading another kind must say so to [`needs_tree`].
     #[test]
-    fn no_tree_kinds_give_nothing_from_a_tree() {
-        for (group, kinds) in NO_TREE_KINDS {
-            let api = if group.is_empty() {
-                "v1".to_string()
-            } else {
-                format!("{group}/v1")
-            };
-            for kind in *kinds {
-                assert!(!judged_from_tree(&api, Some(kind)), "{api} {kind}");
+    fn a_document_any_check_reads_gets_a_tree() {
+        let apis = [
+            "",
+            "v1",
+            "v2",
+            "apps/v1",
+            "batch/v1",
+            "example.com/v1",
+            "argoproj.io/v1alpha1",
+            "kustomize.toolkit.fluxcd.io/v1",
+            "kustomize.config.k8s.io/v1beta1",
+            "bitnami.com/v1alpha1",
+            "external-secrets.io/v1",
+            "cert-manager.io/v1",
+            "secrets.hashicorp.com/v1beta1",
+            "secrets.doppler.com/v1alpha1",
+            "secrets.infisical.com/v1alpha1",
+            "onepassword.com/v1",
+            "postgresql.cnpg.io/v1",
+            "acid.zalan.do/v1",
+            "postgres-operator.crunchydata.com/v1beta1",
+            "kafka.strimzi.io/v1beta2",
+            "rabbitmq.com/v1beta1",
+            "elasticsearch.k8s.elastic.co/v1",
+            "kibana.k8s.elastic.co/v1",
+            "mongodbcommunity.mongodb.com/v1",
+            "k8s.mariadb.com/v1alpha1",
+            "minio.min.io/v2",
+        ];
+        let kinds = [
+            "Secret",
+            "SecretList",
+            "List",
+            "ConfigMap",
+            "ConfigMapList",
+            "Kustomization",
+            "Component",
+            "Application",
+            "ApplicationSet",
+            "SealedSecret",
+            "ExternalSecret",
+            "ClusterExternalSecret",
+            "SecretStore",
+            "ClusterSecretStore",
+            "PushSecret",
+            "VaultStaticSecret",
+            "VaultDynamicSecret",
+            "OnePasswordItem",
+            "SecretProviderClass",
+            "Service",
+            "Pod",
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+            "Job",
+            "CronJob",
+            "Certificate",
+            "DopplerSecret",
+            "InfisicalSecret",
+            "Cluster",
+            "postgresql",
+            "PostgresCluster",
+            "KafkaUser",
+            "RabbitmqCluster",
+            "Elasticsearch",
+            "Kibana",
+            "MongoDBCommunity",
+            "MariaDB",
+            "Tenant",
+            "HelmRelease",
+            "CustomResourceDefinition",
+            "ClusterRole",
+            "Widget",
+        ];
+        let (mut judged, mut skipped) = (0, 0);
+        for api in apis {
+            for kind in kinds.iter().map(Some).chain([None]) {
+                let text = kitchen_sink(api, kind.copied());
+                let without_secret = text.replace("secret", "sekret").replace("Secret", "Sekret");
+                for text in [text, without_secret] {
+                    if judged_from_tree(&text) {
+                        judged += 1;
+                        assert_eq!(need(&text, true), Need::Tree, "{text}");
+                    } else if need(&text, true) == Need::Nothing {
+                        skipped += 1;
+                    }
+                }
             }
         }
-        assert!(!judged_from_tree("v1", None), "no kind");
+        assert!(
+            judged > 100 && skipped > 100,
+            "{judged} judged, {skipped} skipped"
+        );
         for (api, kind) in [
             ("v1", "Secret"),
             ("v1", "List"),
@@ -510,7 +560,10 @@ mod tests {
             ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
             ("argoproj.io/v1alpha1", "Application"),
         ] {
-            assert!(judged_from_tree(api, Some(kind)), "{api} {kind}");
+            assert!(
+                judged_from_tree(&kitchen_sink(api, Some(kind))),
+                "{api} {kind}"
+            );
         }
     }
 }

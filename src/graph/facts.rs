@@ -181,6 +181,23 @@ pub fn facts_of(
     }
 }
 
+/// Whether [`facts_of`] may give a fact for a document with this top-level `kind` and
+/// `apiVersion` (as written; `""` when absent) and this text, in a file not named as a
+/// kustomization; false only where it surely gives none. Workloads and Services give facts
+/// only through keys and annotations that say `secret` (`secretKeyRef`, `imagePullSecrets`,
+/// Reloader's and the serving-cert annotation), which their text must then hold, unless an
+/// escape in a quoted key spells it.
+pub fn may_give_facts(api: &str, kind: &str, text: &[u8]) -> bool {
+    let says_secret = || memchr::memmem::find(text, b"ecret").is_some() || text.contains(&b'\\');
+    match kind {
+        "Kustomization" | "Application" | "ApplicationSet" | "SealedSecret" | "Secret"
+        | "ExternalSecret" => true,
+        _ if made_by(api, kind).is_some() => true,
+        "Service" => says_secret(),
+        _ => WORKLOADS.iter().any(|(k, _)| *k == kind) && says_secret(),
+    }
+}
+
 fn flux(root: &Node, path: &str, line_col: &impl Fn(usize) -> (usize, usize)) -> Option<Fact> {
     let dir = root.str_at(&["spec", "path"])?;
     let (line, _) = line_col(root.at(&["spec", "path"])?.span.start);
@@ -455,6 +472,14 @@ const SERVING_CERT_ANNOTATIONS: &[&str] = &[
     "service.alpha.openshift.io/serving-cert-secret-name",
 ];
 
+/// The entry of [`MAKERS`] for a resource of this API version and kind.
+fn made_by(api: &str, kind: &str) -> Option<&'static (&'static str, &'static str, Made)> {
+    let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+    MAKERS
+        .iter()
+        .find(|(g, k, _)| *g == group && (*k == "*" || *k == kind))
+}
+
 /// A resource that makes a Secret: one of [`MAKERS`], or a Service with OpenShift's
 /// serving-cert annotation. Its Secret keeps its name whatever kustomize does.
 fn maker(root: &Node, path: &str, api: &str, kind: &str) -> Option<Fact> {
@@ -465,10 +490,7 @@ fn maker(root: &Node, path: &str, api: &str, kind: &str) -> Option<Fact> {
             .find_map(|a| annotations.str_at(&[a]))?;
         (name, false, "Service (serving-cert annotation)")
     } else {
-        let group = api.rsplit_once('/').map_or("", |(g, _)| g);
-        let (_, what, made) = MAKERS
-            .iter()
-            .find(|(g, k, _)| *g == group && (*k == "*" || *k == kind))?;
+        let (_, what, made) = made_by(api, kind)?;
         let what = if *what == "*" {
             "operator resource"
         } else {

@@ -18,7 +18,7 @@ use crate::config::{Config, PinnedCert};
 use crate::crypto::PrivateKey;
 use crate::paths::join;
 
-pub use facts::{facts_of, Fact, Provider, SealedValue, SecretRef, Transform};
+pub use facts::{facts_of, may_give_facts, Fact, Provider, SealedValue, SecretRef, Transform};
 pub use moved::{MOVED, NO_NAMESPACE};
 pub use refs::{MISSING_KEY, MISSING_SECRET};
 pub use roots::{Deployments, Root};

@@ -1,4 +1,5 @@
-//! Documents that skip the tree (their top-level kind is one no tree-based check reads) and
+//! Documents that skip the tree (no tree-based check reads their top-level kind, or they are
+//! workloads that name no Secret) and
 //! those that must still be parsed: each tree-based check still judges its documents when a
 //! skipped document sits beside them in the same file.
 
@@ -132,7 +133,25 @@ fn an_invalid_document_of_a_skipped_kind_is_not_noted() {
     let kindless = "image: {tag: x}\npassword: [unclosed\n";
     let (_, notes) = scan(&[("values.yaml", kindless)]);
     assert!(!notes.contains("not valid YAML"), "{notes}");
+    let custom = "apiVersion: example.com/v1\nkind: Widget\nspec:\n  password: [unclosed\n";
+    let (_, notes) = scan(&[("a.yaml", custom)]);
+    assert!(!notes.contains("not valid YAML"), "{notes}");
     let broken = "apiVersion: v1\nkind: Secret\nstringData:\n  password: [unclosed\n";
     let (_, notes) = scan(&[("a.yaml", broken)]);
     assert!(notes.contains("not valid YAML"), "{notes}");
+    let workload = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  imagePullSecrets: [unclosed\n";
+    let (_, notes) = scan(&[("a.yaml", workload)]);
+    assert!(notes.contains("not valid YAML"), "{notes}");
+}
+
+/// A custom resource and a workload that names no Secret are skipped, yet their lines are
+/// judged as anywhere else.
+#[test]
+fn a_custom_resource_and_a_workload_without_secrets_still_get_the_line_rules() {
+    let widget = format!("apiVersion: example.com/v1\nkind: Widget\nspec:\n  token: {TOKEN}\n");
+    let deployment = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - {{name: TOKEN, value: {TOKEN}}}\n");
+    assert_eq!(
+        scan(&[("a.yaml", &format!("{widget}---\n{deployment}"))]).0,
+        ["github-token", "github-token"]
+    );
 }
