@@ -206,9 +206,9 @@ fn not_yaml(c: char) -> bool {
     matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
 }
 
-/// Documents that no tree-based check reads but that hold `{{`: quiet if they do not parse (a
-/// Helm template). Whether one parses is asked only when a line rule matches in it, which few
-/// (mostly chart values files) have.
+/// Documents that no tree-based check reads: quiet if they hold `{{` and do not parse (a Helm
+/// template). Both are asked only when a line rule matches in one, which few (mostly chart
+/// values files) have.
 struct Templates<'a> {
     text: &'a str,
     /// In document order (disjoint).
@@ -239,7 +239,9 @@ impl<'a> Templates<'a> {
         }
         self.parses.resize(self.docs.len(), None);
         let (text, doc) = (self.text, self.docs[i].clone());
-        !*self.parses[i].get_or_insert_with(|| check_parses(text, doc).is_ok())
+        !*self.parses[i].get_or_insert_with(|| {
+            !text[doc.clone()].contains("{{") || check_parses(text, doc).is_ok()
+        })
     }
 }
 
@@ -388,11 +390,10 @@ impl DocFile<'_> {
         }
         match triage::need(&self.text[doc.range.clone()], at_line_start) {
             triage::Need::Tree => self.scan_tree(doc),
-            triage::Need::Parse => DocOutcome {
+            triage::Need::Lines => DocOutcome {
                 template: Some(doc.range.clone()),
                 ..DocOutcome::default()
             },
-            triage::Need::Nothing => DocOutcome::default(),
         }
     }
 

@@ -4,8 +4,6 @@
 //! document's top-level keys tells its kind; only the kinds the checks read are parsed, and a
 //! document whose keys it cannot read for certain is parsed as before.
 
-use memchr::memmem;
-
 use crate::k8s::REFERENCE_KINDS;
 
 /// Kinds whose tree the detector's own checks read: Secrets (in Lists too), whose values are
@@ -25,11 +23,9 @@ struct TopLevel<'a> {
 pub(crate) enum Need {
     /// Its tree: a tree-based check may apply, or its top-level keys cannot be read for certain.
     Tree,
-    /// Only whether it parses, if a line rule matches in it: no tree-based check applies, but
-    /// it holds `{{`, and a Helm template that does not parse is quiet.
-    Parse,
-    /// Nothing: only the line rules apply.
-    Nothing,
+    /// Only the line rules: no tree-based check applies. (Whether it is a Helm template that
+    /// does not parse, and so quiet, is asked only if a line rule matches in it.)
+    Lines,
 }
 
 /// What judging `doc` (one document of a file not named as a kustomization) takes. Less than
@@ -44,10 +40,8 @@ pub(crate) fn need(doc: &str, at_line_start: bool) -> Need {
     };
     if top.is_none_or(|top| needs_tree(&top, doc.as_bytes())) {
         Need::Tree
-    } else if memmem::find(doc.as_bytes(), b"{{").is_some() {
-        Need::Parse
     } else {
-        Need::Nothing
+        Need::Lines
     }
 }
 
@@ -394,7 +388,7 @@ mod tests {
 
     #[test]
     fn only_kinds_a_check_reads_get_a_tree() {
-        let skips = |doc: &str| need(doc, true) == Need::Nothing;
+        let skips = |doc: &str| need(doc, true) == Need::Lines;
         assert!(skips(
             "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
         ));
@@ -416,8 +410,6 @@ mod tests {
         assert!(!skips("password: x\nsops: {version: 3}\n"));
         let doc = "x: 1\n--- apiVersion: v1\nkind: ConfigMap\n";
         assert_eq!(need(&doc[9..], false), Need::Tree);
-        let doc = "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: \"{{ .Values.x }}\"\n";
-        assert_eq!(need(doc, true), Need::Parse);
         assert_eq!(need("kind: Secret\na: \"{{ x }}\"\n", true), Need::Tree);
     }
 
@@ -540,7 +532,7 @@ mod tests {
                     if judged_from_tree(&text) {
                         judged += 1;
                         assert_eq!(need(&text, true), Need::Tree, "{text}");
-                    } else if need(&text, true) == Need::Nothing {
+                    } else if need(&text, true) == Need::Lines {
                         skipped += 1;
                     }
                 }
