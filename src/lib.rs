@@ -28,4 +28,6 @@ pub mod scan;
 pub mod sealed;
 pub(crate) mod size;
 pub(crate) mod source;
+#[cfg(test)]
+mod testing;
 pub mod yaml;

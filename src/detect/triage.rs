@@ -477,7 +477,7 @@ mod tests {
             "k8s.mariadb.com/v1alpha1",
             "minio.min.io/v2",
         ];
-        let kinds = [
+        let others = [
             "Secret",
             "SecretList",
             "List",
@@ -487,16 +487,6 @@ mod tests {
             "Component",
             "Application",
             "ApplicationSet",
-            "SealedSecret",
-            "ExternalSecret",
-            "ClusterExternalSecret",
-            "SecretStore",
-            "ClusterSecretStore",
-            "PushSecret",
-            "VaultStaticSecret",
-            "VaultDynamicSecret",
-            "OnePasswordItem",
-            "SecretProviderClass",
             "Service",
             "Pod",
             "Deployment",
@@ -523,6 +513,7 @@ mod tests {
             "ClusterRole",
             "Widget",
         ];
+        let kinds: Vec<&str> = REFERENCE_KINDS.iter().chain(&others).copied().collect();
         let (mut judged, mut skipped) = (0, 0);
         for api in apis {
             for kind in kinds.iter().map(Some).chain([None]) {

@@ -315,13 +315,7 @@ mod tests {
     #[test]
     fn any_line_and_label_draw_without_panic_and_the_mark_stays_under_the_label() {
         let pieces = ["a", "\t", "日", "é", "\x1b[1m", " ", "<redacted>", "…"];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::testing::numbers(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20_000 {
             let text: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
             let start = next(text.len() + 2);

@@ -265,13 +265,7 @@ mod tests {
         let automaton = Prefilter::new(&[], &words).unwrap().on_the_automaton();
         const NOISE: &[u8] = b" \n:-_aeSsTtk";
         // Texts of keywords, their pieces and joins (`Secretoken`, `secretGenerator`), and noise.
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::numbers(0x9E37_79B9_7F4A_7C15);
         for _ in 0..300 {
             let mut text = Vec::new();
             while text.len() < 2000 {
