@@ -444,6 +444,78 @@ mod tests {
             && out.note.is_none())
     }
 
+    /// Random documents of top-level and nested lines, flow and quoted forms: every one that
+    /// parses and that a tree-based check judges gets a tree. (One that does not parse is quiet
+    /// or noted either way.)
+    #[test]
+    fn a_random_document_a_check_judges_gets_a_tree() {
+        let pieces = [
+            "kind: Secret\n",
+            "kind: Widget\n",
+            "kind: 'Secret'\n",
+            "kind: \"Deployment\"\n",
+            "kind: Kustomization\n",
+            "kind: List\n",
+            "kind: SealedSecret\n",
+            "kind: Pod\n",
+            "apiVersion: v1\n",
+            "apiVersion: kafka.strimzi.io/v1\n",
+            "apiVersion: apps/v1\n",
+            "apiVersion: argoproj.io/v1alpha1\n",
+            "metadata:\n",
+            "metadata: {name: x}\n",
+            "spec: {\"imagePullS\\x65crets\": [{name: db}]}\n",
+            "  name: x\n",
+            "  kind: Secret\n",
+            "  annotations: {secret.reloader.stakater.com/reload: db}\n",
+            "spec:\n",
+            "  containers: [{name: c, envFrom: [{secretRef: {name: db}}]}]\n",
+            "  imagePullSecrets: [{name: db}]\n",
+            "stringData: {password: Zq8r2Lm5Nv9Wt1Xy}\n",
+            "data: {password: WnE4cjJMbTVOdjlXdDFYeQ==}\n",
+            "items:\n",
+            "- {apiVersion: v1, kind: Secret, stringData: {password: Zq8r2Lm5Nv9Wt1Xy}}\n",
+            "- kind: Secret\n",
+            "sops: {version: 3}\n",
+            "secretGenerator: [{name: a, literals: [a=b]}]\n",
+            "# kind: Secret\n",
+            "\n",
+            "  \n",
+            "x: |\n",
+            "  kind: Secret\n",
+            "? kind\n",
+            ": Secret\n",
+            "\"kind\": Secret\n",
+            "kind:\n",
+            "  Secret\n",
+            "kind: Secret # c\n",
+            "kind: &k Secret\n",
+            "{\"kind\": \"Secret\", \"stringData\": {\"a\": \"Zq8r2Lm5Nv9Wt1Xy\"}}\n",
+            "type: Opaque\n",
+        ];
+        let mut next = crate::testing::numbers(7);
+        let (mut checked, mut judged, mut skipped) = (0, 0, 0);
+        for _ in 0..50_000 {
+            let text: String = (0..1 + next(10))
+                .map(|_| pieces[next(pieces.len())])
+                .collect();
+            if crate::yaml::check_parses(&text, 0..text.len()).is_err() {
+                continue;
+            }
+            checked += 1;
+            if judged_from_tree(&text) {
+                judged += 1;
+                assert_eq!(need(&text, true), Need::Tree, "{text}");
+            } else if need(&text, true) == Need::Lines {
+                skipped += 1;
+            }
+        }
+        assert!(
+            checked > 2000 && judged > 500 && skipped > 500,
+            "{checked} parsed, {judged} judged, {skipped} skipped"
+        );
+    }
+
     /// Every document a tree-based check reads gets its tree: of every kind the code names, of
     /// kinds it does not, under every group it names, with and without the word `secret`. A
     /// check that starts reading another kind must say so to [`needs_tree`].
