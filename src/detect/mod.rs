@@ -8,9 +8,9 @@ mod kube;
 mod kustomize;
 mod sops;
 mod suppress;
+mod text;
 mod triage;
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::check::{check_sealed_secret, CheckContext};
@@ -19,6 +19,7 @@ use crate::fingerprint::{fingerprint, of_identity};
 use crate::k8s::{is_kustomization_file, is_manifest_file, REFERENCE_KINDS};
 use crate::rules::{Hits, RuleSet};
 use crate::yaml::{check_parses, parse_expanded, split_documents, Node};
+use text::ManifestText;
 
 pub use config::SECRET_CONFIG;
 pub(crate) use identity::report_credentials_inside;
@@ -86,8 +87,8 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &FileContext) -> FileOutcome {
     }
     let mut detections = Vec::new();
     let mut quiet: Vec<Range<usize>> = Vec::new();
-    let text = is_manifest_file(file_name).then(|| yaml_text(bytes));
-    let mut templates = Templates::new(text.as_deref().unwrap_or_default());
+    let text = is_manifest_file(file_name).then(|| ManifestText::new(bytes));
+    let mut templates = Templates::new(text.as_ref());
     if let Some(text) = &text {
         scan_documents(
             text,
@@ -155,69 +156,18 @@ fn rule_matches(
     found
 }
 
-/// The file as the YAML parser can read it: the text itself when it is valid UTF-8 printable
-/// in YAML's sense, else a copy with a space for each byte that is not (stray invalid UTF-8,
-/// NUL and other controls), which a parser would reject along with every Secret in the file.
-/// The length stays, so spans are offsets into the file either way.
-fn yaml_text(bytes: &[u8]) -> Cow<'_, str> {
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        if !has_not_yaml(bytes) {
-            return Cow::Borrowed(text);
-        }
-    }
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if not_yaml(c) {
-                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
-            } else {
-                out.push(c);
-            }
-        }
-        out.extend(std::iter::repeat_n(' ', chunk.invalid().len()));
-    }
-    Cow::Owned(out)
-}
-
-/// Whether valid UTF-8 `bytes` hold a character [`not_yaml`] names: a control byte, or the
-/// encoding of a C1 control other than NEL (`C2 80`–`C2 9F`) or of U+FFFE/U+FFFF (`EF BF BE`,
-/// `EF BF BF`). Tests of bytes, so that text costs one vectorized pass and a search for two
-/// rare bytes, not a decoding of every character.
-fn has_not_yaml(bytes: &[u8]) -> bool {
-    let control = |&b: &u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f;
-    // In blocks without an early exit, so that the test of every byte is vectorized. Most
-    // blocks hold no byte below a space but line breaks, and no DEL: a cheaper test passes them,
-    // and only the others get the exact one.
-    let any_control = bytes.chunks(64).any(|c| {
-        let maybe = c.iter().fold(false, |seen, &b| {
-            seen | ((b < 0x20) & (b != b'\n')) | (b == 0x7f)
-        });
-        maybe && c.iter().any(control)
-    });
-    any_control
-        || memchr::memchr2_iter(0xc2, 0xef, bytes).any(|i| match bytes[i] {
-            0xc2 => matches!(bytes.get(i + 1), Some(0x80..=0x84 | 0x86..=0x9f)),
-            _ => bytes.get(i + 1) == Some(&0xbf) && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)),
-        })
-}
-
-/// Characters YAML does not allow in a stream (it allows tab, line breaks, NEL, BOM).
-fn not_yaml(c: char) -> bool {
-    matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
-}
-
 /// Documents that no tree-based check reads: quiet if they hold `{{` and do not parse (a Helm
 /// template). Both are asked only when a line rule matches in one, which few (mostly chart
 /// values files) have.
 struct Templates<'a> {
-    text: &'a str,
+    text: Option<&'a ManifestText<'a>>,
     /// In document order (disjoint).
     docs: Vec<Range<usize>>,
     parses: Vec<Option<bool>>,
 }
 
 impl<'a> Templates<'a> {
-    fn new(text: &'a str) -> Templates<'a> {
+    fn new(text: Option<&'a ManifestText<'a>>) -> Templates<'a> {
         Templates {
             text,
             docs: Vec::new(),
@@ -237,10 +187,13 @@ impl<'a> Templates<'a> {
         if span.end > self.docs[i].end {
             return false;
         }
+        let Some(text) = self.text else {
+            return false;
+        };
         self.parses.resize(self.docs.len(), None);
-        let (text, doc) = (self.text, self.docs[i].clone());
+        let doc = self.docs[i].clone();
         !*self.parses[i].get_or_insert_with(|| {
-            !text[doc.clone()].contains("{{") || check_parses(text, doc).is_ok()
+            !text.read()[doc.clone()].contains("{{") || check_parses(text.parsed(), doc).is_ok()
         })
     }
 }
@@ -290,7 +243,7 @@ impl Ranges {
 
 #[allow(clippy::too_many_arguments)]
 fn scan_documents(
-    text: &str,
+    text: &ManifestText,
     path: &str,
     file_name: &str,
     hits: &Hits,
@@ -302,11 +255,11 @@ fn scan_documents(
 ) {
     let docs = if file_name.to_ascii_lowercase().ends_with(".json") {
         vec![crate::yaml::DocSpan {
-            range: 0..text.len(),
+            range: 0..text.read().len(),
             first_line: 1,
         }]
     } else {
-        split_documents(text.as_bytes())
+        split_documents(text.read().as_bytes())
     };
     let kustomization = is_kustomization_file(file_name);
     let wanted: Vec<&crate::yaml::DocSpan> = docs
@@ -367,7 +320,7 @@ struct DocOutcome {
 
 /// The file a document belongs to, and what judging a document needs of it.
 struct DocFile<'a> {
-    text: &'a str,
+    text: &'a ManifestText<'a>,
     path: &'a str,
     file_name: &'a str,
     check: &'a CheckContext<'a>,
@@ -379,16 +332,17 @@ impl DocFile<'_> {
     /// Locates offsets in `doc`, counting lines from its start.
     fn lines(&self, doc: &crate::yaml::DocSpan) -> LineIndex<'_> {
         let (start, len) = (doc.range.start, doc.range.len());
-        LineIndex::from_point(self.text.as_bytes(), start, doc.first_line - 1, len)
+        LineIndex::from_point(self.text.read().as_bytes(), start, doc.first_line - 1, len)
     }
 
     fn scan(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
         let start = doc.range.start;
-        let at_line_start = start == 0 || self.text.as_bytes()[start - 1] == b'\n';
+        let read = self.text.read();
+        let at_line_start = start == 0 || read.as_bytes()[start - 1] == b'\n';
         if self.kustomization {
             return self.scan_tree(doc);
         }
-        match triage::need(&self.text[doc.range.clone()], at_line_start) {
+        match triage::need(&read[doc.range.clone()], at_line_start) {
             triage::Need::Tree => self.scan_tree(doc),
             triage::Need::Lines => DocOutcome {
                 template: Some(doc.range.clone()),
@@ -399,7 +353,7 @@ impl DocFile<'_> {
 
     /// Judges a document from its tree.
     fn scan_tree(&self, doc: &crate::yaml::DocSpan) -> DocOutcome {
-        let (text, file_name) = (self.text, self.file_name);
+        let (text, file_name) = (self.text.parsed(), self.file_name);
         let lines = self.lines(doc);
         let at = |offset| lines.line_col(offset);
         let mut out = DocOutcome::default();
@@ -442,7 +396,7 @@ impl DocFile<'_> {
     fn not_parsed(&self, doc: &crate::yaml::DocSpan, e: crate::yaml::ParseError) -> DocOutcome {
         let mut out = DocOutcome::default();
         // Helm templates are not YAML until rendered; their values are placeholders.
-        if self.text[doc.range.clone()].contains("{{") {
+        if self.text.read()[doc.range.clone()].contains("{{") {
             out.quiet.push(doc.range.clone());
         } else {
             let (line, column) = self.lines(doc).line_col(e.offset);
@@ -628,15 +582,6 @@ mod tests {
                 "SealedSecret prod/web spec.encryptedData"
             )
         );
-    }
-
-    /// The byte test finds exactly the characters `not_yaml` names, every one of them.
-    #[test]
-    fn has_not_yaml_agrees_with_not_yaml_on_every_character() {
-        for c in (0..=0x10ffff).filter_map(char::from_u32) {
-            let text = format!("a{c}b");
-            assert_eq!(has_not_yaml(text.as_bytes()), not_yaml(c), "{c:?}");
-        }
     }
 
     #[test]

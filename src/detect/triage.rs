@@ -135,7 +135,13 @@ fn key_line(line: &str) -> Option<(&str, &str)> {
         _ => return None,
     };
     let rest = after.strip_prefix(':')?;
-    (rest.is_empty() || rest.starts_with([' ', '\t'])).then_some((key, rest))
+    (readable(key) && (rest.is_empty() || rest.starts_with([' ', '\t']))).then_some((key, rest))
+}
+
+/// Whether a key or value reads the same in the text as read and as parsed: the parser's text
+/// has a space for each character YAML forbids (see `super::text`).
+fn readable(s: &str) -> bool {
+    !s.chars().any(super::text::not_yaml)
 }
 
 /// A one-line scalar value: plain (letters, digits, `.`, `/`, `-`, `_`) or quoted without
@@ -154,7 +160,7 @@ fn scalar(rest: &str) -> Option<&str> {
     let tail = after.trim_start_matches([' ', '\t']);
     let ends = after.is_empty()
         || (tail.len() < after.len() && (tail.is_empty() || tail.starts_with('#')));
-    (!value.is_empty() && ends).then_some(value)
+    (!value.is_empty() && ends && readable(value)).then_some(value)
 }
 
 /// `"text"` or `'text'` at the start of `s`, closed on the same line and free of escapes
@@ -190,7 +196,10 @@ fn json_top_level(doc: &str) -> Option<TopLevel<'_>> {
             b'"' => {
                 let end = string_end(bytes, i)?;
                 let text = &doc[i + 1..end];
-                if depth == 1 && (expect_key || value_of.is_some()) && text.contains('\\') {
+                if depth == 1
+                    && (expect_key || value_of.is_some())
+                    && (text.contains('\\') || !readable(text))
+                {
                     return None;
                 }
                 if depth == 1 && expect_key {
@@ -425,8 +434,9 @@ mod tests {
     /// Whether any tree-based check gives anything for `text`.
     fn judged_from_tree(text: &str) -> bool {
         let check = crate::check::CheckContext::default();
+        let source = super::super::ManifestText::new(text.as_bytes());
         let file = super::super::DocFile {
-            text,
+            text: &source,
             path: "x.yaml",
             file_name: "x.yaml",
             check: &check,
@@ -492,6 +502,16 @@ mod tests {
             "kind: &k Secret\n",
             "{\"kind\": \"Secret\", \"stringData\": {\"a\": \"Zq8r2Lm5Nv9Wt1Xy\"}}\n",
             "type: Opaque\n",
+            // Characters YAML forbids, which the parser reads as spaces.
+            "kind\u{1}: Secret\n",
+            "kind\u{80}: Secret\n",
+            "\u{1}kind: Secret\n",
+            "kind: Secret\u{7f}\n",
+            "kind: \"Secret\u{fffe}\"\n",
+            "\"kind\u{b}\": Secret\n",
+            "apiVersion\u{1f}: kafka.strimzi.io/v1\n",
+            "  \u{1}\n",
+            "{\"kind\u{c}\": \"Secret\", \"stringData\": {\"a\": \"Zq8r2Lm5Nv9Wt1Xy\"}}\n",
         ];
         let mut next = crate::testing::numbers(7);
         let (mut checked, mut judged, mut skipped) = (0, 0, 0);
@@ -499,7 +519,9 @@ mod tests {
             let text: String = (0..1 + next(10))
                 .map(|_| pieces[next(pieces.len())])
                 .collect();
-            if crate::yaml::check_parses(&text, 0..text.len()).is_err() {
+            // As the scan sees it: triage reads the text, the parser the cleaned text.
+            let cleaned = super::super::ManifestText::new(text.as_bytes());
+            if crate::yaml::check_parses(cleaned.parsed(), 0..text.len()).is_err() {
                 continue;
             }
             checked += 1;

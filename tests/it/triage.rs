@@ -155,3 +155,20 @@ fn a_custom_resource_and_a_workload_without_secrets_still_get_the_line_rules() {
         ["github-token", "github-token"]
     );
 }
+
+/// Characters YAML forbids are spaces to the parser, made only for a document that needs a
+/// tree: a Secret beside a skipped document is judged, even when such a character sits in its
+/// `kind` key (which the triage then does not read as `kind`, and parses).
+#[test]
+fn a_secret_in_a_file_with_characters_yaml_forbids_is_still_judged() {
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n# \u{1}\nstringData: {password: Zq8r2Lm5Nv9Wt1Xy}\n";
+    assert_eq!(
+        scan(&[("a.yaml", &with_crd(secret))]).0,
+        ["k8s-secret-string-data"]
+    );
+    let c1_in_key = "apiVersion: v1\nkind\u{80}: Secret\nmetadata: {name: s}\nstringData: {password: Zq8r2Lm5Nv9Wt1Xy}\n";
+    assert_eq!(
+        scan(&[("a.yaml", &with_crd(c1_in_key))]).0,
+        ["k8s-secret-string-data"]
+    );
+}
