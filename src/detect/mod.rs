@@ -193,9 +193,15 @@ impl<'a> Templates<'a> {
         self.parses.resize(self.docs.len(), None);
         let doc = self.docs[i].clone();
         !*self.parses[i].get_or_insert_with(|| {
-            !text.read()[doc.clone()].contains("{{") || check_parses(text.parsed(), doc).is_ok()
+            !is_template(&text.read()[doc.clone()]) || check_parses(text.parsed(), doc).is_ok()
         })
     }
+}
+
+/// Whether a document is a Helm template: not YAML until rendered, so one that does not parse
+/// is quiet (its values are placeholders).
+fn is_template(doc: &str) -> bool {
+    doc.contains("{{")
 }
 
 /// Byte ranges sorted by start, with the furthest end reached so far: whether a span lies in
@@ -395,8 +401,7 @@ impl DocFile<'_> {
     /// A document that does not parse: quiet if a Helm template, else noted.
     fn not_parsed(&self, doc: &crate::yaml::DocSpan, e: crate::yaml::ParseError) -> DocOutcome {
         let mut out = DocOutcome::default();
-        // Helm templates are not YAML until rendered; their values are placeholders.
-        if self.text.read()[doc.range.clone()].contains("{{") {
+        if is_template(&self.text.read()[doc.range.clone()]) {
             out.quiet.push(doc.range.clone());
         } else {
             let (line, column) = self.lines(doc).line_col(e.offset);

@@ -8,7 +8,6 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 pub(super) struct ManifestText<'a> {
-    bytes: &'a [u8],
     /// The file itself when it is UTF-8; else (owned) already the parser's text.
     read: Cow<'a, str>,
     /// For a UTF-8 file: its cleaned copy, or None when it has nothing to clean.
@@ -22,7 +21,6 @@ impl<'a> ManifestText<'a> {
             Err(_) => Cow::Owned(cleaned(bytes)),
         };
         ManifestText {
-            bytes,
             read,
             cleaned: OnceLock::new(),
         }
@@ -40,7 +38,7 @@ impl<'a> ManifestText<'a> {
             Cow::Owned(ref text) => text,
             Cow::Borrowed(text) => self
                 .cleaned
-                .get_or_init(|| has_not_yaml(self.bytes).then(|| cleaned(self.bytes)))
+                .get_or_init(|| has_not_yaml(text.as_bytes()).then(|| cleaned(text.as_bytes())))
                 .as_deref()
                 .unwrap_or(text),
         }

@@ -454,6 +454,25 @@ mod tests {
             && out.note.is_none())
     }
 
+    /// Documents some tree-based check judges, and documents that skip the tree.
+    #[derive(Default)]
+    struct Tally {
+        judged: usize,
+        skipped: usize,
+    }
+
+    impl Tally {
+        /// Counts `text`, which must get a tree if a tree-based check judges it.
+        fn add(&mut self, text: &str) {
+            if judged_from_tree(text) {
+                self.judged += 1;
+                assert_eq!(need(text, true), Need::Tree, "{text}");
+            } else if need(text, true) == Need::Lines {
+                self.skipped += 1;
+            }
+        }
+    }
+
     /// Random documents of top-level and nested lines, flow and quoted forms: every one that
     /// parses and that a tree-based check judges gets a tree. (One that does not parse is quiet
     /// or noted either way.)
@@ -514,7 +533,7 @@ mod tests {
             "{\"kind\u{c}\": \"Secret\", \"stringData\": {\"a\": \"Zq8r2Lm5Nv9Wt1Xy\"}}\n",
         ];
         let mut next = crate::testing::numbers(7);
-        let (mut checked, mut judged, mut skipped) = (0, 0, 0);
+        let (mut checked, mut tally) = (0, Tally::default());
         for _ in 0..50_000 {
             let text: String = (0..1 + next(10))
                 .map(|_| pieces[next(pieces.len())])
@@ -525,13 +544,9 @@ mod tests {
                 continue;
             }
             checked += 1;
-            if judged_from_tree(&text) {
-                judged += 1;
-                assert_eq!(need(&text, true), Need::Tree, "{text}");
-            } else if need(&text, true) == Need::Lines {
-                skipped += 1;
-            }
+            tally.add(&text);
         }
+        let Tally { judged, skipped } = tally;
         assert!(
             checked > 2000 && judged > 500 && skipped > 500,
             "{checked} parsed, {judged} judged, {skipped} skipped"
@@ -608,21 +623,16 @@ mod tests {
             "Widget",
         ];
         let kinds: Vec<&str> = REFERENCE_KINDS.iter().chain(&others).copied().collect();
-        let (mut judged, mut skipped) = (0, 0);
+        let mut tally = Tally::default();
         for api in apis {
             for kind in kinds.iter().map(Some).chain([None]) {
                 let text = kitchen_sink(api, kind.copied());
                 let without_secret = text.replace("secret", "sekret").replace("Secret", "Sekret");
-                for text in [text, without_secret] {
-                    if judged_from_tree(&text) {
-                        judged += 1;
-                        assert_eq!(need(&text, true), Need::Tree, "{text}");
-                    } else if need(&text, true) == Need::Lines {
-                        skipped += 1;
-                    }
-                }
+                tally.add(&text);
+                tally.add(&without_secret);
             }
         }
+        let Tally { judged, skipped } = tally;
         assert!(
             judged > 100 && skipped > 100,
             "{judged} judged, {skipped} skipped"
