@@ -61,13 +61,19 @@ system_tools() {
 
 sealant_binary() {
   if [ -n "${SEALANT:-}" ]; then
-    BIN[sealant]=$SEALANT
+    BIN[sealant]=$(realpath "$SEALANT") # the runs start in the tree's parent directory
   else
     # Bench the source as it is: a stale binary would measure old code.
     cargo build --release --locked -q || die "sealant does not build"
     BIN[sealant]=$ROOT/target/release/sealant
   fi
   "${BIN[sealant]}" --version >/dev/null || die "${BIN[sealant]} does not run"
+  # The second floor: ripgrep searching what sealant's prefilter searches every file for.
+  if "${BIN[sealant]}" rules --keywords >"$BENCH/keywords.txt" 2>/dev/null; then
+    BIN[rg-keywords]=${BIN[rg]}
+  else
+    MISSING[rg-keywords]="${BIN[sealant]} has no \`rules --keywords\`"
+  fi
 }
 
 # The last meaningful line of an install log: why a peer is not available.
@@ -147,6 +153,7 @@ command_for() {
   case $1 in
     sealant) CMD=("${BIN[sealant]}" scan --format json "$t") ;;
     rg) CMD=("${BIN[rg]}" -c 'kind: Secret' "$t") ;;
+    rg-keywords) CMD=("${BIN[rg]}" -c -F -f "$BENCH/keywords.txt" "$t") ;;
     gitleaks) CMD=("${BIN[gitleaks]}" dir "$t" --no-banner --exit-code 0 --report-format json --report-path -) ;;
     kingfisher) CMD=("${BIN[kingfisher]}" scan "$t" --no-validate --no-update-check --format json) ;;
     ripsecrets) CMD=("${BIN[ripsecrets]}" "$t") ;;
@@ -269,8 +276,8 @@ corpus_main() {
   done
   local peers=()
   if [ "$PEERS" = 1 ]; then install_peers "${CORPUS_PEERS[@]}"; peers=("${CORPUS_PEERS[@]}"); fi
-  header="| repo | files | MB | rg ms | sealant ms | ×rg | sealant RSS MB |"
-  rule="|---|---:|---:|---:|---:|---:|---:|"
+  header="| repo | files | MB | rg ms | rg-keywords ms | ×rg | sealant ms | ×rg | sealant RSS MB |"
+  rule="|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   [ "${BENCH_CALLGRIND:-0}" = 0 ] || { header+=" sealant -j1 instructions |"; rule+="---:|"; }
   for tool in "${peers[@]}"; do header+=" $tool ms | ×rg | $tool RSS MB |"; rule+="---:|---:|---:|"; done
   local rows=()
@@ -279,8 +286,12 @@ corpus_main() {
     files=$(find "$tree" -type f | wc -l)
     bytes=$(find "$tree" -type f -printf '%s\n' | awk '{s += $1} END{print s + 0}')
     measure_repo rg "$tree"; [ "$MS" != failed ] || die "rg failed on $tree"; rg_ms=$MS
+    row="| $name | $files | $(awk "BEGIN{printf \"%.1f\", $bytes / 1e6}") | $rg_ms |"
+    if [ -n "${BIN[rg-keywords]:-}" ]; then
+      measure_repo rg-keywords "$tree"; row+=" $MS | $(ratio "$MS" "$rg_ms") |"
+    else row+=" n/a | |"; fi
     measure_repo sealant "$tree"; [ "$MS" != failed ] || die "sealant failed on $tree"
-    row="| $name | $files | $(awk "BEGIN{printf \"%.1f\", $bytes / 1e6}") | $rg_ms | $MS | $(ratio "$MS" "$rg_ms") | $RSS_MB |"
+    row+=" $MS | $(ratio "$MS" "$rg_ms") | $RSS_MB |"
     [ "${BENCH_CALLGRIND:-0}" = 0 ] || row+=" $(instructions "$tree") |"
     for tool in "${peers[@]}"; do
       if [ -z "${BIN[$tool]:-}" ]; then row+=" n/a | | |"; continue; fi
@@ -295,11 +306,12 @@ corpus_main() {
     echo "$rule"
     printf '%s\n' "${rows[@]}"
     echo
-    echo "Checkouts of testdata/corpus/repos.tsv's pinned commits in \`$dir\`; ms = median of $RUNS warm runs ($(command -v hyperfine >/dev/null && echo 'hyperfine -N' || echo 'date around each run')) after one under \`/usr/bin/time -v\` (the peak RSS). Floor: \`rg -c 'kind: Secret'\`. Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    echo "Checkouts of testdata/corpus/repos.tsv's pinned commits in \`$dir\`; ms = median of $RUNS warm runs ($(command -v hyperfine >/dev/null && echo 'hyperfine -N' || echo 'date around each run')) after one under \`/usr/bin/time -v\` (the peak RSS). Floor: \`rg -c 'kind: Secret'\`; rg-keywords: ripgrep counting the lines that hold any of the literals sealant's prefilter searches every file for (\`sealant rules --keywords\`). Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    [ -n "${BIN[rg-keywords]:-}" ] || echo "- rg-keywords: not available: ${MISSING[rg-keywords]}"
     for tool in "${peers[@]}"; do [ -n "${BIN[$tool]:-}" ] || echo "- $tool: not available: ${MISSING[$tool]}"; done
     echo
     echo "Commands (run from the checkouts' directory):"
-    for tool in rg sealant "${peers[@]}"; do
+    for tool in rg rg-keywords sealant "${peers[@]}"; do
       [ -n "${BIN[$tool]:-}" ] || continue
       command_for "$tool" REPO
       local shown=("${CMD[@]/#$ROOT\//}")
@@ -328,7 +340,7 @@ main() {
   [ -f "$BIG.planted.json" ] && manifest=$BIG.planted.json
   [ -n "$manifest" ] || log "no $BIG.planted.json: recall is not measured on the big tree"
 
-  local tools=(rg sealant)
+  local tools=(rg rg-keywords sealant)
   if [ "$PEERS" = 1 ]; then install_peers "${PEER_LIST[@]}"; tools+=("${PEER_LIST[@]}"); fi
 
   local files bytes
@@ -354,12 +366,12 @@ main() {
       notes+=("$tool: failed on the 13-file tree (see $OUT/$tool-small.report.err)")
 
     local recall_k8s=- recall_all=- fp=- r
-    if [ "$tool" != rg ] && [ "$BIG_STATUS" = ok ] && [ -n "$manifest" ]; then
+    if [ "${tool#rg}" = "$tool" ] && [ "$BIG_STATUS" = ok ] && [ -n "$manifest" ]; then
       read -r -a r < <(python3 scripts/bench/recall.py "$manifest" "$OUT/$tool-big.report" --details "$OUT/$tool-big.recall.txt")
       recall_k8s="${r[0]}/${r[1]}"; recall_all="${r[2]}/${r[3]}"; fp="${r[4]} (${r[5]} files)"
     fi
     local small_recall=""
-    if [ "$tool" != rg ] && [ "$SMALL_MS" != failed ]; then
+    if [ "${tool#rg}" = "$tool" ] && [ "$SMALL_MS" != failed ]; then
       read -r -a r < <(python3 scripts/bench/recall.py "$small_manifest" "$OUT/$tool-small.report")
       small_recall=", ${r[2]}/${r[3]} found"
     fi
@@ -384,7 +396,7 @@ main() {
     echo
     echo "Big tree: \`$BIG\`: $files files, $((bytes / 1000000)) MB; wall = median of $RUNS warm runs (one for tools over ${SLOW} s), MB/s = MB (10^6 B) / wall, peak RSS from \`/usr/bin/time -v\`. Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
     [ -z "$manifest" ] || echo "Recall: planted secrets found (path and a line of the object holding them) — ${k8s_n} in Kubernetes forms, ${all_n} in all; FP = findings on the tree's SealedSecret, SOPS, Helm chart/HelmRelease and ExternalSecret files (files)."
-    echo "13-file tree: median of $SMALL_RUNS runs after one warm-up, start-up included, with its plants found. Floor: \`rg -c 'kind: Secret'\`."
+    echo "13-file tree: median of $SMALL_RUNS runs after one warm-up, start-up included, with its plants found. Floor: \`rg -c 'kind: Secret'\`; rg-keywords: ripgrep counting the lines that hold any of the literals sealant's prefilter searches every file for (\`sealant rules --keywords\`), the search alone."
     for n in "${notes[@]}"; do echo "- $n"; done
     echo
     echo "Commands (run from the tree's parent directory):"

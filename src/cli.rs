@@ -59,6 +59,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
+        /// List instead the literals the prefilter searches every file for before any rule
+        /// runs, one a line (`rg -F -f` takes the list as it is).
+        #[arg(long)]
+        keywords: bool,
     },
     /// Seal Secrets into SealedSecrets against a controller's certificate (kubeseal, offline).
     Seal(SealArgs),

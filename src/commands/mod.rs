@@ -58,7 +58,7 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8>
         Command::Reseal(args) => fix::reseal(&args, stdout),
         Command::Init(args) => init::run(&args, stdout),
         Command::Explain { rule } => explain::run(rule.as_deref(), stdout),
-        Command::Rules { format } => rules::run(format, stdout),
+        Command::Rules { format, keywords } => rules::run(format, keywords, stdout),
         Command::Where(args) => whereis::run(&args, stdout),
         Command::InstallHooks { dir } => hooks::install(&dir, stdout),
         Command::Controller(command) => controller::run(command, stdout),

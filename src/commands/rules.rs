@@ -1,4 +1,4 @@
-//! `sealant rules`: every rule id with its category and severity.
+//! `sealant rules`: every rule id with its category and severity, or the prefilter's keywords.
 
 use std::io::Write;
 
@@ -9,11 +9,13 @@ use crate::cli::ListFormat;
 use crate::error::Result;
 use crate::rules::{Rule, RuleSet};
 
-pub(super) fn run(format: ListFormat, stdout: &mut dyn Write) -> Result<u8> {
-    let rules = RuleSet::builtin().rules();
-    let text = match format {
-        ListFormat::Human => table(rules),
-        ListFormat::Json => json(rules),
+pub(super) fn run(format: ListFormat, keywords: bool, stdout: &mut dyn Write) -> Result<u8> {
+    let set = RuleSet::builtin();
+    let text = match (format, keywords) {
+        (ListFormat::Human, false) => table(set.rules()),
+        (ListFormat::Json, false) => json(set.rules()),
+        (ListFormat::Human, true) => set.keywords().iter().map(|k| format!("{k}\n")).collect(),
+        (ListFormat::Json, true) => pretty(&json!(set.keywords())),
     };
     emit(None, text.as_bytes(), 0o644, stdout)?;
     Ok(EXIT_OK)
@@ -55,7 +57,11 @@ fn json(rules: &[Rule]) -> String {
             })
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&list).expect("JSON values always serialize");
+    pretty(&json!(list))
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON values always serialize");
     text.push('\n');
     text
 }

@@ -126,6 +126,41 @@ fn rules_lists_every_rule_one_a_line_in_aligned_columns_and_as_json() {
 }
 
 #[test]
+fn rules_keywords_lists_the_prefilter_literals_one_a_line_and_as_json() {
+    let text = crate::common::ok(sealant(&["rules", "--keywords"], b""));
+    let lines: Vec<&str> = text.lines().collect();
+    // The detectors' keywords and the credential rules' keywords, each once.
+    for keyword in [
+        "SealedSecret",
+        "secretGenerator",
+        "kustomize",
+        "ghp_",
+        "AKIA",
+        "password",
+    ] {
+        assert_eq!(
+            lines.iter().filter(|l| **l == keyword).count(),
+            1,
+            "{keyword}: {text}"
+        );
+    }
+    let mut unique = lines.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), lines.len(), "{text}");
+    assert!(
+        lines.iter().all(|l| !l.is_empty() && l.trim() == *l),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&crate::common::ok(sealant(
+        &["rules", "--keywords", "--format", "json"],
+        b"",
+    )))
+    .unwrap();
+    assert_eq!(json, serde_json::json!(lines));
+}
+
+#[test]
 fn explain_without_a_rule_or_with_an_unknown_one_points_to_rules() {
     let err = fails(sealant(&["explain"], b""));
     assert!(err.contains("`sealant rules` lists every rule id"), "{err}");
