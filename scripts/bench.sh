@@ -194,19 +194,20 @@ run_once() {
 
 median() { sort -g | awk '{a[NR]=$1} END{print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-# Big tree: median wall of up to $RUNS runs, max RSS; sets BIG_WALL, BIG_RSS, BIG_STATUS.
+# Big tree (or tree $2, named $3): median wall of up to $RUNS runs, max RSS; sets BIG_WALL,
+# BIG_RSS, BIG_STATUS.
 measure_big() {
-  local tool=$1 walls=() rss=0 i
+  local tool=$1 tree=${2:-$BIG} name=${3:-big} walls=() rss=0 i
   BIG_STATUS=ok
   for ((i = 1; i <= RUNS; i++)); do
-    run_once "$tool" "$BIG" "$OUT/$tool-big.report" rss
+    run_once "$tool" "$tree" "$OUT/$tool-$name.report" rss
     if [ "$RC" = 124 ] || [ "$RC" = 137 ]; then BIG_STATUS="timeout"; break; fi
     if ! ran_ok "$tool" "$RC"; then
-      BIG_STATUS="failed (exit $RC: $(grep -v '^\s*$' "$OUT/$tool-big.report.err" | tail -1 | cut -c1-120))"; break
+      BIG_STATUS="failed (exit $RC: $(grep -v '^\s*$' "$OUT/$tool-$name.report.err" | tail -1 | cut -c1-120))"; break
     fi
     walls+=("$WALL")
     [ "$RSS" != "?" ] && [ "$RSS" -gt "$rss" ] && rss=$RSS
-    log "$tool: big tree run $i/$RUNS: ${WALL} s, $((rss / 1024)) MB"
+    log "$tool: $name tree run $i/$RUNS: ${WALL} s, $((rss / 1024)) MB"
     awk "BEGIN{exit !($WALL > $SLOW)}" && break
   done
   if [ ${#walls[@]} -gt 0 ]; then
@@ -336,6 +337,8 @@ main() {
   fi
   SMALL=$BENCH/small
   python3 scripts/bench/gen_tree.py "$SMALL" --small
+  SEALED=$BENCH/sealed
+  python3 scripts/bench/gen_tree.py "$SEALED" --sealed 10000
   local manifest="" small_manifest=$SMALL.planted.json
   [ -f "$BIG.planted.json" ] && manifest=$BIG.planted.json
   [ -n "$manifest" ] || log "no $BIG.planted.json: recall is not measured on the big tree"
@@ -385,6 +388,16 @@ main() {
     fi
   done
 
+  # The SealedSecret tree: where findings, not bytes, are the load (memory above all).
+  local sealed_line="" sealed_floor sealed_files sealed_bytes sealed_findings
+  sealed_files=$(find "$SEALED" -type f | wc -l)
+  sealed_bytes=$(find "$SEALED" -type f -printf '%s\n' | awk '{s += $1} END{print s}')
+  measure_big rg "$SEALED" sealed; sealed_floor=$BIG_WALL
+  measure_big sealant "$SEALED" sealed
+  [ "$BIG_STATUS" = ok ] || die "sealant $BIG_STATUS on $SEALED (see $OUT/sealant-sealed.report.err)"
+  sealed_findings=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$OUT/sealant-sealed.report")
+  sealed_line="SealedSecret tree (\`gen_tree.py --sealed 10000\`: $sealed_files files, $((sealed_bytes / 1000000)) MB, 10,000 strict SealedSecrets each moved by two overlays): sealant $BIG_WALL s against rg's $sealed_floor s ($(awk "BEGIN{printf \"%.1f\", $BIG_WALL / $sealed_floor}")x), peak RSS $BIG_RSS MB, $sealed_findings findings; median of $RUNS runs."
+
   local k8s_n all_n
   if [ -n "$manifest" ]; then
     read -r k8s_n all_n < <(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["planted"]; print(sum(x["kind"]=="k8s" for x in p), len(p))' "$manifest")
@@ -396,6 +409,7 @@ main() {
     echo
     echo "Big tree: \`$BIG\`: $files files, $((bytes / 1000000)) MB; wall = median of $RUNS warm runs (one for tools over ${SLOW} s), MB/s = MB (10^6 B) / wall, peak RSS from \`/usr/bin/time -v\`. Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
     [ -z "$manifest" ] || echo "Recall: planted secrets found (path and a line of the object holding them) — ${k8s_n} in Kubernetes forms, ${all_n} in all; FP = findings on the tree's SealedSecret, SOPS, Helm chart/HelmRelease and ExternalSecret files (files)."
+    echo "$sealed_line"
     echo "13-file tree: median of $SMALL_RUNS runs after one warm-up, start-up included, with its plants found. Floor: \`rg -c 'kind: Secret'\`; rg-keywords: ripgrep counting the lines that hold any of the literals sealant's prefilter searches every file for (\`sealant rules --keywords\`), the search alone."
     for n in "${notes[@]}"; do echo "- $n"; done
     echo

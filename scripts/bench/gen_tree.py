@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Generates a large, deterministic GitOps + source tree for benchmarks, with planted secrets.
 
-  gen_tree.py OUT [--small] [--apps N] [--total-mb MB] [--seed S] [--force]
+  gen_tree.py OUT [--small | --sealed N] [--apps N] [--total-mb MB] [--seed S] [--force]
 
 Writes OUT/ and, beside it, OUT.planted.json (the manifest: every planted secret with its path,
 line, the line span of the object that holds it, form and value; and the files on which any
 finding is a false positive: SealedSecrets, SOPS files, Helm charts, ExternalSecrets) and
 OUT.stamp. A tree whose stamp matches this generator's version and arguments is kept as it is.
 
-The default tree has ~90,000 files and ~560 MB; --small writes the 13-file tree. Python 3.11
+The default tree has ~90,000 files and ~560 MB; --small writes the 13-file tree; --sealed N a
+kustomize tree of N strict SealedSecrets in 100 apps whose two overlays both move them (2N
+`sealed-moved` findings, no plant: the findings are right, and its cost grows with N). Python 3.11
 standard library only; the same arguments give byte-identical trees.
 """
 
@@ -645,6 +647,28 @@ def small(t):
     t.plant("deploy/db.env", f"DATABASE_URL=postgres://app:{v}@db.internal:5432/app\n", "cred-postgres-url", v)
 
 
+def sealed_tree(t, count):
+    """100 apps, each a base of strict SealedSecrets, ten to a file, and dev/prod overlays whose
+    `namespace:` moves every one of them out of the namespace it was sealed for."""
+    apps = 100
+    for a in range(apps):
+        name = f"app-{a:03d}"
+        base = f"apps/{name}/base"
+        mine = range(a * count // apps, (a + 1) * count // apps)
+        files = []
+        for start in range(mine.start, mine.stop, 10):
+            files.append(f"sealed-{start:05d}.yaml")
+            t.write(f"{base}/{files[-1]}", "".join(
+                sealed_secret(t, f"{name}-{i:05d}", name, "strict", ["password", "username"])
+                for i in range(start, min(start + 10, mine.stop))))
+        t.write(f"{base}/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                "resources:\n" + "".join(f"  - {f}\n" for f in files))
+        for env in ("dev", "prod"):
+            t.write(f"apps/{name}/overlays/{env}/kustomization.yaml",
+                    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                    f"namespace: {name}-{env}\nresources:\n  - ../../base\n")
+
+
 def chart_secret_template():
     return ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ include \"chart.fullname\" . }}\ntype: Opaque\n"
             "data:\n  password: {{ .Values.auth.password | b64enc | quote }}\n")
@@ -666,6 +690,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out")
     parser.add_argument("--small", action="store_true", help="write the 13-file tree")
+    parser.add_argument("--sealed", type=int, metavar="N", help="write the tree of N moved SealedSecrets")
     parser.add_argument("--apps", type=int, default=4000, help="kustomize apps (default 4000)")
     parser.add_argument("--total-mb", type=int, default=560, help="tree size in MB of 10^6 bytes (default 560)")
     parser.add_argument("--seed", type=int, default=42)
@@ -675,7 +700,9 @@ def main():
     with open(__file__, "rb") as f:  # any edit of this script regenerates, even without a VERSION bump
         source = hashlib.sha256(f.read()).hexdigest()[:16]
     stamp = {"generator": VERSION, "source": source, "small": args.small, "seed": args.seed}
-    if not args.small:
+    if args.sealed is not None:
+        stamp.update(sealed=args.sealed)
+    elif not args.small:
         stamp.update(apps=args.apps, total_mb=args.total_mb)
     stamp_path, manifest_path = out + ".stamp", out + ".planted.json"
     if not args.force and os.path.isdir(out) and os.path.exists(manifest_path):
@@ -696,6 +723,8 @@ def main():
     t = Tree(tmp, args.seed)
     if args.small:
         small(t)
+    elif args.sealed is not None:
+        sealed_tree(t, args.sealed)
     else:
         big(t, args.apps, args.total_mb)
     if os.path.exists(out):
