@@ -1,8 +1,6 @@
 //! The built-in pack as static data: build.rs writes one `Entry` per rule of `rules/*.yaml`,
 //! so start-up builds the rules without parsing YAML (which was a quarter of a small scan).
 
-use std::sync::OnceLock;
-
 use super::schema::{default_category, default_severity, Rule};
 use crate::finding::{Category, Severity};
 
@@ -63,7 +61,7 @@ impl Entry {
             example_file: self.example_file.map(str::to_string),
             examples: strings(self.examples),
             negative_examples: strings(self.negative_examples),
-            regex: OnceLock::new(),
+            regex: Default::default(),
         }
     }
 }

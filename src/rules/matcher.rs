@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use regex::bytes::Regex;
+use regex_automata::meta::Regex;
 
 use super::entropy::shannon_entropy;
 use super::prefilter::{Hits, Prefilter};
@@ -202,20 +202,17 @@ fn collect(
         return reached;
     }
     for caps in regex.captures_iter(&text[window.clone()]) {
-        let whole = caps.get(0).expect("group 0 always matches");
-        reached = window.start + whole.end();
+        let whole = caps.get_match().expect("an iterated match matched").span();
+        reached = window.start + whole.end;
         // A branch without the `secret` group matched context to pass over (a ConfigMap's
         // `--from-literal`), not a value.
-        let secret = match caps.name("secret") {
+        let secret = match caps.get_group_by_name("secret") {
             Some(secret) => secret,
             None if has_secret_group(regex) => continue,
-            None => caps.get(1).unwrap_or(whole),
+            None => caps.get_group(1).unwrap_or(whole),
         };
-        let span = trim(
-            text,
-            window.start + secret.start()..window.start + secret.end(),
-        );
-        let key = key_before(text, window.start + whole.start(), span.start);
+        let span = trim(text, window.start + secret.start..window.start + secret.end);
+        let key = key_before(text, window.start + whole.start, span.start);
         if accepts(rule, key, &text[span.clone()]) && !continues_as_template(text, span.end) {
             found.push(Candidate { rule: index, span });
         }
@@ -224,7 +221,9 @@ fn collect(
 }
 
 fn has_secret_group(regex: &Regex) -> bool {
-    regex.capture_names().flatten().any(|name| name == "secret")
+    super::schema::group_names(regex)
+        .flatten()
+        .any(|name| name == "secret")
 }
 
 /// The key a value stands under: from where the match starts, back over the rest of a key

@@ -140,7 +140,7 @@ fn the_builtin_pack_is_well_formed() {
         );
         let regex = rule.regex().unwrap();
         assert!(
-            regex.capture_names().flatten().any(|n| n == "secret"),
+            schema::group_names(regex).flatten().any(|n| n == "secret"),
             "{id}: names its `secret` group"
         );
         for example in &examples(rule) {
@@ -150,6 +150,37 @@ fn the_builtin_pack_is_well_formed() {
             );
         }
     }
+}
+
+/// Single-line rules are compiled without a literal prefilter (see `schema::LazyRegex`): the
+/// matches must be the same either way, on every example and negative example.
+#[test]
+fn a_regex_finds_the_same_with_and_without_its_prefilter() {
+    let spans = |regex: &regex_automata::meta::Regex, text: &str| -> Vec<_> {
+        (regex.captures_iter(text.as_bytes()))
+            .map(|caps| (caps.get_match(), caps.get_group_by_name("secret")))
+            .collect()
+    };
+    let mut compared = 0;
+    for rule in RuleSet::builtin().rules() {
+        let Some(pattern) = &rule.pattern else {
+            continue;
+        };
+        let with = schema::compile(pattern, true).unwrap();
+        let without = schema::compile(pattern, false).unwrap();
+        for text in examples(rule).iter().chain(&negatives(rule)) {
+            assert_eq!(spans(&with, text), spans(&without, text), "{}", rule.id);
+            compared += 1;
+        }
+    }
+    assert!(compared > 50, "{compared}");
+}
+
+#[test]
+fn a_broken_pattern_is_reported_as_regex_reports_it() {
+    let err = schema::compile("(?-u)ab(c", false).unwrap_err();
+    assert!(err.contains("unclosed group"), "{err}");
+    assert!(err.contains("ab(c"), "the pattern, with where: {err}");
 }
 
 #[test]
