@@ -219,8 +219,12 @@ fn read_file(
         if len > cap {
             return Ok(Err(len));
         }
-        let n = read_capped(file, len, cap, buffer)?;
-        Ok(if n as u64 > cap { Err(n as u64) } else { Ok(n) })
+        let read = read_capped(file, len, cap, buffer)?;
+        Ok(if read.len() as u64 > cap {
+            Err(read.len() as u64)
+        } else {
+            Ok(read)
+        })
     });
     match result {
         Ok(Err(len)) => visitor.skipped(
@@ -230,7 +234,7 @@ fn read_file(
                 len, cap
             ),
         ),
-        Ok(Ok(n)) => match sniff(&buffer[..n]) {
+        Ok(Ok(read)) => match sniff(&buffer[read]) {
             Content::Text(text) => visitor.file(rel, &text),
             Content::Binary(why) => visitor.skipped(rel, why.to_string()),
         },
@@ -238,37 +242,46 @@ fn read_file(
     }
 }
 
-/// Reads `file` (`len` bytes when opened) into the front of `buffer`, at most `cap + 1` bytes
-/// (so that growth past the cap shows, and memory stays bounded); returns how many. Straight
-/// into the buffer, sized from `len`: `read_to_end` starts at 8 KiB a call and doubles. The
-/// buffer keeps its length between files, so its bytes are zeroed once, not for every file.
+/// Reads `file` (`len` bytes when opened) into `buffer`, at most `cap + 1` bytes (so that
+/// growth past the cap shows, and memory stays bounded); returns where. Straight into the
+/// buffer, sized from `len`: `read_to_end` starts at 8 KiB a call and doubles. The buffer
+/// keeps its length between files, so its bytes are zeroed once, not for every file.
 fn read_capped(
     mut file: std::fs::File,
     len: u64,
     cap: u64,
     buffer: &mut Vec<u8>,
-) -> std::io::Result<usize> {
+) -> std::io::Result<std::ops::Range<usize>> {
     let limit = usize::try_from(cap.saturating_add(1)).unwrap_or(usize::MAX);
     // One byte past the length, to see the end (or growth) without another resize.
     let first = usize::try_from(len).map_or(limit, |len| len.saturating_add(1).min(limit));
-    if buffer.len() < first {
-        buffer.resize(first, 0);
+    // The kernel copies into a cache-line-aligned start at several times the speed of the
+    // 16-byte-aligned one malloc gives (bitnami/charts: 52 against 15 ms a run in
+    // `_copy_to_iter`, the bytes rg copies in 15).
+    let start = buffer.as_ptr().align_offset(ALIGN).min(ALIGN);
+    if buffer.len() < start + first {
+        buffer.resize(start + first + ALIGN, 0);
     }
-    let mut filled = 0;
-    while filled < limit {
+    let start = buffer.as_ptr().align_offset(ALIGN).min(ALIGN);
+    let mut filled = start;
+    while filled - start < limit {
         if filled == buffer.len() {
-            let grown = buffer.len().saturating_mul(2).clamp(1, limit);
+            let grown = buffer.len().saturating_mul(2).clamp(1, start + limit);
             buffer.resize(grown, 0);
         }
-        match file.read(&mut buffer[filled..]) {
+        let end = buffer.len().min(start + limit);
+        match file.read(&mut buffer[filled..end]) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
-    Ok(filled)
+    Ok(start..filled)
 }
+
+/// Where a file's bytes start in the read buffer.
+const ALIGN: usize = 64;
 
 /// Whether a root-level ignore file (`.gitignore`, `.ignore`, `.sealantignore`) excludes `file`.
 fn is_ignored(root: &Path, file: &Path) -> bool {
